@@ -1,0 +1,257 @@
+"""HTTP client for the StarVideos API: the one place for requests, retries and error mapping."""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import random
+import threading
+import time
+from collections.abc import Callable, Sequence
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+
+from . import __version__
+from .errors import (
+    APIConnectionError,
+    APIStatusError,
+    InvalidResponseError,
+    NotFoundError,
+    OutcomeUnknownError,
+    RateLimitError,
+    StarVideosError,
+    WaitTimeoutError,
+    error_class_for_status,
+)
+from .models import DEFAULT_MODELS, VideoRequest, VideoTask
+from .settings import DEFAULT_STATUS_PATH
+from .wire import error_text, parse_task
+
+CREATE_PATH = "/v1/starvideos/videos"
+USER_AGENT = f"starvideos-studio/{__version__} (+python-requests/{requests.__version__})"
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+
+
+def join_url(base_url: str, path: str) -> str:
+    """Join a base URL (maybe with a path prefix and trailing slash) and a path, with exactly one slash."""
+    return base_url.rstrip("/") + "/" + path.lstrip("/")
+
+
+class StarVideosClient:
+    """A thread-safe client. One pooled ``requests.Session`` serves every thread (one per process in the app).
+
+    Retries live only in ``_send``: lookups (GET) retry connection errors, 429, 502, 503 and 504 with
+    exponential back-off that honours ``Retry-After`` up to ``max_retry_wait``. The paid create call (POST) is
+    retried only when the connection was never made; once sent, an unanswered POST raises
+    ``OutcomeUnknownError`` and is never repeated.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        *,
+        status_path: str = DEFAULT_STATUS_PATH,
+        timeout: float | tuple[float, float] = (5.0, 30.0),
+        session: requests.Session | None = None,
+        models: Sequence[str] = DEFAULT_MODELS,
+        max_retries: int = 2,
+        backoff: float = 0.5,
+        max_retry_wait: float = 20.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if not api_key:
+            raise ValueError("api_key is required")
+        self.base_url = base_url
+        self.status_path = status_path
+        self.timeout = timeout
+        self.models = tuple(models)
+        self.max_retries = max_retries
+        self.backoff = backoff
+        self.max_retry_wait = max_retry_wait
+        self._sleep = sleep
+        self.__api_key = api_key
+        self._session = session or _pooled_session()
+        self._headers = {
+            "Authorization": f"Bearer {api_key}",
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+            "User-Agent": USER_AGENT,
+        }
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"StarVideosClient(base_url={self.base_url!r}, api_key='***')"
+
+    # Public calls -------------------------------------------------------------------------------------------
+
+    def create_video(self, request: VideoRequest) -> VideoTask:
+        """Create a task. Validates first (``ValidationError``, nothing sent); never re-sends a sent POST."""
+        payload = request.to_payload(self.models)
+        response = self._send("POST", join_url(self.base_url, CREATE_PATH), payload=payload, idempotent=False)
+        return parse_task(_json_body(response), http_status=response.status_code)
+
+    def get_video(self, task_id: str, *, retries: int | None = None) -> VideoTask:
+        """Look a task up at ``status_path``. ``retries`` overrides ``max_retries`` for this call."""
+        if not task_id or not task_id.strip():
+            raise ValueError("task_id is required")
+        url = join_url(self.base_url, self.status_path.replace("{id}", quote(task_id.strip(), safe="")))
+        try:
+            response = self._send("GET", url, idempotent=True, retries=retries)
+        except NotFoundError as exc:
+            exc.hint = (f"The status lookup path may not exist on this API: check STARVIDEOS_STATUS_PATH "
+                        f"(now {self.status_path!r}), or the task id.")
+            raise
+        return parse_task(_json_body(response), http_status=response.status_code, fallback_id=task_id.strip())
+
+    def wait(
+        self,
+        task_id: str,
+        *,
+        timeout: float = 600.0,
+        interval: float = 3.0,
+        on_update: Callable[[VideoTask], None] | None = None,
+    ) -> VideoTask:
+        """Poll until the task is completed or failed; ``WaitTimeoutError`` (with the last task) past ``timeout``."""
+        deadline = time.monotonic() + timeout
+        while True:
+            task = self.get_video(task_id)
+            if on_update is not None:
+                on_update(task)
+            if task.status.is_terminal:
+                return task
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise WaitTimeoutError(
+                    f"Task {task.id} was still {task.status.value} after {timeout:g} seconds.", task=task)
+            self._sleep(min(interval, remaining))
+
+    def create_and_wait(self, request: VideoRequest, *, timeout: float = 600.0, interval: float = 3.0,
+                        on_update: Callable[[VideoTask], None] | None = None) -> VideoTask:
+        """Create a task and wait for it to finish."""
+        task = self.create_video(request)
+        if on_update is not None:
+            on_update(task)
+        return self.wait(task.id, timeout=timeout, interval=interval, on_update=on_update)
+
+    def close(self) -> None:
+        """Close pooled connections."""
+        self._session.close()
+
+    # The one place that sends, retries and maps errors ------------------------------------------------------
+
+    def _send(self, method: str, url: str, *, payload: dict[str, Any] | None = None, idempotent: bool,
+              retries: int | None = None) -> requests.Response:
+        attempts = 1 + (self.max_retries if retries is None else retries)
+        data = None if payload is None else json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        for attempt in range(1, attempts + 1):
+            last = attempt == attempts
+            try:
+                response = self._session.request(method, url, data=data, headers=self._headers,
+                                                 timeout=self.timeout, allow_redirects=idempotent)
+            except requests.RequestException as exc:
+                error = self._transport_error(method, url, exc)
+                if last or isinstance(error, OutcomeUnknownError):
+                    raise error from None
+                self._sleep(self._backoff(attempt, None))
+                continue
+            if response.status_code < 400:
+                return response
+            error = self._status_error(method, url, response)
+            if last or not idempotent or response.status_code not in RETRY_STATUSES:
+                raise error
+            self._sleep(self._backoff(attempt, getattr(error, "retry_after", None)))
+        raise AssertionError("unreachable")
+
+    def _transport_error(self, method: str, url: str, exc: requests.RequestException) -> StarVideosError:
+        what = f"{method} {self._path(url)}"
+        if _never_connected(exc):
+            return APIConnectionError(f"Could not connect to the StarVideos API ({what}): nothing was sent.")
+        if method == "POST":
+            kind = "timed out" if isinstance(exc, requests.Timeout) else "lost the connection"
+            return OutcomeUnknownError(f"The create request was sent but {kind} before an answer came back.")
+        kind = "timed out" if isinstance(exc, requests.Timeout) else "lost the connection"
+        return APIConnectionError(f"The status lookup ({what}) {kind}.")
+
+    def _status_error(self, method: str, url: str, response: requests.Response) -> APIStatusError:
+        status = response.status_code
+        try:
+            body: Any = response.json()
+            detail = error_text(body)
+        except ValueError:
+            body, detail = self._redact(response.text[:2000]), None
+        try:
+            reason = HTTPStatus(status).phrase
+        except ValueError:
+            reason = response.reason or "Error"
+        if detail:
+            message = f"HTTP {status} {reason}: {self._redact(detail)[:500]}"
+        elif isinstance(body, str):
+            message = f"HTTP {status} {reason} (non-JSON response)"
+        else:
+            message = f"HTTP {status} {reason}"
+        cls = error_class_for_status(status)
+        if cls is RateLimitError:
+            return RateLimitError(message, body=body, retry_after=_retry_after(response))
+        return cls(message, status_code=status, body=body)
+
+    def _backoff(self, attempt: int, retry_after: float | None) -> float:
+        if retry_after is not None:
+            return min(retry_after, self.max_retry_wait)
+        return min(self.backoff * 2 ** (attempt - 1) * (0.5 + random.random() / 2), self.max_retry_wait)
+
+    def _path(self, url: str) -> str:
+        return url[len(self.base_url.rstrip("/")):] or "/"
+
+    def _redact(self, text: str) -> str:
+        return text.replace(self.__api_key, "***")
+
+
+def _pooled_session() -> requests.Session:
+    session = requests.Session()
+    # Transport-level retries are off: this client decides what is safe to retry.
+    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=16, max_retries=0)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+def _never_connected(exc: requests.RequestException) -> bool:
+    """True when the connection was never made, so no request bytes can have reached the server."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    reason = exc.args[0] if exc.args else None
+    reason = getattr(reason, "reason", reason)
+    return isinstance(reason, (NewConnectionError, ConnectTimeoutError))
+
+
+def _json_body(response: requests.Response) -> Any:
+    text = response.text
+    if not text.strip():
+        raise InvalidResponseError(f"HTTP {response.status_code}: the answer was empty.",
+                                   status_code=response.status_code, body=text)
+    try:
+        return response.json()
+    except ValueError:
+        raise InvalidResponseError(f"HTTP {response.status_code}: the answer was not JSON.",
+                                   status_code=response.status_code, body=text[:2000]) from None
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())

@@ -1,0 +1,208 @@
+"""Typed request and task models, and the validation every request passes before anything is sent."""
+
+from __future__ import annotations
+
+import enum
+import math
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from .errors import ValidationError
+
+DEFAULT_MODEL = "starvideos_v3"
+DEFAULT_MODELS: tuple[str, ...] = (DEFAULT_MODEL,)
+MIN_DURATION = 3
+MAX_DURATION = 15
+DEFAULT_DURATION = 5
+RATIOS: tuple[str, ...] = ("16:9", "9:16")
+DEFAULT_RATIO = "16:9"
+MAX_IMAGES = 2
+MAX_URL_CHARS = 2048
+# The API documents no limit; this guard keeps a pasted novel (or a runaway script) from becoming a paid task.
+MAX_PROMPT_CHARS = 5000
+
+Mode = Literal["text", "image", "first_last"]
+MODE_LABELS: dict[str, str] = {
+    "text": "Text to video",
+    "image": "Image to video",
+    "first_last": "First & last frame",
+}
+_ALLOWED_CONTROL = {"\n", "\r", "\t"}
+
+
+class TaskStatus(str, enum.Enum):
+    """Where a task is. ``UNKNOWN`` is any status the API reports that we do not recognise: never success."""
+
+    QUEUED = "queued"
+    PROCESSING = "processing"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    UNKNOWN = "unknown"
+
+    @property
+    def is_terminal(self) -> bool:
+        """True when the task will not change any more (completed or failed)."""
+        return self in (TaskStatus.COMPLETED, TaskStatus.FAILED)
+
+
+def image_field_labels(count: int) -> list[str]:
+    """The names the UI gives image URL fields, so problems name the field the user sees."""
+    if count == 1:
+        return ["Image URL"]
+    labels = ["First frame URL", "Last frame URL"]
+    return labels[:count] + [f"Image {n} URL" for n in range(3, count + 1)]
+
+
+def is_http_url(value: object) -> bool:
+    """True for an absolute http(s) URL with a host: the only strings safe to hand to ``st.image``/``st.video``."""
+    return isinstance(value, str) and url_problem("URL", value) is None
+
+
+def url_problem(label: str, url: object) -> str | None:
+    """The problem with one image URL, naming the field and the fix, or None when it is acceptable."""
+    if not isinstance(url, str):
+        return f"{label}: must be text, a URL starting with https://."
+    if not url.strip():
+        return f"{label}: enter a URL starting with https://."
+    if len(url) > MAX_URL_CHARS:
+        return f"{label}: is {len(url):,} characters long; the limit is {MAX_URL_CHARS:,}. Use a shorter link."
+    if any(ch.isspace() for ch in url):
+        return f"{label}: remove the spaces (write a space as %20)."
+    if any(unicodedata.category(ch) == "Cc" for ch in url):
+        return f"{label}: remove the control characters."
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return f"{label}: is not a valid URL; use a full link like https://example.com/cat.png."
+    del port  # parsed only to reject malformed ports
+    if parts.scheme.lower() not in ("http", "https"):
+        shown = f"'{parts.scheme}:'" if parts.scheme else "no scheme"
+        return f"{label}: must start with http:// or https:// (got {shown})."
+    if not parts.hostname:
+        return f"{label}: must be a full URL with a host, like https://example.com/cat.png."
+    if parts.username is not None or parts.password is not None:
+        return f"{label}: remove the user:password@ part; the image must be publicly reachable without it."
+    return None
+
+
+@dataclass(frozen=True)
+class VideoRequest:
+    """The parameters of one create-video call, validated before anything is sent."""
+
+    prompt: str
+    """What the video shows: subject, action, camera and style. Trimmed before sending."""
+    model: str = DEFAULT_MODEL
+    """Model name; the API currently accepts only ``starvideos_v3``."""
+    duration: int = DEFAULT_DURATION
+    """Length in whole seconds, 3 to 15."""
+    ratio: str = DEFAULT_RATIO
+    """Output aspect ratio, ``16:9`` or ``9:16``."""
+    images: Sequence[str] = field(default=())
+    """Reference image URLs: none (text), one (image) or two (first and last frame)."""
+
+    def __post_init__(self) -> None:
+        # A list would make the frozen dataclass unhashable and mutable behind our back.
+        if isinstance(self.images, list):
+            object.__setattr__(self, "images", tuple(self.images))
+
+    @property
+    def mode(self) -> Mode:
+        """``text``, ``image`` or ``first_last``, from the number of images."""
+        count = len(self.images) if isinstance(self.images, (tuple, list)) else 0
+        return "text" if count == 0 else "image" if count == 1 else "first_last"
+
+    def problems(self, models: Sequence[str] = DEFAULT_MODELS) -> list[str]:
+        """Every problem at once, each naming its field and the fix; empty when the request is valid."""
+        found: list[str] = []
+        found += _prompt_problems(self.prompt)
+        if self.model not in models:
+            found.append(f"Model: choose {' or '.join(models)} (got {_shown(self.model)}).")
+        found += _duration_problems(self.duration)
+        if self.ratio not in RATIOS:
+            found.append(f"Aspect ratio: choose 16:9 or 9:16 (got {_shown(self.ratio)}).")
+        found += _images_problems(self.images)
+        return found
+
+    def to_payload(self, models: Sequence[str] = DEFAULT_MODELS) -> dict[str, Any]:
+        """The JSON body exactly as documented; raises ``ValidationError`` listing every problem."""
+        problems = self.problems(models)
+        if problems:
+            raise ValidationError(problems)
+        payload: dict[str, Any] = {
+            "prompt": self.prompt.strip(),
+            "model": self.model,
+            "duration": self.duration,
+            "ratio": self.ratio,
+        }
+        if self.images:
+            payload["images"] = list(self.images)
+        return payload
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _prompt_problems(prompt: object) -> list[str]:
+    if not isinstance(prompt, str):
+        return ["Prompt: must be text describing the video."]
+    if not prompt.strip():
+        return ["Prompt: describe the video (subject, action, camera, style); it cannot be empty."]
+    found = []
+    if len(prompt) > MAX_PROMPT_CHARS:
+        found.append(f"Prompt: is {len(prompt):,} characters long; shorten it to {MAX_PROMPT_CHARS:,} or fewer.")
+    bad = sorted({ch for ch in prompt if unicodedata.category(ch) == "Cc" and ch not in _ALLOWED_CONTROL})
+    if bad:
+        codes = ", ".join(f"U+{ord(ch):04X}" for ch in bad[:3])
+        found.append(f"Prompt: remove the control characters ({codes}); use plain text.")
+    return found
+
+
+def _duration_problems(duration: object) -> list[str]:
+    rule = f"a whole number of seconds from {MIN_DURATION} to {MAX_DURATION}"
+    if isinstance(duration, bool) or not isinstance(duration, (int, float)):
+        return [f"Duration: must be {rule} (got {_shown(duration)})."]
+    if isinstance(duration, float):
+        shown = "a non-number" if math.isnan(duration) else f"{duration:g}"
+        return [f"Duration: must be {rule} (got {shown})."]
+    if not MIN_DURATION <= duration <= MAX_DURATION:
+        return [f"Duration: must be between {MIN_DURATION} and {MAX_DURATION} seconds (got {duration})."]
+    return []
+
+
+def _images_problems(images: object) -> list[str]:
+    if isinstance(images, str) or not isinstance(images, (tuple, list)):
+        return ["Images: must be a list of image URLs."]
+    found = []
+    if len(images) > MAX_IMAGES:
+        found.append(f"Images: use at most {MAX_IMAGES} (first and last frame); remove {len(images) - MAX_IMAGES}.")
+    for label, url in zip(image_field_labels(len(images)), images, strict=True):
+        problem = url_problem(label, url)
+        if problem:
+            found.append(problem)
+    return found
+
+
+@dataclass(frozen=True)
+class VideoTask:
+    """A task as the API last described it."""
+
+    id: str
+    """The task id the API assigned; save it, it is the only handle on paid work."""
+    status: TaskStatus
+    """Where the task is; ``UNKNOWN`` for statuses we do not recognise."""
+    created: int | None = None
+    """Creation time the API reported, seconds since the epoch."""
+    model: str | None = None
+    """Model the API says it used."""
+    error: str | None = None
+    """Why the task failed, when it did."""
+    video_url: str | None = None
+    """The finished video (always an http(s) URL), once completed."""
+    raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    """The answer exactly as received, for debugging."""

@@ -1,0 +1,285 @@
+"""A local simulated StarVideos API that follows the documented contract.
+
+Tasks move queued → processing → completed over a few seconds; a completed task's ``video_url`` points at a small
+H.264 clip this server serves. A prompt containing ``#fail`` ends in ``failed``. Faults can be injected for tests,
+in-process (``inject``) or over HTTP (``POST /_sandbox/faults``); every API request is logged (``received`` or
+``GET /_sandbox/requests``). It binds 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from importlib import resources
+from typing import Any
+
+from ..models import DEFAULT_DURATION, DEFAULT_RATIO, TaskStatus, VideoRequest
+
+API_PATH = "/v1/starvideos/videos"
+ASSETS = {
+    "/assets/sample.mp4": ("sample.mp4", "video/mp4"),
+    "/assets/wide.png": ("wide.png", "image/png"),
+    "/assets/tall.png": ("tall.png", "image/png"),
+}
+
+
+@dataclass
+class Fault:
+    """What to do instead of answering normally, for the next ``times`` matching requests."""
+
+    status: int = 500
+    body: str | None = None
+    """Raw body; None gives a JSON error body."""
+    content_type: str = "application/json"
+    delay: float = 0.0
+    """Seconds to wait before answering (past the client's read timeout: a timeout)."""
+    drop: str | None = None
+    """``before`` closes without answering; ``mid_body`` sends headers and half a body, then closes."""
+    headers: dict[str, str] = field(default_factory=dict)
+    method: str | None = None
+    path_contains: str | None = None
+    times: int = 1
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: Any
+
+
+@dataclass
+class _Task:
+    id: str
+    model: str
+    created: int
+    started: float
+    fail: bool
+
+
+class SandboxServer:
+    """Run the simulated API in a background thread. Use as a context manager or ``start()``/``stop()``."""
+
+    def __init__(self, port: int = 0, *, queued_seconds: float = 1.5, processing_seconds: float = 3.0,
+                 lookup_delay: float = 0.0) -> None:
+        self.queued_seconds = queued_seconds
+        self.processing_seconds = processing_seconds
+        self.lookup_delay = lookup_delay
+        self._lock = threading.Lock()
+        self._tasks: dict[str, _Task] = {}
+        self._faults: list[Fault] = []
+        self._requests: list[RecordedRequest] = []
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(self))
+        self._httpd.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        return int(self._httpd.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> SandboxServer:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._httpd.serve_forever, name="starvideos-sandbox",
+                                            daemon=True)
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._httpd.shutdown()
+            self._thread.join()
+            self._thread = None
+        self._httpd.server_close()
+
+    def __enter__(self) -> SandboxServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # Test controls --------------------------------------------------------------------------------------------
+
+    def inject(self, fault: Fault) -> None:
+        """Answer the next matching request(s) with ``fault``."""
+        with self._lock:
+            self._faults.append(fault)
+
+    def received(self, method: str | None = None) -> list[RecordedRequest]:
+        """API requests received so far (controls and assets excluded), oldest first."""
+        with self._lock:
+            return [r for r in self._requests if method is None or r.method == method]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._requests.clear()
+            self._faults.clear()
+
+    def sample_image_urls(self) -> dict[str, str]:
+        return {"wide": f"{self.base_url}/assets/wide.png", "tall": f"{self.base_url}/assets/tall.png"}
+
+    # Behaviour ------------------------------------------------------------------------------------------------
+
+    def _take_fault(self, method: str, path: str) -> Fault | None:
+        with self._lock:
+            for fault in self._faults:
+                if (fault.method in (None, method)) and (fault.path_contains is None or fault.path_contains in path):
+                    fault.times -= 1
+                    if fault.times <= 0:
+                        self._faults.remove(fault)
+                    return fault
+        return None
+
+    def _create(self, payload: Any) -> tuple[int, dict[str, Any]]:
+        if not isinstance(payload, dict):
+            return 400, {"error": {"message": "The body must be a JSON object.", "type": "invalid_request"}}
+        images = payload.get("images", [])
+        request = VideoRequest(
+            prompt=payload.get("prompt"),  # type: ignore[arg-type]
+            model=payload.get("model"),  # type: ignore[arg-type]
+            duration=payload.get("duration", DEFAULT_DURATION),
+            ratio=payload.get("ratio", DEFAULT_RATIO),
+            # Documented: only the first 2 images are used.
+            images=tuple(images[:2]) if isinstance(images, list) else images,
+        )
+        problems = request.problems()
+        if problems:
+            return 400, {"error": {"message": " ".join(problems), "type": "invalid_request"}}
+        task = _Task(id=f"video_starvideos_{uuid.uuid4().hex[:16]}", model=request.model, created=int(time.time()),
+                     started=time.monotonic(), fail="#fail" in request.prompt)
+        with self._lock:
+            self._tasks[task.id] = task
+        return 200, self._describe(task, TaskStatus.QUEUED)
+
+    def _lookup(self, task_id: str) -> tuple[int, dict[str, Any]]:
+        with self._lock:
+            task = self._tasks.get(task_id)
+        if task is None:
+            return 404, {"error": {"message": f"No task with id {task_id}.", "type": "not_found"}}
+        elapsed = time.monotonic() - task.started
+        if elapsed < self.queued_seconds:
+            status = TaskStatus.QUEUED
+        elif elapsed < self.queued_seconds + self.processing_seconds:
+            status = TaskStatus.PROCESSING
+        else:
+            status = TaskStatus.FAILED if task.fail else TaskStatus.COMPLETED
+        return 200, self._describe(task, status)
+
+    def _describe(self, task: _Task, status: TaskStatus) -> dict[str, Any]:
+        answer: dict[str, Any] = {"id": task.id, "object": "video", "created": task.created, "model": task.model,
+                                  "status": status.value, "error": None}
+        if status is TaskStatus.FAILED:
+            answer["error"] = "Sandbox: simulated failure (the prompt asked for #fail)."
+        if status is TaskStatus.COMPLETED:
+            answer["video_url"] = f"{self.base_url}/assets/sample.mp4"
+        return answer
+
+
+def _handler_for(sandbox: SandboxServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        server_version = "StarVideosSandbox/1.0"
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass  # quiet: tests and the app have their own output
+
+        def do_GET(self) -> None:
+            self._dispatch("GET")
+
+        def do_POST(self) -> None:
+            self._dispatch("POST")
+
+        def do_DELETE(self) -> None:
+            self._dispatch("DELETE")
+
+        def _dispatch(self, method: str) -> None:
+            path = self.path.split("?", 1)[0]
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length) if length else b""
+            if path.startswith("/_sandbox/"):
+                return self._control(method, path, raw)
+            if method == "GET" and path in ASSETS:
+                return self._asset(path)
+            try:
+                body: Any = json.loads(raw) if raw else None
+            except ValueError:
+                body = raw.decode("utf-8", "replace")
+            with sandbox._lock:
+                sandbox._requests.append(RecordedRequest(method, self.path, dict(self.headers.items()), body))
+            fault = sandbox._take_fault(method, path)
+            if fault is not None:
+                return self._fault(fault)
+            auth = self.headers.get("Authorization", "")
+            if not auth.startswith("Bearer ") or not auth[7:].strip():
+                return self._json(401, {"error": {"message": "Missing bearer token.", "type": "unauthorized"}})
+            if method == "POST" and path.rstrip("/") == API_PATH:
+                if not isinstance(body, dict) and raw:
+                    return self._json(400, {"error": {"message": "The body is not valid JSON."}})
+                return self._json(*sandbox._create(body))
+            if method == "GET" and path.startswith(API_PATH + "/"):
+                if sandbox.lookup_delay:
+                    time.sleep(sandbox.lookup_delay)
+                return self._json(*sandbox._lookup(path[len(API_PATH) + 1:]))
+            return self._json(404, {"error": {"message": f"No route for {method} {path}."}})
+
+        def _control(self, method: str, path: str, raw: bytes) -> None:
+            if path == "/_sandbox/requests" and method == "GET":
+                return self._json(200, [asdict(r) for r in sandbox.received()])
+            if path == "/_sandbox/requests" and method == "DELETE":
+                sandbox.clear()
+                return self._json(200, {"ok": True})
+            if path == "/_sandbox/faults" and method == "POST":
+                sandbox.inject(Fault(**json.loads(raw)))
+                return self._json(200, {"ok": True})
+            return self._json(404, {"error": {"message": "Unknown sandbox control."}})
+
+        def _asset(self, path: str) -> None:
+            name, content_type = ASSETS[path]
+            data = resources.files(__package__).joinpath("assets", name).read_bytes()
+            self.send_response(200)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(data)))
+            self.send_header("Cache-Control", "public, max-age=3600")
+            self.send_header("Accept-Ranges", "none")
+            self.end_headers()
+            self.wfile.write(data)
+
+        def _fault(self, fault: Fault) -> None:
+            if fault.delay:
+                time.sleep(fault.delay)
+            if fault.drop == "before":
+                self.close_connection = True
+                return
+            body = (fault.body if fault.body is not None else json.dumps(
+                {"error": {"message": f"Sandbox fault: HTTP {fault.status}", "type": "sandbox_fault"}}))
+            data = body.encode("utf-8")
+            self.send_response(fault.status)
+            self.send_header("Content-Type", fault.content_type)
+            self.send_header("Content-Length", str(len(data)))
+            for name, value in fault.headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            if fault.drop == "mid_body":
+                self.wfile.write(data[: len(data) // 2])
+                self.wfile.flush()
+                self.close_connection = True
+                return
+            self.wfile.write(data)
+
+        def _json(self, status: int, payload: Any) -> None:
+            data = json.dumps(payload).encode("utf-8")
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+    return Handler
