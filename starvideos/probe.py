@@ -9,6 +9,7 @@ sandbox's own address in sandbox mode.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import ipaddress
 import socket
@@ -115,7 +116,7 @@ def _probe(url: str, allow: Collection[tuple[str, int]], resolver: Resolver, con
         for address in addresses:
             reason = None if (address, port) in allow else address_problem(address)
             if reason:
-                raise ProbeRefused(f"{host} resolves to {reason}")
+                raise ProbeRefused(reason if host == address else f"{host} resolves to {reason}")
         conn = _connection(parts.scheme, host, port, addresses[0], connect_timeout, read_timeout)
         try:
             path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
@@ -169,10 +170,9 @@ def _measure(url: str, response: http.client.HTTPResponse, max_bytes: int) -> Im
             break
         read += len(chunk)
         if size is None:
-            try:
+            # Any decoder error means "not an image", reported below.
+            with contextlib.suppress(Exception):
                 parser.feed(chunk)
-            except Exception:  # noqa: S110 - any decoder error means "not an image" below
-                pass
             if parser.image is not None:
                 size = parser.image.size
         if size is not None and declared is not None:

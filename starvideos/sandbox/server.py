@@ -74,8 +74,7 @@ class SandboxServer:
         self._tasks: dict[str, _Task] = {}
         self._faults: list[Fault] = []
         self._requests: list[RecordedRequest] = []
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(self))
-        self._httpd.daemon_threads = True
+        self._httpd = _QuietServer(("127.0.0.1", port), _handler_for(self))
         self._thread: threading.Thread | None = None
 
     @property
@@ -181,6 +180,13 @@ class SandboxServer:
         if status is TaskStatus.COMPLETED:
             answer["video_url"] = f"{self.base_url}/assets/sample.mp4"
         return answer
+
+
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # clients that hang up (tests, timeouts, browsers) are normal here, not worth a traceback
 
 
 def _handler_for(sandbox: SandboxServer) -> type[BaseHTTPRequestHandler]:
