@@ -5,7 +5,6 @@ from __future__ import annotations
 import email.utils
 import json
 import random
-import threading
 import time
 from collections.abc import Callable, Sequence
 from http import HTTPStatus
@@ -83,7 +82,6 @@ class StarVideosClient:
             "Accept": "application/json",
             "User-Agent": USER_AGENT,
         }
-        self._lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"StarVideosClient(base_url={self.base_url!r}, api_key='***')"
@@ -180,17 +178,18 @@ class StarVideosClient:
 
     def _status_error(self, method: str, url: str, response: requests.Response) -> APIStatusError:
         status = response.status_code
+        text = self._redact(response.text)
         try:
-            body: Any = response.json()
+            body: Any = json.loads(text)
             detail = error_text(body)
         except ValueError:
-            body, detail = self._redact(response.text[:2000]), None
+            body, detail = text[:2000], None
         try:
             reason = HTTPStatus(status).phrase
         except ValueError:
             reason = response.reason or "Error"
         if detail:
-            message = f"HTTP {status} {reason}: {self._redact(detail)[:500]}"
+            message = f"HTTP {status} {reason}: {detail[:500]}"
         elif isinstance(body, str):
             message = f"HTTP {status} {reason} (non-JSON response)"
         else:

@@ -87,8 +87,8 @@ class SandboxServer:
 
     def start(self) -> SandboxServer:
         if self._thread is None:
-            self._thread = threading.Thread(target=self._httpd.serve_forever, name="starvideos-sandbox",
-                                            daemon=True)
+            self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,),
+                                            name="starvideos-sandbox", daemon=True)
             self._thread.start()
         return self
 
