@@ -227,7 +227,7 @@ def _handler_for(sandbox: SandboxServer) -> type[BaseHTTPRequestHandler]:
             if not auth.startswith("Bearer ") or not auth[7:].strip():
                 return self._json(401, {"error": {"message": "Missing bearer token.", "type": "unauthorized"}})
             if method == "POST" and path.rstrip("/") == API_PATH:
-                if not isinstance(body, dict) and raw:
+                if isinstance(body, str):  # the body did not parse as JSON
                     return self._json(400, {"error": {"message": "The body is not valid JSON."}})
                 return self._json(*sandbox._create(body))
             if method == "GET" and path.startswith(API_PATH + "/"):
