@@ -20,6 +20,7 @@ from .models import DEFAULT_MODELS
 DEFAULT_BASE_URL = "https://zcbservice.aizfw.cn/kyyReactApiServer"
 DEFAULT_STATUS_PATH = "/v1/starvideos/videos/{id}"
 DEFAULT_HISTORY_PATH = "data/history.sqlite3"
+SANDBOX_HISTORY_PATH = "data/sandbox-history.sqlite3"
 MODES = ("auto", "live", "sandbox")
 
 # Every setting the app reads, with its default and meaning: the README's table is generated from this.
@@ -29,7 +30,8 @@ SETTINGS_DOC: dict[str, tuple[str, str]] = {
     "STARVIDEOS_BASE_URL": (DEFAULT_BASE_URL, "API base URL; a path prefix and trailing slash are fine."),
     "STARVIDEOS_STATUS_PATH": (DEFAULT_STATUS_PATH, "Status lookup path (undocumented upstream); must hold `{id}`."),
     "STARVIDEOS_MODELS": (",".join(DEFAULT_MODELS), "Comma-separated model names offered in the form."),
-    "STARVIDEOS_HISTORY_PATH": (DEFAULT_HISTORY_PATH, "SQLite file holding the task history."),
+    "STARVIDEOS_HISTORY_PATH": (DEFAULT_HISTORY_PATH,
+                                f"SQLite file of the task history (sandbox default: `{SANDBOX_HISTORY_PATH}`)."),
     "STARVIDEOS_CONNECT_TIMEOUT": ("5", "Seconds to wait for a connection."),
     "STARVIDEOS_READ_TIMEOUT": ("30", "Seconds to wait for an answer once connected."),
     "STARVIDEOS_POLL_INTERVAL": ("3", "Seconds between live status lookups on the History page."),
@@ -51,8 +53,8 @@ class Settings:
     """Path of the status lookup, with ``{id}`` where the task id goes."""
     models: tuple[str, ...] = DEFAULT_MODELS
     """Model names offered in the form and accepted by validation."""
-    history_path: Path = Path(DEFAULT_HISTORY_PATH)
-    """SQLite file of the task history."""
+    history_path: Path | None = None
+    """SQLite file of the task history; None picks one per mode (see ``history_file``)."""
     mode: Literal["auto", "live", "sandbox"] = "auto"
     """Requested mode; see ``effective_mode``."""
     connect_timeout: float = 5.0
@@ -74,6 +76,13 @@ class Settings:
         if self.mode == "sandbox" or (self.mode == "auto" and not self.api_key):
             return "sandbox"
         return "live" if self.api_key else "setup"
+
+    @property
+    def history_file(self) -> Path:
+        """The history file in use: simulated tasks never share a file with paid ones unless asked to."""
+        if self.history_path is not None:
+            return self.history_path
+        return Path(SANDBOX_HISTORY_PATH if self.effective_mode == "sandbox" else DEFAULT_HISTORY_PATH)
 
     @property
     def api_host(self) -> str:
@@ -113,7 +122,7 @@ def load_settings(
         base_url=base_url,
         status_path=status_path,
         models=models or DEFAULT_MODELS,
-        history_path=Path(env.get("STARVIDEOS_HISTORY_PATH") or DEFAULT_HISTORY_PATH),
+        history_path=Path(env["STARVIDEOS_HISTORY_PATH"]) if env.get("STARVIDEOS_HISTORY_PATH") else None,
         mode=mode.lower(),  # type: ignore[arg-type]
         connect_timeout=_number(env, "STARVIDEOS_CONNECT_TIMEOUT", 5.0),
         read_timeout=_number(env, "STARVIDEOS_READ_TIMEOUT", 30.0),

@@ -133,3 +133,13 @@ def test_command_line_entry_point() -> None:
     finally:
         proc.terminate()
         proc.wait(5)
+
+
+def test_tasks_survive_a_sandbox_restart() -> None:
+    """Test that a task created before the sandbox restarts is still found and completes afterwards."""
+    with SandboxServer(queued_seconds=0, processing_seconds=0) as first:
+        task_id = post(first, {"prompt": "cat", "model": "starvideos_v3"}).json()["id"]
+    with SandboxServer(queued_seconds=0, processing_seconds=0) as second:
+        answer = requests.get(f"{second.base_url}/v1/starvideos/videos/{task_id}", headers=AUTH, timeout=5).json()
+    assert (answer["id"], answer["status"]) == (task_id, "completed")
+    assert answer["video_url"] == f"{second.base_url}/assets/sample.mp4"

@@ -13,9 +13,12 @@ from starvideos.settings import DEFAULT_BASE_URL
 def test_defaults() -> None:
     """Test that an empty environment gives the documented defaults and sandbox mode."""
     s = load_settings({})
-    assert (s.base_url, s.status_path, s.models, s.history_path, s.mode) == (
-        DEFAULT_BASE_URL, "/v1/starvideos/videos/{id}", ("starvideos_v3",), Path("data/history.sqlite3"), "auto")
+    assert (s.base_url, s.status_path, s.models, s.history_file, s.mode) == (
+        DEFAULT_BASE_URL, "/v1/starvideos/videos/{id}", ("starvideos_v3",), Path("data/sandbox-history.sqlite3"),
+        "auto")
     assert s.effective_mode == "sandbox"
+    assert load_settings({"STARVIDEOS_API_KEY": "k"}).history_file == Path("data/history.sqlite3")
+    assert load_settings({"STARVIDEOS_HISTORY_PATH": "/tmp/h.db"}).history_file == Path("/tmp/h.db")
 
 
 @pytest.mark.parametrize(("env", "mode"), [

@@ -9,6 +9,7 @@ in-process (``inject``) or over HTTP (``POST /_sandbox/faults``); every API requ
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 import uuid
@@ -17,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from typing import Any
 
-from ..models import DEFAULT_DURATION, DEFAULT_RATIO, TaskStatus, VideoRequest
+from ..models import DEFAULT_DURATION, DEFAULT_MODEL, DEFAULT_RATIO, TaskStatus, VideoRequest
 
 API_PATH = "/v1/starvideos/videos"
 ASSETS = {
@@ -71,7 +72,6 @@ class SandboxServer:
         self.processing_seconds = processing_seconds
         self.lookup_delay = lookup_delay
         self._lock = threading.Lock()
-        self._tasks: dict[str, _Task] = {}
         self._faults: list[Fault] = []
         self._requests: list[RecordedRequest] = []
         self._httpd = _QuietServer(("127.0.0.1", port), _handler_for(self))
@@ -152,18 +152,19 @@ class SandboxServer:
         problems = request.problems()
         if problems:
             return 400, {"error": {"message": " ".join(problems), "type": "invalid_request"}}
-        task = _Task(id=f"video_starvideos_{uuid.uuid4().hex[:16]}", model=request.model, created=int(time.time()),
-                     started=time.monotonic(), fail="#fail" in request.prompt)
-        with self._lock:
-            self._tasks[task.id] = task
+        # The id carries its creation time and fate, so lookups need no memory: tasks made before a restart of
+        # the app (and its in-process sandbox) still progress and complete.
+        created_ms = int(time.time() * 1000)
+        fate = "f" if "#fail" in request.prompt else "c"
+        task = _Task(id=f"video_starvideos_{created_ms}{fate}{uuid.uuid4().hex[:8]}", model=request.model,
+                     created=created_ms // 1000, started=created_ms / 1000, fail=fate == "f")
         return 200, self._describe(task, TaskStatus.QUEUED)
 
     def _lookup(self, task_id: str) -> tuple[int, dict[str, Any]]:
-        with self._lock:
-            task = self._tasks.get(task_id)
+        task = _parse_task_id(task_id)
         if task is None:
             return 404, {"error": {"message": f"No task with id {task_id}.", "type": "not_found"}}
-        elapsed = time.monotonic() - task.started
+        elapsed = time.time() - task.started
         if elapsed < self.queued_seconds:
             status = TaskStatus.QUEUED
         elif elapsed < self.queued_seconds + self.processing_seconds:
@@ -180,6 +181,18 @@ class SandboxServer:
         if status is TaskStatus.COMPLETED:
             answer["video_url"] = f"{self.base_url}/assets/sample.mp4"
         return answer
+
+
+_ID = re.compile(r"^video_starvideos_(\d{13})([cf])[0-9a-f]{8}$")
+
+
+def _parse_task_id(task_id: str) -> _Task | None:
+    match = _ID.match(task_id)
+    if match is None:
+        return None
+    created_ms = int(match.group(1))
+    return _Task(id=task_id, model=DEFAULT_MODEL, created=created_ms // 1000, started=created_ms / 1000,
+                 fail=match.group(2) == "f")
 
 
 class _QuietServer(ThreadingHTTPServer):
