@@ -211,6 +211,16 @@ class StarVideosClient:
         return text.replace(self.__api_key, "***")
 
 
+def curl_command(base_url: str, payload: dict[str, Any]) -> str:
+    """The create call as a copyable cURL command; the key stays in ``$STARVIDEOS_API_KEY``, never written out."""
+    body = json.dumps(payload, ensure_ascii=False, indent=2)
+    # A quoted heredoc passes the body verbatim, whatever quotes or $ the prompt contains.
+    return (f"curl --request POST \\\n  --url {join_url(base_url, CREATE_PATH)} \\\n"
+            '  --header "Authorization: Bearer $STARVIDEOS_API_KEY" \\\n'
+            "  --header 'Content-Type: application/json' \\\n"
+            f"  --data @- <<'JSON'\n{body}\nJSON")
+
+
 def _pooled_session() -> requests.Session:
     session = requests.Session()
     # Transport-level retries are off: this client decides what is safe to retry.

@@ -127,13 +127,16 @@ class VideoRequest:
         found += _images_problems(self.images)
         return found
 
-    def to_payload(self, models: Sequence[str] = DEFAULT_MODELS) -> dict[str, Any]:
-        """The JSON body exactly as documented; raises ``ValidationError`` listing every problem."""
-        problems = self.problems(models)
+    def to_payload(self, models: Sequence[str] = DEFAULT_MODELS, *, validate: bool = True) -> dict[str, Any]:
+        """The JSON body exactly as documented; raises ``ValidationError`` listing every problem.
+
+        ``validate=False`` gives the draft body of an invalid request, for showing, never for sending.
+        """
+        problems = self.problems(models) if validate else []
         if problems:
             raise ValidationError(problems)
         payload: dict[str, Any] = {
-            "prompt": self.prompt.strip(),
+            "prompt": self.prompt.strip() if isinstance(self.prompt, str) else self.prompt,
             "model": self.model,
             "duration": self.duration,
             "ratio": self.ratio,

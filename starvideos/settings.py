@@ -35,7 +35,8 @@ SETTINGS_DOC: dict[str, tuple[str, str]] = {
     "STARVIDEOS_CONNECT_TIMEOUT": ("5", "Seconds to wait for a connection."),
     "STARVIDEOS_READ_TIMEOUT": ("30", "Seconds to wait for an answer once connected."),
     "STARVIDEOS_POLL_INTERVAL": ("3", "Seconds between live status lookups on the History page."),
-    "STARVIDEOS_SANDBOX_PORT": ("0", "Port for the in-app sandbox (0 picks a free one)."),
+    "STARVIDEOS_SANDBOX_PORT": ("8765", "Port of the in-app sandbox; stable so stored sandbox URLs survive restarts "
+                                        "(a free one is picked if it is taken; 0 always picks a free one)."),
     "STARVIDEOS_SANDBOX_SPEED": ("1", "Sandbox time scale: 2 makes simulated tasks finish twice as fast."),
     "STARVIDEOS_APP_PASSWORD": ("(none)", "Optional shared password; nothing renders until it is entered."),
 }
@@ -63,7 +64,7 @@ class Settings:
     """Seconds to wait for an answer."""
     poll_interval: float = 3.0
     """Seconds between live status lookups."""
-    sandbox_port: int = 0
+    sandbox_port: int = 8765
     """Port of the in-app sandbox; 0 picks a free one."""
     sandbox_speed: float = 1.0
     """Time scale of simulated tasks."""
@@ -127,7 +128,7 @@ def load_settings(
         connect_timeout=_number(env, "STARVIDEOS_CONNECT_TIMEOUT", 5.0),
         read_timeout=_number(env, "STARVIDEOS_READ_TIMEOUT", 30.0),
         poll_interval=_number(env, "STARVIDEOS_POLL_INTERVAL", 3.0),
-        sandbox_port=int(_number(env, "STARVIDEOS_SANDBOX_PORT", 0, minimum=0)),
+        sandbox_port=int(_number(env, "STARVIDEOS_SANDBOX_PORT", 8765, minimum=0)),
         sandbox_speed=_number(env, "STARVIDEOS_SANDBOX_SPEED", 1.0),
         app_password=env.get("STARVIDEOS_APP_PASSWORD") or None,
     )

@@ -1,0 +1,164 @@
+"""The Create form: inputs, the one-click-one-task submission, duplicate checks and the result."""
+
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+
+from starvideos import HistoryRecord, VideoRequest
+from starvideos.models import DEFAULT_DURATION, MAX_DURATION, MAX_PROMPT_CHARS, MIN_DURATION, MODE_LABELS, RATIOS
+from starvideos.submit import submit_video
+
+from .feedback import show_error, show_problems
+from .runtime import Backend, session_id
+from .status import status_badge
+
+MODE_BY_LABEL = {label: mode for mode, label in MODE_LABELS.items()}
+HISTORY_PAGE = "pages/history.py"
+PROMPT_HINT = "Describe the subject, the action, the camera and the style."
+
+
+def render_inputs(backend: Backend) -> VideoRequest:
+    """Draw the form and return the request it describes (only the visible mode's images)."""
+    settings = backend.settings
+    st.session_state.setdefault("form_mode", MODE_LABELS["text"])
+    mode_label = st.radio("Mode", list(MODE_LABELS.values()), key="form_mode", horizontal=True,
+                          persist_state="session")
+    mode = MODE_BY_LABEL.get(mode_label or "", "text")
+    prompt = st.text_area("Prompt", key="form_prompt", height=130, placeholder=PROMPT_HINT, help=PROMPT_HINT,
+                          persist_state="session") or ""
+    count_colour = "red" if len(prompt) > MAX_PROMPT_CHARS else "gray"
+    st.caption(f":{count_colour}[{len(prompt):,} / {MAX_PROMPT_CHARS:,} characters] · {PROMPT_HINT}")
+
+    model_col, duration_col, ratio_col = st.columns([2, 3, 2])
+    with model_col:
+        model = st.selectbox("Model", settings.models, key="form_model", persist_state="session")
+    with duration_col:
+        duration = st.slider("Duration (seconds)", MIN_DURATION, MAX_DURATION, DEFAULT_DURATION,
+                             key="form_duration", persist_state="session")
+    with ratio_col:
+        ratio = st.radio("Aspect ratio", RATIOS, key="form_ratio", horizontal=True, persist_state="session")
+
+    images: tuple[str, ...] = ()
+    if mode == "image":
+        images = (st.text_input("Image URL", key="form_image_url", placeholder="https://…/reference.png",
+                                persist_state="session") or "",)
+    elif mode == "first_last":
+        first_col, last_col = st.columns(2)
+        with first_col:
+            first = st.text_input("First frame URL", key="form_first_url", placeholder="https://…/first.png",
+                                  persist_state="session") or ""
+        with last_col:
+            last = st.text_input("Last frame URL", key="form_last_url", placeholder="https://…/last.png",
+                                 persist_state="session") or ""
+        images = (first, last)
+    if mode != "text" and backend.sandbox is not None:
+        st.button("Use sample images", icon=":material/image:", on_click=_use_samples, args=(backend,),
+                  type="tertiary")
+    return VideoRequest(prompt, model or "", int(duration), ratio or "", images)
+
+
+def _use_samples(backend: Backend) -> None:
+    assert backend.sandbox is not None
+    urls = backend.sandbox.sample_image_urls()
+    st.session_state.form_image_url = urls["wide"]
+    st.session_state.form_first_url = urls["wide"]
+    st.session_state.form_last_url = urls["wide"].replace("wide.png", "wide.png?frame=last")
+
+
+def reuse_settings(record: HistoryRecord) -> None:
+    """Fill the form with a record's parameters (the History page's "Reuse settings")."""
+    ss = st.session_state
+    ss.form_mode = MODE_LABELS.get(record.mode, MODE_LABELS["text"])
+    ss.form_prompt, ss.form_model, ss.form_ratio = record.prompt, record.model, record.ratio
+    ss.form_duration = record.duration if MIN_DURATION <= record.duration <= MAX_DURATION else DEFAULT_DURATION
+    if record.mode == "image":
+        ss.form_image_url = record.images[0]
+    elif record.mode == "first_last":
+        ss.form_first_url, ss.form_last_url = record.images[:2]
+
+
+def submit_area(backend: Backend, request: VideoRequest) -> None:
+    """The Create button and everything that follows one click: checks, one POST at most, the result."""
+    ss = st.session_state
+    clicked = st.button("Create video", type="primary", icon=":material/movie:", key="create_button")
+    clicked = ss.pop("create_again_confirmed", False) or clicked
+    if clicked:
+        ss.pop("last_submission", None)
+        problems = request.problems(backend.settings.models)
+        if problems:
+            ss.pop("pending_duplicate", None)
+            show_problems(problems)
+            return
+        duplicate = backend.store.recent_duplicate(request)
+        # A double click, an Enter or a rerun mid-request lands here too: the first attempt is already stored,
+        # so the second click asks instead of paying twice. Only an explicit confirmation for this very
+        # duplicate goes through.
+        if duplicate is not None and ss.pop("confirmed_duplicate_of", None) != duplicate.id:
+            ss.pending_duplicate = duplicate.id
+        else:
+            ss.pop("pending_duplicate", None)
+            # No st.* call between sending and storing: submit_video commits the id as it arrives.
+            submission = submit_video(backend.client, backend.store, request, session_id=session_id())
+            ss.last_submission = (submission.record_id, submission.error)
+    _duplicate_prompt(backend)
+    _last_result(backend)
+
+
+def _duplicate_prompt(backend: Backend) -> None:
+    dup_id = st.session_state.get("pending_duplicate")
+    record = backend.store.get(dup_id) if dup_id is not None else None
+    if record is None:
+        return
+    with st.container(border=True):
+        st.warning(f"You created this {_ago(record.attempted_at)} — open it, or create again.",
+                   icon=":material/content_copy:")
+        open_col, again_col, _ = st.columns([1, 1, 2])
+        with open_col:
+            if record.task_id:
+                st.page_link(HISTORY_PAGE, label="Open it", icon=":material/open_in_new:",
+                             query_params={"task": record.task_id})
+            else:
+                st.page_link(HISTORY_PAGE, label="Open History", icon=":material/open_in_new:")
+        with again_col:
+            st.button("Create again", key="create_again", on_click=_confirm_again, args=(record.id,))
+
+
+def _confirm_again(duplicate_id: int) -> None:
+    st.session_state.confirmed_duplicate_of = duplicate_id
+    st.session_state.create_again_confirmed = True
+    st.session_state.pop("pending_duplicate", None)
+
+
+def _last_result(backend: Backend) -> None:
+    last = st.session_state.get("last_submission")
+    if not last:
+        return
+    record_id, error = last
+    record = backend.store.get(record_id)
+    if record is None:
+        return
+    if record.task_id:
+        with st.container(border=True, key="create_result"):
+            st.success("Task created. It is saved in History and updates there on its own.",
+                       icon=":material/task_alt:")
+            status_badge(record.status)
+            st.code(record.task_id, language=None)
+            st.page_link(HISTORY_PAGE, label="Open in History", icon=":material/history:",
+                         query_params={"task": record.task_id})
+        return
+    if error is not None:
+        show_error(error)
+    if record.status == "outcome_unknown":
+        st.page_link(HISTORY_PAGE, label="See it in History (Check status / Create again)",
+                     icon=":material/history:")
+
+
+def _ago(when: float) -> str:
+    seconds = max(0, int(time.time() - when))
+    if seconds < 60:
+        return "just now" if seconds < 10 else f"{seconds} seconds ago"
+    minutes = seconds // 60
+    return f"{minutes} minute{'s' if minutes != 1 else ''} ago"
+

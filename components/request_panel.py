@@ -1,0 +1,22 @@
+"""The exact request the app will send, as JSON and as a copyable cURL command."""
+
+from __future__ import annotations
+
+import json
+
+import streamlit as st
+
+from starvideos import VideoRequest
+from starvideos.client import curl_command
+
+
+def request_panel(request: VideoRequest, *, base_url: str, models: tuple[str, ...], valid: bool) -> None:
+    payload = request.to_payload(models, validate=False)
+    with st.expander("Request", icon=":material/data_object:"):
+        if valid:
+            st.caption("The exact JSON body **Create video** will send.")
+        else:
+            st.caption("Draft: fix the problems before it can be sent.")
+        st.code(json.dumps(payload, ensure_ascii=False, indent=2), language="json", wrap_lines=True)
+        st.caption("The same call with cURL (the key stays in `$STARVIDEOS_API_KEY`):")
+        st.code(curl_command(base_url, payload), language="bash", wrap_lines=True)
