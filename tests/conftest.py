@@ -37,3 +37,6 @@ def store(tmp_path: Path) -> Iterator[HistoryStore]:
     s = HistoryStore(tmp_path / "history.sqlite3")
     yield s
     s.close()
+
+
+pytest_plugins = ["tests.apptest_support"]

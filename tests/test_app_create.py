@@ -1,0 +1,265 @@
+"""AppTest: the Create page against the sandbox: exact elements, requests, and no exception on any path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from components import runtime
+from starvideos.sandbox import Fault, SandboxServer
+from tests.apptest_support import new_app, plain, texts
+
+
+def started(app_env: Path) -> tuple[AppTest, SandboxServer]:
+    at = new_app().run()
+    assert not at.exception
+    sandbox = runtime.backend().sandbox
+    assert sandbox is not None
+    return at, sandbox
+
+
+def fill(at: AppTest, *, mode: str = "Text to video", prompt: str = "A cat surfing", **values: object) -> AppTest:
+    at.radio(key="form_mode").set_value(mode).run()
+    at.text_area(key="form_prompt").set_value(prompt)
+    for key, value in values.items():
+        widget = {"duration": at.slider, "ratio": at.radio, "image_url": at.text_input, "first_url": at.text_input,
+                  "last_url": at.text_input}[key]
+        widget(key=f"form_{key}").set_value(value)
+    return at.run()
+
+
+def create(at: AppTest) -> AppTest:
+    return at.button(key="create_button").click().run()
+
+
+def test_create_page_elements(app_env: Path) -> None:
+    """Test that the Create page shows the product's labels, defaults and the sandbox banner."""
+    at, _ = started(app_env)
+    assert at.radio(key="form_mode").label == "Mode"
+    assert at.radio(key="form_mode").options == ["Text to video", "Image to video", "First & last frame"]
+    assert at.text_area(key="form_prompt").label == "Prompt"
+    assert at.selectbox(key="form_model").label == "Model" and at.selectbox(key="form_model").options == [
+        "starvideos_v3"]
+    slider = at.slider(key="form_duration")
+    assert (slider.label, slider.value, slider.min, slider.max) == ("Duration (seconds)", 5, 3, 15)
+    assert at.radio(key="form_ratio").label == "Aspect ratio" and at.radio(key="form_ratio").options == [
+        "16:9", "9:16"]
+    assert at.button(key="create_button").label == "Create video"
+    assert at.sidebar.success[0].value == "**Sandbox — simulated tasks, no credits used**"
+    assert "API key: not configured" in [c.value for c in at.sidebar.caption]
+    assert at.caption[0].value.startswith(":gray[0 / 5,000 characters]")
+
+
+@pytest.mark.parametrize(("mode", "values", "images"), [
+    ("Text to video", {}, None),
+    ("Image to video", {"image_url": "{base}/assets/wide.png"}, ["{base}/assets/wide.png"]),
+    ("First & last frame", {"first_url": "{base}/assets/wide.png", "last_url": "{base}/assets/tall.png"},
+     ["{base}/assets/wide.png", "{base}/assets/tall.png"]),
+])
+def test_create_in_each_mode(app_env: Path, mode: str, values: dict[str, str], images: list[str] | None) -> None:
+    """Test that each mode sends exactly the documented body once and stores the task with its id."""
+    at, sandbox = started(app_env)
+    values = {k: v.format(base=sandbox.base_url) for k, v in values.items()}
+    create(fill(at, mode=mode, prompt="  A cat surfing  ", duration=9, ratio="9:16", **values))
+    assert not at.exception
+    [sent] = sandbox.received("POST")
+    expected = {"prompt": "A cat surfing", "model": "starvideos_v3", "duration": 9, "ratio": "9:16"}
+    if images:
+        expected["images"] = [i.format(base=sandbox.base_url) for i in images]
+    assert sent.body == expected
+    [record] = runtime.backend().store.list()
+    assert record.task_id and record.status == "queued" and record.mode == {
+        "Text to video": "text", "Image to video": "image", "First & last frame": "first_last"}[mode]
+    assert at.main.success[-1].value == "Task created. It is saved in History and updates there on its own."
+    assert record.task_id in [c.value for c in at.code]
+
+
+def test_previews_and_probe(app_env: Path) -> None:
+    """Test that valid URLs are previewed with the probe's findings, and a ratio mismatch warns."""
+    at, sandbox = started(app_env)
+    fill(at, mode="First & last frame", first_url=f"{sandbox.base_url}/assets/wide.png",
+         last_url=f"{sandbox.base_url}/assets/tall.png")
+    assert len(at.get("image")) == 2
+    captions = [c.value for c in at.caption]
+    assert ":material/check: HTTP 200 · image/png · 640×360 px · 5\\.5 KB" in captions
+    warnings = [w.value for w in at.warning]
+    assert any(w.startswith("The image is 360×640 \\(0\\.56\\:1\\); a 16\\:9 video") for w in warnings)
+    assert any(w.startswith("First frame is 640×360, last frame is 360×640") for w in warnings)
+
+
+def test_switching_mode_keeps_values_and_drops_hidden_images(app_env: Path) -> None:
+    """Test that switching mode keeps prompt and options, and images of a hidden mode are not sent."""
+    at, sandbox = started(app_env)
+    fill(at, mode="Image to video", prompt="Keep me", duration=12, image_url=f"{sandbox.base_url}/assets/wide.png")
+    at.radio(key="form_mode").set_value("Text to video").run()
+    assert at.text_area(key="form_prompt").value == "Keep me" and at.slider(key="form_duration").value == 12
+    create(at)
+    assert "images" not in sandbox.received("POST")[0].body
+    at.radio(key="form_mode").set_value("Image to video").run()
+    assert at.text_input(key="form_image_url").value == f"{sandbox.base_url}/assets/wide.png"
+
+
+def test_request_panel_shows_exact_body_and_curl(app_env: Path) -> None:
+    """Test that the Request panel shows the JSON body and a cURL command with the key as a variable."""
+    at, sandbox = started(app_env)
+    fill(at, prompt="it's $5")
+    body, curl = [c.value for c in at.expander[0].code]
+    assert body == '{\n  "prompt": "it\'s $5",\n  "model": "starvideos_v3",\n  "duration": 5,\n  "ratio": "16:9"\n}'
+    assert f"--url {sandbox.base_url}/v1/starvideos/videos" in curl
+    assert '"Authorization: Bearer $STARVIDEOS_API_KEY"' in curl and body in curl
+
+
+BAD = [
+    ({"prompt": ""}, "Prompt: describe the video"),
+    ({"prompt": "   \n "}, "Prompt: describe the video"),
+    ({"prompt": "x" * 100_000}, "Prompt: is 100,000 characters long"),
+    ({"prompt": "bell\x07"}, "Prompt: remove the control characters \\(U+0007\\)"),
+    ({"prompt": "nul\x00"}, "Prompt: remove the control characters \\(U+0000\\)"),
+    ({"mode": "Image to video"}, "Image URL: enter a URL starting with https"),
+    ({"mode": "Image to video", "image_url": "ftp://e.com/a.png"}, "Image URL: must start with http"),
+    ({"mode": "Image to video", "image_url": "javascript:alert(1)"}, "Image URL: must start with http"),
+    ({"mode": "Image to video", "image_url": "data:image/png;base64,AAAA"}, "Image URL: must start with http"),
+    ({"mode": "Image to video", "image_url": "file:///etc/passwd"}, "Image URL: must start with http"),
+    ({"mode": "Image to video", "image_url": "/etc/passwd"}, "Image URL: must start with http"),
+    ({"mode": "Image to video", "image_url": "data/history.sqlite3"}, "Image URL: must start with http"),
+    ({"mode": "Image to video", "image_url": "../cat.png"}, "Image URL: must start with http"),
+    ({"mode": "Image to video", "image_url": "//e.com/cat.png"}, "Image URL: must start with http"),
+    ({"mode": "Image to video", "image_url": "https://e.com/my cat.png"}, "Image URL: remove the spaces"),
+    ({"mode": "Image to video", "image_url": "https://u:p@e.com/a.png"}, "Image URL: remove the user:password@"),
+    ({"mode": "Image to video", "image_url": "https://e.com/" + "a" * 3000}, "Image URL: is 3,014 characters long"),
+    ({"mode": "Image to video", "image_url": "https://"}, "Image URL: must be a full URL with a host"),
+    ({"mode": "Image to video", "image_url": "https://e.com:99999/a.png"}, "Image URL: is not a valid URL"),
+    ({"mode": "First & last frame"}, "First frame URL: enter a URL"),
+    ({"mode": "First & last frame", "first_url": "https://e.com/a.png"}, "Last frame URL: enter a URL"),
+    ({"mode": "First & last frame", "first_url": "ftp://x/a", "last_url": "https://e.com/b.png"},
+     "First frame URL: must start with http"),
+    ({"mode": "First & last frame", "first_url": "https://e.com/a.png", "last_url": "file:///x"},
+     "Last frame URL: must start with http"),
+]
+
+
+@pytest.mark.parametrize(("inputs", "message"), BAD, ids=[m[:40] for _, m in BAD])
+def test_bad_input_sends_nothing(app_env: Path, inputs: dict[str, str], message: str) -> None:
+    """Test that each bad input shows a message naming the field, sends nothing and raises nothing."""
+    at, sandbox = started(app_env)
+    inputs = dict(inputs)
+    create(fill(at, mode=inputs.pop("mode", "Text to video"), prompt=inputs.pop("prompt", "A cat"), **inputs))
+    assert not at.exception
+    assert sandbox.received() == []
+    [error] = at.error
+    assert error.value.startswith("**Fix these and try again (nothing was sent):**")
+    assert message.replace("\\", "") in plain(error.value)
+    assert runtime.backend().store.count() == 0
+
+
+@pytest.mark.parametrize(("key", "value"), [
+    ("form_duration", 2), ("form_duration", 16), ("form_duration", -1), ("form_ratio", "1:1"), ("form_ratio", ""),
+])
+def test_widgets_cannot_produce_out_of_range_values(app_env: Path, key: str, value: object) -> None:
+    """Test that values outside the widgets' choices never reach a request: the widget keeps a valid value."""
+    at, _ = started(app_env)
+    widget = at.slider(key=key) if key == "form_duration" else at.radio(key=key)
+    try:
+        widget.set_value(value).run()
+        refused = bool(at.exception)
+    except (ValueError, IndexError):
+        refused = True  # AppTest cannot even express the value: the widget cannot produce it
+    if refused:
+        at = new_app().run()
+    else:
+        assert at.slider(key="form_duration").value in range(3, 16)
+    create(fill(at))
+    assert not at.exception
+    [sent] = runtime.backend().sandbox.received("POST") or [None]
+    assert sent is None or (3 <= sent.body["duration"] <= 15 and sent.body["ratio"] in ("16:9", "9:16"))
+
+
+@pytest.mark.parametrize(("url", "warning"), [
+    ("http://localhost:1/cat.png", "Not checked: localhost resolves to 127.0.0.1 is a loopback address"),
+    ("http://169.254.169.254/latest/meta-data/", "Not checked: 169.254.169.254 is a link-local address"),
+    ("http://10.0.0.1/cat.png", "Not checked: 10.0.0.1 is a private network address"),
+])
+def test_probe_refuses_private_targets(app_env: Path, url: str, warning: str) -> None:
+    """Test that the preview probe refuses loopback (other than the sandbox), metadata and private addresses."""
+    at, _ = started(app_env)
+    fill(at, mode="Image to video", image_url=url)
+    assert not at.exception
+    assert any(warning in plain(w.value) for w in at.warning)
+
+
+def test_duplicate_asks_first_and_create_again_sends_once(app_env: Path) -> None:
+    """Test that the same parameters again ask first; "Create again" sends exactly one more POST."""
+    at, sandbox = started(app_env)
+    create(fill(at))
+    create(at)  # a second click, as from a double click or Enter
+    assert len(sandbox.received("POST")) == 1
+    assert at.warning[0].value == "You created this just now — open it, or create again."
+    at.button(key="create_again").click().run()
+    assert len(sandbox.received("POST")) == 2 and not at.exception
+    create(at)
+    assert len(sandbox.received("POST")) == 2  # asks again about the newest one
+    assert runtime.backend().store.count() == 2
+
+
+FAULTS = [
+    (Fault(401, '{"error": "invalid key"}'), "rejected", "**The API key was refused.** HTTP 401 Unauthorized"),
+    (Fault(403, '{"error": "forbidden"}'), "rejected", "**The API key was refused.**"),
+    (Fault(400, '{"error": {"message": "bad prompt"}}'), "rejected", "**The API rejected the request.**"),
+    (Fault(404, "{}"), "rejected", "**Not found.**"),
+    (Fault(409, '{"error": "busy"}'), "rejected", "**The API reported a conflict.**"),
+    (Fault(422, '{"detail": "nope"}'), "rejected", "**The API rejected the request.**"),
+    (Fault(429, "{}", headers={"Retry-After": "30"}), "rejected", "Wait 30 seconds and try again."),
+    (Fault(500, "{}"), "rejected", "**The StarVideos service had a problem.**"),
+    (Fault(502, "<html><h1>Bad Gateway</h1></html>", "text/html"), "outcome_unknown",
+     "HTTP 502 Bad Gateway \\(non\\-JSON response\\)"),
+    (Fault(503, "{}"), "rejected", "**The StarVideos service had a problem.**"),
+    (Fault(504, "{}"), "outcome_unknown", "HTTP 504 Gateway Timeout"),
+    (Fault(200, ""), "outcome_unknown", "the answer was empty"),
+    (Fault(200, "<html>hi</html>", "text/html"), "outcome_unknown", "the answer was not JSON"),
+    (Fault(200, '{"status": "queued"}'), "outcome_unknown", "the answer has no task id"),
+    (Fault(200, delay=2.0), "outcome_unknown", "timed out before an answer came back"),
+    (Fault(200, drop="mid_body"), "outcome_unknown", "lost the connection before an answer came back"),
+    (Fault(200, drop="before"), "outcome_unknown", "lost the connection before an answer came back"),
+]
+
+
+@pytest.mark.parametrize(("fault", "status", "text"), FAULTS, ids=[f"{f.status}-{s}-{t[:20]}" for f, s, t in FAULTS])
+def test_api_faults_show_plain_messages(app_env: Path, monkeypatch: pytest.MonkeyPatch, fault: Fault, status: str,
+                                        text: str) -> None:
+    """Test that each API fault shows a plain message with a next step, no exception, and the right record."""
+    monkeypatch.setenv("STARVIDEOS_READ_TIMEOUT", "0.5")
+    at, sandbox = started(app_env)
+    fault.method = "POST"
+    sandbox.inject(fault)
+    create(fill(at))
+    assert not at.exception
+    shown = plain("\n".join(e.value for e in [*at.error, *at.warning]))
+    assert text.replace("\\", "") in shown
+    assert len(sandbox.received("POST")) == 1
+    [record] = runtime.backend().store.list()
+    assert record.status == status and record.error and record.prompt == "A cat surfing"
+    if status == "outcome_unknown":
+        assert "the task may exist" in shown
+
+
+def test_connection_refused(app_env: Path) -> None:
+    """Test that an unreachable API says so, records that nothing was created, and raises nothing."""
+    at, sandbox = started(app_env)
+    sandbox.stop()
+    create(fill(at))
+    assert not at.exception
+    assert "**Could not reach the StarVideos API.**" in at.error[0].value
+    [record] = runtime.backend().store.list()
+    assert record.status == "rejected"
+
+
+def test_html_prompt_is_text(app_env: Path) -> None:
+    """Test that an HTML/script prompt is shown as text, never as markup."""
+    at, _ = started(app_env)
+    fill(at, prompt="<script>alert(1)</script><img src=x onerror=alert(2)>")
+    assert not at.exception
+    assert all("<script>" not in m.value for m in at.markdown if getattr(m, "allow_html", False))
+    assert not [m for m in at.markdown if m.proto.allow_html and "<script" in m.value]
+    assert "<script>alert(1)</script>" in texts(at)
