@@ -39,6 +39,7 @@ except SettingsError as exc:
     st.stop()
 
 password_gate(settings.app_password)
+runtime.session_id()
 inject_styles()
 
 if settings.effective_mode == "setup":

@@ -104,19 +104,18 @@ def open_record(record: HistoryRecord) -> None:
 
 
 def _pager(cursors: list[int | None], records: list[HistoryRecord], total: int) -> None:
+    # Callbacks move the cursor before the next run, so no extra rerun is needed (and none can misfire).
     page = len(cursors)
+    has_more = len(records) == PAGE_SIZE and page * PAGE_SIZE < total
     prev_col, info_col, next_col = st.columns([1, 3, 1], vertical_alignment="center")
     with prev_col:
-        if st.button("Previous", disabled=page == 1, icon=":material/chevron_left:", key="page_prev"):
-            cursors.pop()
-            st.rerun(scope="fragment")
+        st.button("Previous", disabled=page == 1, icon=":material/chevron_left:", key="page_prev",
+                  on_click=cursors.pop)
     with info_col:
         st.caption(f"Page {page} · {total:,} task{'s' if total != 1 else ''}")
     with next_col:
-        has_more = len(records) == PAGE_SIZE and page * PAGE_SIZE < total
-        if st.button("Next", disabled=not has_more, icon=":material/chevron_right:", key="page_next"):
-            cursors.append(records[-1].id)
-            st.rerun(scope="fragment")
+        st.button("Next", disabled=not has_more, icon=":material/chevron_right:", key="page_next",
+                  on_click=cursors.append, args=(records[-1].id if records else None,))
 
 
 def export_panel(backend: Backend, filters: HistoryFilter) -> None:

@@ -67,10 +67,12 @@ class SandboxServer:
     """Run the simulated API in a background thread. Use as a context manager or ``start()``/``stop()``."""
 
     def __init__(self, port: int = 0, *, queued_seconds: float = 1.5, processing_seconds: float = 3.0,
-                 lookup_delay: float = 0.0) -> None:
+                 lookup_delay: float = 0.0, path_prefix: str = "") -> None:
         self.queued_seconds = queued_seconds
         self.processing_seconds = processing_seconds
         self.lookup_delay = lookup_delay
+        self.path_prefix = path_prefix.rstrip("/")
+        """Served before the API paths, like the real API's ``/kyyReactApiServer``."""
         self._lock = threading.Lock()
         self._faults: list[Fault] = []
         self._requests: list[RecordedRequest] = []
@@ -221,6 +223,8 @@ def _handler_for(sandbox: SandboxServer) -> type[BaseHTTPRequestHandler]:
 
         def _dispatch(self, method: str) -> None:
             path = self.path.split("?", 1)[0]
+            if sandbox.path_prefix and path.startswith(sandbox.path_prefix + "/"):
+                path = path[len(sandbox.path_prefix):]
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
             if path.startswith("/_sandbox/"):

@@ -1,0 +1,218 @@
+"""AppTest: the History page against the sandbox, seeded through the real store."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from components import runtime
+from starvideos import TaskStatus, VideoRequest
+from starvideos.sandbox import Fault
+from starvideos.submit import submit_video
+from tests.apptest_support import new_app, plain, texts
+
+
+def history(app_env: Path, **query: str) -> AppTest:
+    at = new_app().run()
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.switch_page("pages/history.py").run()
+    assert not at.exception
+    return at
+
+
+def seed(n: int, prompt: str = "prompt", **kwargs: object) -> list[str]:
+    b = runtime.backend()
+    ids = []
+    for i in range(n):
+        submission = submit_video(b.client, b.store, VideoRequest(f"{prompt} {i}", **kwargs), session_id="seed")
+        assert submission.task is not None
+        ids.append(submission.task.id)
+    return ids
+
+
+def rerun_until(at: AppTest, condition: object, timeout: float = 10.0) -> AppTest:
+    deadline = time.monotonic() + timeout
+    while not condition() and time.monotonic() < deadline:  # type: ignore[operator]
+        at.run()
+    assert condition(), "condition not reached"  # type: ignore[operator]
+    return at
+
+
+def test_lists_newest_first_with_columns(app_env: Path) -> None:
+    """Test that History lists every task newest first with the documented columns."""
+    new_app().run()
+    ids = seed(3)
+    at = history(app_env)
+    df = at.dataframe[0].value
+    assert list(df.columns) == ["Time", "Status", "Mode", "Prompt", "Duration", "Ratio", "Task id"]
+    assert list(df["Task id"]) == ids[::-1]
+    assert list(df["Prompt"]) == ["prompt 2", "prompt 1", "prompt 0"]
+    assert set(df["Duration"]) == {"5 s"} and set(df["Mode"]) == {"Text"}
+    assert at.main.caption[-1].value == "Page 1 · 3 tasks"
+
+
+def test_live_status_reaches_completed_without_clicks(app_env: Path) -> None:
+    """Test that unfinished tasks are looked up on each refresh until completed, then never again."""
+    new_app().run()
+    [task_id] = seed(1)
+    at = history(app_env)
+    store, sandbox = runtime.backend().store, runtime.backend().sandbox
+    rerun_until(at, lambda: store.get_by_task_id(task_id).status == "completed")
+    at.run()
+    assert at.dataframe[0].value["Status"][0] == "✓ Completed"
+    lookups = len(sandbox.received("GET"))
+    at.run()
+    at.run()
+    assert len(sandbox.received("GET")) == lookups  # finished tasks are not polled again
+
+
+def test_failing_lookup_shows_on_that_task_only(app_env: Path) -> None:
+    """Test that a 404 from the status path is shown for that task, naming STARVIDEOS_STATUS_PATH."""
+    new_app().run()
+    bad, good = seed(2)
+    runtime.backend().sandbox.inject(Fault(404, method="GET", path_contains=bad, times=100))
+    at = history(app_env)
+    [warning] = at.warning
+    assert plain(warning.value).startswith(f"Status of {bad}: HTTP 404 Not Found")
+    assert "STARVIDEOS_STATUS_PATH" in plain(warning.value) and good not in warning.value
+
+
+def test_filters_and_session_toggle(app_env: Path) -> None:
+    """Test the status, mode and text filters and the this-session-only toggle."""
+    at = new_app().run()
+    seed(2, prompt="dog")
+    seed(1, prompt="cat", images=("https://e.com/a.png",))
+    b = runtime.backend()
+    submit_video(b.client, b.store, VideoRequest("mine"), session_id=at.session_state["session_id"])
+    at.switch_page("pages/history.py").run()
+    at.multiselect(key="filter_mode").set_value(["image"]).run()
+    assert list(at.dataframe[0].value["Prompt"]) == ["cat 0"]
+    at.multiselect(key="filter_mode").set_value([]).run()
+    at.text_input(key="filter_text").set_value("dog").run()
+    assert list(at.dataframe[0].value["Prompt"]) == ["dog 1", "dog 0"]
+    at.text_input(key="filter_text").set_value("").run()
+    at.toggle(key="filter_mine").set_value(True).run()
+    assert list(at.dataframe[0].value["Prompt"]) == ["mine"]
+    at.toggle(key="filter_mine").set_value(False).run()
+    at.multiselect(key="filter_status").set_value(["rejected"]).run()
+    assert at.info[0].value == "No tasks yet. Create one on the Create page."
+
+
+def test_keyset_pages(app_env: Path) -> None:
+    """Test that Next and Previous walk pages of 20 without repeating a task."""
+    new_app().run()
+    store = runtime.backend().store
+    for i in range(45):
+        store.record_attempt(VideoRequest(f"p{i}"))
+    at = history(app_env)
+    first = list(at.dataframe[0].value["Prompt"])
+    at.button(key="page_next").click().run()
+    second = list(at.dataframe[0].value["Prompt"])
+    at.button(key="page_next").click().run()
+    third = list(at.dataframe[0].value["Prompt"])
+    assert first[0] == "p44" and second[0] == "p24" and third == [f"p{i}" for i in range(4, -1, -1)]
+    assert at.main.caption[-1].value == "Page 3 · 45 tasks" and at.button(key="page_next").disabled
+    at.button(key="page_prev").click().run()
+    assert list(at.dataframe[0].value["Prompt"]) == second
+
+
+def test_task_detail_completed(app_env: Path) -> None:
+    """Test that ?task=<id> shows parameters, the video, a download link and the raw answer."""
+    new_app().run()
+    [task_id] = seed(1, prompt="<b>bold</b> <script>alert(1)</script>", duration=8, ratio="9:16")
+    store = runtime.backend().store
+    runtime.backend().poller.refresh([task_id])
+    at = history(app_env, task=task_id)
+    rerun_until(at, lambda: store.get_by_task_id(task_id).status == "completed")
+    at.run()
+    assert at.code[0].value == task_id
+    assert at.text[0].value == "<b>bold</b> <script>alert(1)</script> 0"  # st.text: never markup
+    params = dict(zip(at.dataframe[0].value["Field"], at.dataframe[0].value["Value"], strict=True))
+    assert (params["Mode"], params["Duration"], params["Aspect ratio"]) == ("Text to video", "8 seconds", "9:16")
+    [video] = at.get("video")
+    assert video.proto.url == f"{runtime.backend().sandbox.base_url}/assets/sample.mp4"
+    assert at.expander[0].label == "Last raw answer"
+    assert at.get("badge")[0].proto.label == "Completed" if at.get("badge") else True
+    assert not [m for m in at.markdown if m.proto.allow_html and "<script" in m.value]
+
+
+def test_unknown_id_and_back(app_env: Path) -> None:
+    """Test that an unknown task id says so and offers the way back."""
+    at = history(app_env, task="video_nope")
+    assert at.warning[0].value == "No task with that id in the history."
+
+
+def test_outcome_unknown_check_status(app_env: Path) -> None:
+    """Test that an unknown outcome explains itself and "Check status" attaches the id and looks it up."""
+    new_app().run()
+    b = runtime.backend()
+    b.sandbox.inject(Fault(200, drop="before", method="POST"))
+    submission = submit_video(b.client, b.store, VideoRequest("lost"), session_id="s")
+    assert submission.outcome_unknown
+    at = history(app_env, record=str(submission.record_id))
+    assert "**Outcome unknown.** The request was sent but no answer came back" in at.warning[0].value
+    [real_id] = seed(1, prompt="found")  # the id the user found elsewhere
+    b.store.delete(b.store.get_by_task_id(real_id).id)
+    at.text_input(key="unknown_task_id").set_value(real_id).run()
+    at.button(key="check_status").click().run()
+    assert not at.exception
+    record = b.store.get(submission.record_id)
+    assert record.task_id == real_id and record.status in ("queued", "processing", "completed")
+    assert at.query_params["task"] == real_id
+
+
+def test_outcome_unknown_create_again_needs_confirmation(app_env: Path) -> None:
+    """Test that "Create again" sends nothing until confirmed, then exactly one POST."""
+    new_app().run()
+    b = runtime.backend()
+    b.sandbox.inject(Fault(200, drop="before", method="POST"))
+    submission = submit_video(b.client, b.store, VideoRequest("lost again"), session_id="s")
+    at = history(app_env, record=str(submission.record_id))
+    assert len(b.sandbox.received("POST")) == 1
+    at.button(key="confirm_recreate").click().run()
+    assert not at.exception and len(b.sandbox.received("POST")) == 2
+    assert b.store.count() == 2 and b.store.list()[0].task_id
+
+
+def test_remove_and_reuse(app_env: Path) -> None:
+    """Test "Remove from history" (behind a confirmation) and "Reuse settings" (opens Create filled in)."""
+    new_app().run()
+    [keep, gone] = seed(2, prompt="reuse me", duration=11, ratio="9:16", images=("https://e.com/a.png",))
+    store = runtime.backend().store
+    at = history(app_env, task=gone)
+    at.button(key="confirm_remove").click().run()
+    assert store.get_by_task_id(gone) is None and store.get_by_task_id(keep) is not None
+    at = history(app_env, task=keep)
+    at.button(key="reuse").click().run()
+    assert not at.exception
+    assert at.radio(key="form_mode").value == "Image to video"
+    assert at.text_area(key="form_prompt").value == "reuse me 0"
+    assert (at.slider(key="form_duration").value, at.radio(key="form_ratio").value) == (11, "9:16")
+    assert at.text_input(key="form_image_url").value == "https://e.com/a.png"
+
+
+def test_export_is_built_on_demand(app_env: Path) -> None:
+    """Test that export buttons appear only after "Prepare export" and hold the filtered rows."""
+    new_app().run()
+    seed(2)
+    at = history(app_env)
+    assert not at.get("download_button")
+    at.button(key="prepare_export").click().run()
+    assert [d.proto.label for d in at.get("download_button")] == ["Download CSV", "Download JSON"]
+    assert at.session_state["export"][1].count("\n") == 3  # header + 2 rows
+    assert "sandbox-key" not in at.session_state["export"][1] + at.session_state["export"][2]
+
+
+def test_no_traceback_text_anywhere(app_env: Path) -> None:
+    """Test that a broken status answer never puts a traceback on the page."""
+    new_app().run()
+    [task_id] = seed(1)
+    runtime.backend().sandbox.inject(Fault(200, "<html>oops", "text/html", method="GET", times=100))
+    at = history(app_env, task=task_id)
+    assert not at.exception
+    assert "Traceback" not in texts(at)
+    assert "the answer was not JSON" in plain(at.warning[0].value)
+    assert TaskStatus.QUEUED.value == runtime.backend().store.get_by_task_id(task_id).status
