@@ -64,7 +64,7 @@ def _use_samples(backend: Backend) -> None:
     urls = backend.sandbox.sample_image_urls()
     st.session_state.form_image_url = urls["wide"]
     st.session_state.form_first_url = urls["wide"]
-    st.session_state.form_last_url = urls["wide"].replace("wide.png", "wide.png?frame=last")
+    st.session_state.form_last_url = urls["wide-last"]
 
 
 def reuse_settings(record: HistoryRecord) -> None:

@@ -77,9 +77,8 @@ def _render_rows(backend: Backend, records: list[HistoryRecord]) -> None:
     event = st.dataframe(
         rows, hide_index=True, on_select="rerun", selection_mode="single-row", key="history_table",
         column_config={
-            "Time": st.column_config.DatetimeColumn(format="MMM D, HH:mm:ss", width="small"),
-            "Prompt": st.column_config.TextColumn(width="medium"),
-            "Task id": st.column_config.TextColumn(width="large"),
+            "Time": st.column_config.DatetimeColumn(format="MMM D, HH:mm:ss", width="medium"),
+            "Task id": st.column_config.TextColumn(width="medium"),
         },
     )
     st.caption("Click a row to open the task.")

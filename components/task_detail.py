@@ -50,6 +50,17 @@ def _summary(backend: Backend, record: HistoryRecord) -> None:
     if record.task_id:
         st.code(record.task_id, language=None)
     st.text(record.prompt)  # as text: a prompt is never formatted or run
+    info, media = st.columns(2, gap="large")
+    with info:
+        _parameters(record)
+    with media:
+        _status_and_video(backend, record)
+    if record.raw:
+        with st.expander("Last raw answer", icon=":material/data_object:"):
+            st.json(record.raw)
+
+
+def _parameters(record: HistoryRecord) -> None:
     st.dataframe([
         {"Field": "Mode", "Value": MODE_LABELS.get(record.mode, record.mode)},
         {"Field": "Model", "Value": record.model},
@@ -60,12 +71,15 @@ def _summary(backend: Backend, record: HistoryRecord) -> None:
         {"Field": "Last update", "Value": _when(record.updated_at)},
         *([{"Field": "Created (API)", "Value": _when(record.remote_created)}] if record.remote_created else []),
     ], hide_index=True, width="stretch")
+
+
+def _status_and_video(backend: Backend, record: HistoryRecord) -> None:
     if record.task_id and record.is_live:
         error = backend.poller.state(record.task_id).error
         if error:
             st.warning(md_escape(error), icon=":material/sync_problem:")
         else:
-            st.caption("Status updates on its own every few seconds.")
+            st.info("Generating… status updates on its own every few seconds.", icon=":material/hourglass_top:")
     if record.error and record.status != "outcome_unknown":
         st.error(md_escape(record.error), icon=":material/error:")
     if record.status == "completed":
@@ -74,9 +88,6 @@ def _summary(backend: Backend, record: HistoryRecord) -> None:
             st.link_button("Download video", record.video_url, icon=":material/download:")
         else:
             st.info("The task completed, but the API gave no video URL.", icon=":material/videocam_off:")
-    if record.raw:
-        with st.expander("Last raw answer", icon=":material/data_object:"):
-            st.json(record.raw)
 
 
 def _actions(backend: Backend, record: HistoryRecord) -> None:

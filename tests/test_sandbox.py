@@ -100,7 +100,7 @@ def test_sample_images_and_control_endpoints(sandbox: SandboxServer) -> None:
     from PIL import Image
     sizes = {name: Image.open(io.BytesIO(requests.get(url, timeout=5).content)).size
              for name, url in sandbox.sample_image_urls().items()}
-    assert sizes == {"wide": (640, 360), "tall": (360, 640)}
+    assert sizes == {"wide": (640, 360), "tall": (360, 640), "wide-last": (640, 360)}
     post(sandbox, {"prompt": "logged", "model": "starvideos_v3"})
     log = requests.get(f"{sandbox.base_url}/_sandbox/requests", timeout=5).json()
     assert [(r["method"], r["body"]["prompt"]) for r in log] == [("POST", "logged")]

@@ -25,6 +25,7 @@ ASSETS = {
     "/assets/sample.mp4": ("sample.mp4", "video/mp4"),
     "/assets/wide.png": ("wide.png", "image/png"),
     "/assets/tall.png": ("tall.png", "image/png"),
+    "/assets/wide-last.png": ("wide-last.png", "image/png"),
 }
 
 
@@ -125,7 +126,7 @@ class SandboxServer:
             self._faults.clear()
 
     def sample_image_urls(self) -> dict[str, str]:
-        return {"wide": f"{self.base_url}/assets/wide.png", "tall": f"{self.base_url}/assets/tall.png"}
+        return {name: f"{self.base_url}/assets/{name}.png" for name in ("wide", "tall", "wide-last")}
 
     # Behaviour ------------------------------------------------------------------------------------------------
 

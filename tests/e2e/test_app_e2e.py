@@ -1,0 +1,181 @@
+"""End to end: `streamlit run app.py` in sandbox mode, driven in real Chromium."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from starvideos.sandbox import SandboxServer
+from tests.conftest import DUMMY_KEY
+from tests.e2e.conftest import AppServer, screenshot, wait_idle
+
+pytestmark = pytest.mark.e2e
+
+PROMPTS = {
+    "Text to video": "A lighthouse in a storm, slow aerial orbit, cinematic",
+    "Image to video": "The sun sets over the hills, gentle push-in, watercolor",
+    "First & last frame": "Day turns to night over the same hills, locked-off camera",
+}
+
+
+def prompt_box(page: Page):
+    return page.get_by_role("textbox", name="Prompt")
+
+
+def create_task(page: Page, mode: str, prompt: str) -> str:
+    """Fill the form in one mode, press Create video, and return the task id the page shows."""
+    page.get_by_text(mode, exact=True).click()
+    wait_idle(page)
+    prompt_box(page).fill(prompt)
+    prompt_box(page).press("Control+Enter")
+    wait_idle(page)
+    if mode != "Text to video":
+        page.get_by_role("button", name="Use sample images").click()
+        wait_idle(page)
+        expect(page.locator("[data-testid=stImage] img").first).to_be_visible()
+    page.get_by_role("button", name="Create video").click()
+    wait_idle(page)
+    result = page.locator(".st-key-create_result")
+    expect(result.get_by_text("Task created.")).to_be_visible()
+    return result.locator("code").inner_text().strip()
+
+
+def table_rows(page: Page) -> list[list[str]]:
+    cells = page.locator("[data-testid=stDataFrame] table tr")
+    rows = []
+    for i in range(cells.count()):
+        texts = cells.nth(i).locator("td").all_inner_texts()
+        if texts:
+            rows.append(texts)
+    return rows
+
+
+def test_create_each_mode_then_watch_history_complete(make_server: type, page: Page) -> None:
+    """Test that one task per mode is created, sent exactly as documented, completes in History without a click,
+    plays its video, and survives a reload."""
+    server: AppServer = make_server()
+    page.goto(server.url)
+    wait_idle(page)
+    expect(page.get_by_text("Sandbox — simulated tasks, no credits used")).to_be_visible()
+    ids = [create_task(page, mode, prompt) for mode, prompt in PROMPTS.items()]
+    screenshot(page, "create.png")
+
+    sent = [r for r in server.sandbox_requests() if r["method"] == "POST"]
+    wide = f"{server.sandbox_url}/assets/wide.png"
+    assert [r["body"] for r in sent] == [
+        {"prompt": PROMPTS["Text to video"], "model": "starvideos_v3", "duration": 5, "ratio": "16:9"},
+        {"prompt": PROMPTS["Image to video"], "model": "starvideos_v3", "duration": 5, "ratio": "16:9",
+         "images": [wide]},
+        {"prompt": PROMPTS["First & last frame"], "model": "starvideos_v3", "duration": 5, "ratio": "16:9",
+         "images": [wide, f"{server.sandbox_url}/assets/wide-last.png"]},
+    ]
+    assert all(r["headers"]["Authorization"].startswith("Bearer ") for r in sent)
+
+    page.get_by_test_id("stSidebarNavItems").get_by_role("link", name="History").click()
+    wait_idle(page)
+    # No clicks from here: the live fragment polls until every task is completed.
+    expect(page.locator("[data-testid=stDataFrame] table")).to_contain_text("First & last")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=stDataFrame] table td')]"
+        ".filter(td => td.innerText.includes('Completed')).length === 3", timeout=30_000)
+    rows = table_rows(page)
+    assert [row[-1] for row in rows] == ids[::-1]
+    assert [row[2] for row in rows] == ["First & last", "Image", "Text"]
+    screenshot(page, "history.png")
+
+    page.goto(f"{server.url}/history?task={ids[1]}")
+    wait_idle(page)
+    video = page.locator("video")
+    expect(video).to_be_visible()
+    assert video.get_attribute("src") == f"{server.sandbox_url}/assets/sample.mp4"
+    page.wait_for_function("() => document.querySelector('video').readyState >= 1", timeout=15_000)
+    duration = page.evaluate("() => document.querySelector('video').duration")
+    assert 2.5 < duration < 3.5
+    screenshot(page, "task.png")
+
+    page.reload()
+    wait_idle(page)
+    expect(page.locator("video")).to_be_visible()
+    expect(page.get_by_text(PROMPTS["Image to video"])).to_be_visible()
+    page.goto(f"{server.url}/history")
+    wait_idle(page)
+    page.wait_for_function("() => document.querySelectorAll('[data-testid=stDataFrame] table td').length >= 21")
+    assert [row[-1] for row in table_rows(page)] == ids[::-1]
+
+
+def test_fresh_server_deep_link_runs_the_router(make_server: type, page: Page) -> None:
+    """Test that the very first request to a new server, a deep link to a task, still gets the app's router:
+    its sidebar, its two pages and the task."""
+    server: AppServer = make_server()
+    page.goto(f"{server.url}/history?task=video_missing")
+    wait_idle(page)
+    expect(page.get_by_text("Sandbox — simulated tasks, no credits used")).to_be_visible()
+    nav = page.locator("[data-testid=stSidebarNav]").inner_text()
+    assert "Create" in nav and "History" in nav and "app" not in nav.lower().split()
+    expect(page.get_by_text("No task with that id in the history.")).to_be_visible()
+
+
+def test_kill_during_flight_then_restart_resumes(make_server: type, page: Page) -> None:
+    """Test that after SIGKILL with tasks in flight, a restarted app lists every id and they still complete."""
+    server: AppServer = make_server(STARVIDEOS_SANDBOX_SPEED="1")
+    page.goto(server.url)
+    wait_idle(page)
+    ids = [create_task(page, "Text to video", f"Crash test {n}, slow pan") for n in range(2)]
+    with sqlite3.connect(server.history) as db:
+        stored = {row[0]: row[1] for row in db.execute("SELECT task_id, status FROM tasks")}
+    assert set(stored) == set(ids) and set(stored.values()) <= {"queued", "processing"}
+    server.stop(kill=True)
+    assert server.process is not None and server.process.returncode == -9
+
+    server.start()
+    page.goto(f"{server.url}/history")
+    wait_idle(page)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=stDataFrame] table td')]"
+        ".filter(td => td.innerText.includes('Completed')).length === 2", timeout=40_000)
+    assert sorted(row[-1] for row in table_rows(page)) == sorted(ids)
+
+
+def test_html_prompt_runs_nothing(make_server: type, page: Page) -> None:
+    """Test that a prompt made of HTML and script shows as text on both pages and runs nothing."""
+    server: AppServer = make_server()
+    page.goto(server.url)
+    wait_idle(page)
+    evil = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
+    task_id = create_task(page, "Text to video", evil)
+    page.goto(f"{server.url}/history?task={task_id}")
+    wait_idle(page)
+    expect(page.get_by_text(evil)).to_be_visible()
+    assert page.evaluate("() => window.__xss") is None
+
+
+def test_key_never_crosses_the_websocket(make_server: type, page: Page) -> None:
+    """Test that in live mode the API key appears in no WebSocket frame and nowhere on either page."""
+    with SandboxServer(queued_seconds=0.2, processing_seconds=0.2) as api:
+        server: AppServer = make_server(STARVIDEOS_MODE="live", STARVIDEOS_API_KEY=DUMMY_KEY,
+                                        STARVIDEOS_BASE_URL=api.base_url)
+        frames: list[str] = []
+
+        def on_socket(ws) -> None:
+            ws.on("framereceived", lambda payload: frames.append(payload if isinstance(payload, str)
+                                                                  else payload.decode("latin-1")))
+            ws.on("framesent", lambda payload: frames.append(payload if isinstance(payload, str)
+                                                              else payload.decode("latin-1")))
+
+        page.on("websocket", on_socket)
+        page.goto(server.url)
+        wait_idle(page)
+        expect(page.get_by_text(re.compile(r"^Live · 127\.0\.0\.1:"))).to_be_visible()
+        task_id = create_task(page, "Text to video", "A live cat")
+        page.goto(f"{server.url}/history?task={task_id}")
+        wait_idle(page)
+        expect(page.get_by_text("A live cat")).to_be_visible()
+        html = page.content()
+        assert [r.headers["Authorization"] for r in api.received("POST")] == [f"Bearer {DUMMY_KEY}"]
+    assert frames, "no WebSocket traffic was captured"
+    assert DUMMY_KEY not in "".join(frames) and DUMMY_KEY not in html
+    assert json.dumps(DUMMY_KEY)[1:-1] not in "".join(frames)
