@@ -224,7 +224,7 @@ def curl_command(base_url: str, payload: dict[str, Any]) -> str:
 def _pooled_session() -> requests.Session:
     session = requests.Session()
     # Transport-level retries are off: this client decides what is safe to retry.
-    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=16, max_retries=0)
+    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=32, max_retries=0)  # one per poller worker
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -27,23 +28,44 @@ def app_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
                         "STARVIDEOS_SANDBOX_PORT": "0", "STARVIDEOS_SANDBOX_SPEED": "30",
                         "STARVIDEOS_POLL_INTERVAL": "0.2", "STARVIDEOS_APP_PASSWORD": ""}.items():
         monkeypatch.setenv(name, value)
-    # AppTest starts every run in Streamlit's legacy pages/ mode, which a real server leaves for good after the
-    # first st.navigation call. Pin the real server's steady state (the fresh-server case is an e2e test).
+    with steady_router(), fresh_backend():
+        yield tmp_path
+
+
+@contextmanager
+def fresh_backend() -> Iterator[None]:
+    """No cached settings, client, store or sandbox from before; the sandbox started inside is stopped after."""
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    try:
+        yield
+    finally:
+        sandbox = _cached_sandbox()
+        st.cache_resource.clear()
+        st.cache_data.clear()
+        if sandbox is not None:
+            sandbox.stop()
+
+
+@contextmanager
+def steady_router() -> Iterator[None]:
+    """Run AppTest the way a real server runs after its first request.
+
+    AppTest starts every run in Streamlit's legacy pages/ mode, which a real server leaves for good after the first
+    st.navigation call; there, each page's ensure_router() would rerun every run (and drop button clicks). The
+    fresh-server case itself is covered by an e2e test.
+    """
     original_init = PagesManager.__init__
 
     def init(self: PagesManager, *args: Any, **kwargs: Any) -> None:
         original_init(self, *args, **kwargs)
         PagesManager.uses_pages_directory = False
 
-    monkeypatch.setattr(PagesManager, "__init__", init)
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield tmp_path
-    backend_sandbox = _cached_sandbox()
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    if backend_sandbox is not None:
-        backend_sandbox.stop()
+    PagesManager.__init__ = init  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        PagesManager.__init__ = original_init  # type: ignore[method-assign]
 
 
 def _cached_sandbox() -> SandboxServer | None:

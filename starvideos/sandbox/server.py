@@ -208,6 +208,8 @@ class _QuietServer(ThreadingHTTPServer):
 def _handler_for(sandbox: SandboxServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body go out in separate writes; with Nagle on, each answer waits ~40 ms for a delayed ACK.
+        disable_nagle_algorithm = True
         server_version = "StarVideosSandbox/1.0"
 
         def log_message(self, format: str, *args: Any) -> None:
