@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import hmac
+from pathlib import Path
 
 import streamlit as st
 
 from components import runtime
 from components.sidebar import mode_sidebar
-from components.styles import inject_styles
 from starvideos import SettingsError
 
-st.set_page_config(page_title="StarVideos Studio", page_icon=":material/movie:", layout="wide")
+# A local icon: a ":material/…" page icon makes every browser fetch the favicon from a Google font CDN.
+ICON = Path(__file__).parent / "components" / "assets" / "favicon.png"
+st.set_page_config(page_title="StarVideos Studio", page_icon=str(ICON), layout="wide")
 
 
 def _check_password(expected: str) -> None:
@@ -40,7 +42,6 @@ except SettingsError as exc:
 
 password_gate(settings.app_password)
 runtime.session_id()
-inject_styles()
 
 if settings.effective_mode == "setup":
     pages = [st.Page("pages/setup.py", title="Set up", icon=":material/key:", default=True)]

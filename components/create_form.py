@@ -16,6 +16,7 @@ from .status import status_badge
 
 MODE_BY_LABEL = {label: mode for mode, label in MODE_LABELS.items()}
 HISTORY_PAGE = "pages/history.py"
+DURATIONS = list(range(MIN_DURATION, MAX_DURATION + 1))
 PROMPT_HINT = "Describe the subject, the action, the camera and the style."
 
 
@@ -35,8 +36,10 @@ def render_inputs(backend: Backend) -> VideoRequest:
     with model_col:
         model = st.selectbox("Model", settings.models, key="form_model", persist_state="session")
     with duration_col:
-        duration = st.slider("Duration (seconds)", MIN_DURATION, MAX_DURATION, DEFAULT_DURATION,
-                             key="form_duration", persist_state="session")
+        # A selectbox, not a slider: it reuses the Model field's browser code, where a slider pulls ~200 KB of
+        # number and date formatting into the first paint (B4).
+        duration = st.selectbox("Duration (seconds)", DURATIONS, index=DURATIONS.index(DEFAULT_DURATION),
+                                format_func=lambda s: f"{s} seconds", key="form_duration", persist_state="session")
     with ratio_col:
         ratio = st.radio("Aspect ratio", RATIOS, key="form_ratio", horizontal=True, persist_state="session")
 
@@ -56,7 +59,7 @@ def render_inputs(backend: Backend) -> VideoRequest:
     if mode != "text" and backend.sandbox is not None:
         st.button("Use sample images", icon=":material/image:", on_click=_use_samples, args=(backend,),
                   type="tertiary")
-    return VideoRequest(prompt, model or "", int(duration), ratio or "", images)
+    return VideoRequest(prompt, model or "", int(duration or DEFAULT_DURATION), ratio or "", images)
 
 
 def _use_samples(backend: Backend) -> None:

@@ -7,6 +7,7 @@ import streamlit as st
 from starvideos.models import is_http_url
 from starvideos.probe import ImageProbe, frames_advice, probe_image, ratio_advice
 
+from .styles import inject_styles
 from .text import md_escape
 
 
@@ -18,6 +19,7 @@ def checked(url: str, allow: frozenset[tuple[str, int]]) -> ImageProbe:
 
 def image_preview(label: str, url: str, ratio: str, allow: frozenset[tuple[str, int]]) -> ImageProbe | None:
     """Preview one URL if it is a valid http(s) URL; returns its probe, or None when there is nothing to show."""
+    inject_styles()  # only pages that show a preview pay for the frame CSS
     frame = "9x16" if ratio == "9:16" else "16x9"
     with st.container(border=True, key=f"frame_{frame}_{label.split()[0].lower()}"):
         st.markdown(f"**{label}**")

@@ -11,8 +11,11 @@ from starvideos.client import curl_command
 
 
 def request_panel(request: VideoRequest, *, base_url: str, models: tuple[str, ...], valid: bool) -> None:
+    panel = st.expander("Request", icon=":material/data_object:", key="request_panel", on_change="rerun")
+    if not panel.open:
+        return  # the code blocks (and the highlighter the browser loads for them) only when asked for
     payload = request.to_payload(models, validate=False)
-    with st.expander("Request", icon=":material/data_object:"):
+    with panel:
         if valid:
             st.caption("The exact JSON body **Create video** will send.")
         else:

@@ -43,7 +43,7 @@ def settings() -> Settings:
     return load_settings(secrets=secrets)
 
 
-@st.cache_resource(show_spinner="Starting…")
+@st.cache_resource(show_spinner=False)
 def backend() -> Backend:
     s = settings()
     sandbox = None

@@ -31,33 +31,49 @@ ALL_STATES = (*LOCAL_STATES, *(s.value for s in TaskStatus))
 # Tasks the API may still move forward; everything else is never looked up again.
 LIVE_STATES = (TaskStatus.QUEUED.value, TaskStatus.PROCESSING.value, TaskStatus.UNKNOWN.value)
 
-_MIGRATIONS: list[str] = [
-    # v1
-    """
-    CREATE TABLE tasks (
-        id            INTEGER PRIMARY KEY AUTOINCREMENT,
-        task_id       TEXT UNIQUE,
-        status        TEXT NOT NULL,
-        session_id    TEXT NOT NULL DEFAULT '',
-        attempted_at  REAL NOT NULL,
-        updated_at    REAL NOT NULL,
-        prompt        TEXT NOT NULL,
-        model         TEXT NOT NULL,
-        duration      INTEGER NOT NULL,
-        ratio         TEXT NOT NULL,
-        images        TEXT NOT NULL DEFAULT '[]',
-        mode          TEXT NOT NULL,
-        params_hash   TEXT NOT NULL,
-        error         TEXT,
-        video_url     TEXT,
-        remote_created INTEGER,
-        raw           TEXT
-    );
-    CREATE INDEX tasks_status ON tasks(status, id);
-    CREATE INDEX tasks_mode ON tasks(mode, id);
-    CREATE INDEX tasks_session ON tasks(session_id, id);
-    CREATE INDEX tasks_params ON tasks(params_hash, attempted_at);
-    """,
+# Each migration is a list of statements (triggers hold ";" inside them), applied in one transaction.
+_MIGRATIONS: list[list[str]] = [
+    [  # v1: the tasks table and the indexes behind filters and keyset pages
+        """CREATE TABLE tasks (
+            id            INTEGER PRIMARY KEY AUTOINCREMENT,
+            task_id       TEXT UNIQUE,
+            status        TEXT NOT NULL,
+            session_id    TEXT NOT NULL DEFAULT '',
+            attempted_at  REAL NOT NULL,
+            updated_at    REAL NOT NULL,
+            prompt        TEXT NOT NULL,
+            model         TEXT NOT NULL,
+            duration      INTEGER NOT NULL,
+            ratio         TEXT NOT NULL,
+            images        TEXT NOT NULL DEFAULT '[]',
+            mode          TEXT NOT NULL,
+            params_hash   TEXT NOT NULL,
+            error         TEXT,
+            video_url     TEXT,
+            remote_created INTEGER,
+            raw           TEXT
+        )""",
+        "CREATE INDEX tasks_status ON tasks(status, id)",
+        "CREATE INDEX tasks_mode ON tasks(mode, id)",
+        "CREATE INDEX tasks_session ON tasks(session_id, id)",
+        "CREATE INDEX tasks_params ON tasks(params_hash, attempted_at)",
+    ],
+    [  # v2: counts per status kept by triggers, so History's total is one small read, not a scan (B2)
+        "CREATE TABLE task_counts (status TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID",
+        "INSERT INTO task_counts (status, n) SELECT status, COUNT(*) FROM tasks GROUP BY status",
+        """CREATE TRIGGER task_counts_insert AFTER INSERT ON tasks BEGIN
+            INSERT INTO task_counts (status, n) VALUES (NEW.status, 1)
+                ON CONFLICT (status) DO UPDATE SET n = n + 1;
+        END""",
+        """CREATE TRIGGER task_counts_delete AFTER DELETE ON tasks BEGIN
+            UPDATE task_counts SET n = n - 1 WHERE status = OLD.status;
+        END""",
+        """CREATE TRIGGER task_counts_update AFTER UPDATE OF status ON tasks WHEN OLD.status != NEW.status BEGIN
+            UPDATE task_counts SET n = n - 1 WHERE status = OLD.status;
+            INSERT INTO task_counts (status, n) VALUES (NEW.status, 1)
+                ON CONFLICT (status) DO UPDATE SET n = n + 1;
+        END""",
+    ],
 ]
 _COLUMNS = ("id", "task_id", "status", "session_id", "attempted_at", "updated_at", "prompt", "model", "duration",
             "ratio", "images", "mode", "params_hash", "error", "video_url", "remote_created", "raw")
@@ -162,8 +178,8 @@ class HistoryStore:
     def _migrate(self) -> None:
         with self._write() as conn:
             version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-            for number, script in enumerate(_MIGRATIONS[version:], start=version + 1):
-                for statement in filter(str.strip, script.split(";")):
+            for number, statements in enumerate(_MIGRATIONS[version:], start=version + 1):
+                for statement in statements:
                     conn.execute(statement)
                 conn.execute(f"PRAGMA user_version = {number}")
 
@@ -262,7 +278,15 @@ class HistoryStore:
         return [_record(row) for row in rows]
 
     def count(self, filters: HistoryFilter | None = None) -> int:
-        where, args = (filters or HistoryFilter()).where()
+        """How many records match. Unfiltered or by status only, from the trigger-kept counts (no scan)."""
+        filters = filters or HistoryFilter()
+        if not (filters.modes or filters.text.strip() or filters.session_id is not None):
+            marks = ",".join("?" * len(filters.statuses))
+            where = f"WHERE status IN ({marks})" if filters.statuses else ""
+            rows = self._read(f"SELECT COALESCE(SUM(n), 0) FROM task_counts {where}",  # noqa: S608 - marks only
+                              tuple(filters.statuses))
+            return int(rows[0][0])
+        where, args = filters.where()
         return int(self._read(f"SELECT COUNT(*) FROM tasks WHERE {where}", args)[0][0])  # noqa: S608
 
     def live(self, *, limit: int = 100) -> list[HistoryRecord]:

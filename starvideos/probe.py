@@ -19,8 +19,6 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
-from PIL import ImageFile
-
 from .models import url_problem
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -160,6 +158,8 @@ def _measure(url: str, response: http.client.HTTPResponse, max_bytes: int) -> Im
     if declared is not None and declared > max_bytes:
         return ImageProbe(url, ok=False, status_code=200, content_type=content_type, size=declared,
                           error=f"The image is {_human_size(declared)}; the limit is {_human_size(max_bytes)}.")
+    from PIL import ImageFile  # imported on first use: the Create page's first paint does not need Pillow
+
     parser = ImageFile.Parser()
     read = 0
     size: tuple[int, int] | None = None

@@ -24,7 +24,7 @@ def fill(at: AppTest, *, mode: str = "Text to video", prompt: str = "A cat surfi
     at.radio(key="form_mode").set_value(mode).run()
     at.text_area(key="form_prompt").set_value(prompt)
     for key, value in values.items():
-        widget = {"duration": at.slider, "ratio": at.radio, "image_url": at.text_input, "first_url": at.text_input,
+        widget = {"duration": at.selectbox, "ratio": at.radio, "image_url": at.text_input, "first_url": at.text_input,
                   "last_url": at.text_input}[key]
         widget(key=f"form_{key}").set_value(value)
     return at.run()
@@ -42,8 +42,9 @@ def test_create_page_elements(app_env: Path) -> None:
     assert at.text_area(key="form_prompt").label == "Prompt"
     assert at.selectbox(key="form_model").label == "Model" and at.selectbox(key="form_model").options == [
         "starvideos_v3"]
-    slider = at.slider(key="form_duration")
-    assert (slider.label, slider.value, slider.min, slider.max) == ("Duration (seconds)", 5, 3, 15)
+    duration = at.selectbox(key="form_duration")
+    assert (duration.label, duration.value) == ("Duration (seconds)", 5)
+    assert duration.options == [f"{s} seconds" for s in range(3, 16)]
     assert at.radio(key="form_ratio").label == "Aspect ratio" and at.radio(key="form_ratio").options == [
         "16:9", "9:16"]
     assert at.button(key="create_button").label == "Create video"
@@ -94,7 +95,7 @@ def test_switching_mode_keeps_values_and_drops_hidden_images(app_env: Path) -> N
     at, sandbox = started(app_env)
     fill(at, mode="Image to video", prompt="Keep me", duration=12, image_url=f"{sandbox.base_url}/assets/wide.png")
     at.radio(key="form_mode").set_value("Text to video").run()
-    assert at.text_area(key="form_prompt").value == "Keep me" and at.slider(key="form_duration").value == 12
+    assert at.text_area(key="form_prompt").value == "Keep me" and at.selectbox(key="form_duration").value == 12
     create(at)
     assert "images" not in sandbox.received("POST")[0].body
     at.radio(key="form_mode").set_value("Image to video").run()
@@ -104,6 +105,8 @@ def test_switching_mode_keeps_values_and_drops_hidden_images(app_env: Path) -> N
 def test_request_panel_shows_exact_body_and_curl(app_env: Path) -> None:
     """Test that the Request panel shows the JSON body and a cURL command with the key as a variable."""
     at, sandbox = started(app_env)
+    assert at.expander[0].label == "Request" and not at.expander[0].code  # rendered only when opened
+    at.session_state["request_panel"] = True
     fill(at, prompt="it's $5")
     body, curl = [c.value for c in at.expander[0].code]
     assert body == '{\n  "prompt": "it\'s $5",\n  "model": "starvideos_v3",\n  "duration": 5,\n  "ratio": "16:9"\n}'
@@ -160,7 +163,7 @@ def test_bad_input_sends_nothing(app_env: Path, inputs: dict[str, str], message:
 def test_widgets_cannot_produce_out_of_range_values(app_env: Path, key: str, value: object) -> None:
     """Test that values outside the widgets' choices never reach a request: the widget keeps a valid value."""
     at, _ = started(app_env)
-    widget = at.slider(key=key) if key == "form_duration" else at.radio(key=key)
+    widget = at.selectbox(key=key) if key == "form_duration" else at.radio(key=key)
     try:
         widget.set_value(value).run()
         refused = bool(at.exception)
@@ -169,7 +172,7 @@ def test_widgets_cannot_produce_out_of_range_values(app_env: Path, key: str, val
     if refused:
         at = new_app().run()
     else:
-        assert at.slider(key="form_duration").value in range(3, 16)
+        assert at.selectbox(key="form_duration").value in range(3, 16)
     create(fill(at))
     assert not at.exception
     [sent] = runtime.backend().sandbox.received("POST") or [None]

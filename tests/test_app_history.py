@@ -190,7 +190,7 @@ def test_remove_and_reuse(app_env: Path) -> None:
     assert not at.exception
     assert at.radio(key="form_mode").value == "Image to video"
     assert at.text_area(key="form_prompt").value == "reuse me 0"
-    assert (at.slider(key="form_duration").value, at.radio(key="form_ratio").value) == (11, "9:16")
+    assert (at.selectbox(key="form_duration").value, at.radio(key="form_ratio").value) == (11, "9:16")
     assert at.text_input(key="form_image_url").value == "https://e.com/a.png"
 
 

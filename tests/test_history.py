@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_schema_is_versioned_and_durable(store: HistoryStore) -> None:
     """Test that the schema has a user_version and the connection uses WAL with synchronous=FULL."""
-    assert store.schema_version == 1
+    assert store.schema_version == 2
     assert store._conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert store._conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
     indexes = {r[0] for r in store._conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
@@ -35,7 +35,7 @@ def test_reopen_does_not_migrate_twice(tmp_path: Path) -> None:
     first.record_attempt(VideoRequest("cat"))
     first.close()
     again = HistoryStore(path)
-    assert again.schema_version == 1 and again.count() == 1
+    assert again.schema_version == 2 and again.count() == 1
 
 
 def test_attempt_lifecycle(store: HistoryStore) -> None:
@@ -92,6 +92,43 @@ def test_filters_pagination_and_count(store: HistoryStore) -> None:
     assert store.count(HistoryFilter(session_id="me")) == 10
     assert store.count(HistoryFilter(statuses=["queued"], modes=["text"], text="cat", session_id="other")) == 3
     assert store.count(HistoryFilter(text="100%_")) == 0  # LIKE wildcards are escaped
+
+
+def test_kept_counts_match_a_real_count(store: HistoryStore) -> None:
+    """Test that the trigger-kept counts equal COUNT(*) after inserts, status changes and deletes."""
+    ids = [store.record_attempt(VideoRequest(f"c{i}")) for i in range(12)]
+    for i, rid in enumerate(ids[:8]):
+        store.mark_created(rid, VideoTask(f"video_c{i}", TaskStatus.QUEUED))
+    store.update_task(VideoTask("video_c0", TaskStatus.COMPLETED))
+    store.update_task(VideoTask("video_c0", TaskStatus.COMPLETED))  # same status again: no double count
+    store.mark_rejected(ids[8], "no")
+    store.mark_unknown(ids[9], "?")
+    store.delete(ids[1])
+    store.delete(ids[10])
+    for statuses in [(), ("queued",), ("completed", "sending"), ("rejected", "outcome_unknown", "failed")]:
+        rows = store._conn.execute("SELECT status FROM tasks").fetchall()  # the real rows, not the kept counts
+        expected = sum(1 for (status,) in rows if not statuses or status in statuses)
+        assert store.count(HistoryFilter(statuses=statuses)) == expected, statuses
+    assert store.count() == 10
+
+
+def test_migration_from_v1_keeps_rows_and_counts(tmp_path: Path) -> None:
+    """Test that a version-1 file with rows is migrated to version 2 with correct counts."""
+    from starvideos.history import _MIGRATIONS
+    path = tmp_path / "v1.sqlite3"
+    with sqlite3.connect(path) as db:
+        for statement in _MIGRATIONS[0]:
+            db.execute(statement)
+        db.executemany(
+            "INSERT INTO tasks (task_id, status, attempted_at, updated_at, prompt, model, duration, ratio, mode,"
+            " params_hash) VALUES (?, ?, 0, 0, 'p', 'starvideos_v3', 5, '16:9', 'text', 'h')",
+            [("a", "completed"), ("b", "completed"), (None, "rejected")])
+        db.execute("PRAGMA user_version = 1")
+    store = HistoryStore(path)
+    assert store.schema_version == 2
+    assert (store.count(), store.count(HistoryFilter(statuses=["completed"]))) == (3, 2)
+    store.record_attempt(VideoRequest("new"))
+    assert store.count() == 4
 
 
 def test_recent_duplicate(store: HistoryStore) -> None:
