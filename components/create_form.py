@@ -7,12 +7,22 @@ import time
 import streamlit as st
 
 from starvideos import HistoryRecord, VideoRequest
-from starvideos.models import DEFAULT_DURATION, MAX_DURATION, MAX_PROMPT_CHARS, MIN_DURATION, MODE_LABELS, RATIOS
+from starvideos.models import (
+    DEFAULT_DURATION,
+    MAX_DURATION,
+    MAX_PROMPT_CHARS,
+    MIN_DURATION,
+    MODE_LABELS,
+    RATIOS,
+    image_field_labels,
+    url_problem,
+)
 from starvideos.submit import submit_video
 
 from .feedback import show_error, show_problems
 from .runtime import Backend, session_id
 from .status import status_badge
+from .text import md_escape
 
 MODE_BY_LABEL = {label: mode for mode, label in MODE_LABELS.items()}
 HISTORY_PAGE = "pages/history.py"
@@ -56,6 +66,10 @@ def render_inputs(backend: Backend) -> VideoRequest:
             last = st.text_input("Last frame URL", key="form_last_url", placeholder="https://…/last.png",
                                  persist_state="session") or ""
         images = (first, last)
+    for label, url in zip(image_field_labels(len(images)), images, strict=True):
+        problem = url_problem(label, url) if url.strip() else None
+        if problem:  # at once, before any click; the URL never reaches st.image
+            st.caption(f":orange[{md_escape(problem)}]")
     if mode != "text" and backend.sandbox is not None:
         st.button("Use sample images", icon=":material/image:", on_click=_use_samples, args=(backend,),
                   type="tertiary")

@@ -90,6 +90,15 @@ def test_previews_and_probe(app_env: Path) -> None:
     assert any(w.startswith("First frame is 640×360, last frame is 360×640") for w in warnings)
 
 
+def test_invalid_url_gets_an_inline_message_before_any_click(app_env: Path) -> None:
+    """Test that an invalid image URL is flagged under its field at once and never shown as an image."""
+    at, sandbox = started(app_env)
+    fill(at, mode="Image to video", image_url="file:///etc/passwd")
+    assert ":orange[Image URL\\: must start with http\\:// or https\\:// \\(got 'file\\:'\\)\\.]" in [
+        c.value for c in at.caption]
+    assert not at.get("image") and sandbox.received() == []
+
+
 def test_switching_mode_keeps_values_and_drops_hidden_images(app_env: Path) -> None:
     """Test that switching mode keeps prompt and options, and images of a hidden mode are not sent."""
     at, sandbox = started(app_env)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from components import runtime
@@ -216,3 +217,50 @@ def test_no_traceback_text_anywhere(app_env: Path) -> None:
     assert "Traceback" not in texts(at)
     assert "the answer was not JSON" in plain(at.warning[0].value)
     assert TaskStatus.QUEUED.value == runtime.backend().store.get_by_task_id(task_id).status
+
+
+LOOKUP_FAULTS = [
+    (Fault(400, '{"error": "bad id"}'), "HTTP 400 Bad Request: bad id"),
+    (Fault(401, '{"error": "invalid key"}'), "HTTP 401 Unauthorized: invalid key Check STARVIDEOS_API_KEY"),
+    (Fault(403, "{}"), "HTTP 403 Forbidden Check STARVIDEOS_API_KEY"),
+    (Fault(404, "{}"), "HTTP 404 Not Found The status lookup path may not exist on this API: check "
+                       "STARVIDEOS_STATUS_PATH"),
+    (Fault(409, '{"error": "busy"}'), "HTTP 409 Conflict: busy"),
+    (Fault(422, "{}"), "HTTP 422 Unprocessable Entity"),
+    (Fault(429, "{}", headers={"Retry-After": "30"}), "HTTP 429 Too Many Requests Wait 30 seconds and try again."),
+    (Fault(500, "{}"), "HTTP 500 Internal Server Error The StarVideos service is having trouble"),
+    (Fault(502, "<html><h1>502</h1></html>", "text/html"), "HTTP 502 Bad Gateway (non-JSON response)"),
+    (Fault(503, "{}"), "HTTP 503 Service Unavailable"),
+    (Fault(504, "{}"), "HTTP 504 Gateway Timeout"),
+    (Fault(200, ""), "HTTP 200: the answer was empty."),
+    (Fault(200, "<html>hi</html>", "text/html"), "HTTP 200: the answer was not JSON."),
+    (Fault(200, "[1, 2]"), "HTTP 200: expected a JSON object, got list"),
+    (Fault(200, delay=1.5), "timed out"),
+    (Fault(200, drop="mid_body"), "lost the connection"),
+]
+
+
+@pytest.mark.parametrize(("fault", "text"), LOOKUP_FAULTS, ids=[t[:30] for _, t in LOOKUP_FAULTS])
+def test_lookup_faults_show_on_the_task(app_env: Path, monkeypatch: pytest.MonkeyPatch, fault: Fault,
+                                        text: str) -> None:
+    """Test that each status-lookup fault shows a plain message on the task, raises nothing, keeps the record."""
+    monkeypatch.setenv("STARVIDEOS_READ_TIMEOUT", "0.5")
+    new_app().run()
+    [task_id] = seed(1)
+    fault.method, fault.times = "GET", 100
+    runtime.backend().sandbox.inject(fault)
+    at = history(app_env, task=task_id)
+    assert not at.exception and "Traceback" not in texts(at)
+    assert text in plain(at.warning[0].value)
+    record = runtime.backend().store.get_by_task_id(task_id)
+    assert (record.status, record.task_id) == ("queued", task_id)
+
+
+def test_lookup_connection_refused(app_env: Path) -> None:
+    """Test that an unreachable status API shows on the task and keeps the record."""
+    new_app().run()
+    [task_id] = seed(1)
+    runtime.backend().sandbox.stop()
+    at = history(app_env, task=task_id)
+    assert not at.exception
+    assert "Could not connect to the StarVideos API" in plain(at.warning[0].value)

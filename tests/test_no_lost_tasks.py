@@ -71,3 +71,28 @@ def test_rerun_right_after_the_post_keeps_the_id(app_env: Path, monkeypatch: obj
     [record] = runtime.backend().store.list()
     assert record.task_id and record.status == "queued"
     assert len(sandbox.received("POST")) == 1
+
+
+def test_load_eight_threads_twenty_five_tasks_each(sandbox: SandboxServer, tmp_path: Path) -> None:
+    """Test 8 threads creating 25 tasks each through the client and the store: 200 records, 200 ids, no lock."""
+    store = HistoryStore(tmp_path / "h.sqlite3")
+    client = StarVideosClient(sandbox.base_url, DUMMY_KEY)
+    errors: list[BaseException] = []
+
+    def work(n: int) -> None:
+        try:
+            for i in range(25):
+                submission = submit_video(client, store, VideoRequest(f"load {n}-{i}"), session_id=f"t{n}")
+                assert submission.task is not None, submission.error
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    rows = store.export_rows()
+    assert len(rows) == 200 and len({r["task_id"] for r in rows}) == 200
+    assert {r["status"] for r in rows} == {"queued"} and len(sandbox.received("POST")) == 200

@@ -8,8 +8,10 @@ in-process (``inject``) or over HTTP (``POST /_sandbox/faults``); every API requ
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+import socket
 import threading
 import time
 import uuid
@@ -101,6 +103,7 @@ class SandboxServer:
             self._thread.join()
             self._thread = None
         self._httpd.server_close()
+        self._httpd.close_connections()
 
     def __enter__(self) -> SandboxServer:
         return self.start()
@@ -200,6 +203,24 @@ def _parse_task_id(task_id: str) -> _Task | None:
 
 class _QuietServer(ThreadingHTTPServer):
     daemon_threads = True
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.open_connections: set[socket.socket] = set()
+        super().__init__(*args, **kwargs)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        self.open_connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        self.open_connections.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        """Hang up on keep-alive clients too, so a stopped sandbox behaves like a dead server."""
+        for connection in list(self.open_connections):
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         pass  # clients that hang up (tests, timeouts, browsers) are normal here, not worth a traceback
