@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,26 @@ from starvideos import HistoryStore, StarVideosClient
 from starvideos.sandbox import SandboxServer
 
 DUMMY_KEY = "sk-test-0123456789abcdef-DUMMY"
+
+
+def run_in_threads(work: Callable[[int], None], count: int) -> list[BaseException]:
+    """Run ``work(n)`` for n in range(count), all threads released at once; return what they raised."""
+    errors: list[BaseException] = []
+    start = threading.Barrier(count)
+
+    def wrapped(n: int) -> None:
+        try:
+            start.wait()
+            work(n)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=wrapped, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors
 
 
 @pytest.fixture

@@ -9,12 +9,12 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 from starvideos import HistoryFilter, HistoryStore, TaskStatus, VideoRequest, VideoTask
 from starvideos.history import OUTCOME_UNKNOWN, REJECTED, SENDING
+from tests.conftest import run_in_threads
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -165,24 +165,12 @@ def test_exports(store: HistoryStore) -> None:
 
 def test_twenty_threads_write_at_once(store: HistoryStore) -> None:
     """Test that 20 threads recording and settling attempts at once lose nothing."""
-    errors: list[BaseException] = []
-    start = threading.Barrier(20)
-
     def work(n: int) -> None:
-        try:
-            start.wait()
-            for i in range(25):
-                rid = store.record_attempt(VideoRequest(f"t{n}-{i}"), session_id=f"s{n}")
-                store.mark_created(rid, VideoTask(f"video_{n}_{i}", TaskStatus.QUEUED))
-        except BaseException as exc:
-            errors.append(exc)
+        for i in range(25):
+            rid = store.record_attempt(VideoRequest(f"t{n}-{i}"), session_id=f"s{n}")
+            store.mark_created(rid, VideoTask(f"video_{n}_{i}", TaskStatus.QUEUED))
 
-    threads = [threading.Thread(target=work, args=(n,)) for n in range(20)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    assert run_in_threads(work, 20) == []
     assert store.count() == 500 and store.count(HistoryFilter(statuses=["queued"])) == 500
     assert store.count(HistoryFilter(session_id="s7")) == 25
 

@@ -16,7 +16,7 @@ from starvideos.history import SENDING
 from starvideos.sandbox import Fault, SandboxServer
 from starvideos.submit import submit_video
 from tests.apptest_support import new_app
-from tests.conftest import DUMMY_KEY
+from tests.conftest import DUMMY_KEY, run_in_threads
 
 
 def test_attempt_is_committed_before_the_post(sandbox: SandboxServer, tmp_path: Path) -> None:
@@ -77,22 +77,12 @@ def test_load_eight_threads_twenty_five_tasks_each(sandbox: SandboxServer, tmp_p
     """Test 8 threads creating 25 tasks each through the client and the store: 200 records, 200 ids, no lock."""
     store = HistoryStore(tmp_path / "h.sqlite3")
     client = StarVideosClient(sandbox.base_url, DUMMY_KEY)
-    errors: list[BaseException] = []
-
     def work(n: int) -> None:
-        try:
-            for i in range(25):
-                submission = submit_video(client, store, VideoRequest(f"load {n}-{i}"), session_id=f"t{n}")
-                assert submission.task is not None, submission.error
-        except BaseException as exc:
-            errors.append(exc)
+        for i in range(25):
+            submission = submit_video(client, store, VideoRequest(f"load {n}-{i}"), session_id=f"t{n}")
+            assert submission.task is not None, submission.error
 
-    threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    assert run_in_threads(work, 8) == []
     rows = store.export_rows()
     assert len(rows) == 200 and len({r["task_id"] for r in rows}) == 200
     assert {r["status"] for r in rows} == {"queued"} and len(sandbox.received("POST")) == 200
