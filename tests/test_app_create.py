@@ -272,6 +272,5 @@ def test_html_prompt_is_text(app_env: Path) -> None:
     at, _ = started(app_env)
     fill(at, prompt="<script>alert(1)</script><img src=x onerror=alert(2)>")
     assert not at.exception
-    assert all("<script>" not in m.value for m in at.markdown if getattr(m, "allow_html", False))
     assert not [m for m in at.markdown if m.proto.allow_html and "<script" in m.value]
     assert "<script>alert(1)</script>" in texts(at)

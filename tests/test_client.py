@@ -92,6 +92,16 @@ def test_get_and_wait_follow_the_task_to_its_video(client: StarVideosClient, san
     assert all(r.path == f"/v1/starvideos/videos/{task.id}" for r in sandbox.received("GET"))
 
 
+def test_create_and_wait(sandbox: SandboxServer) -> None:
+    """Test that create_and_wait creates once, reports the creation and every lookup, and returns the video."""
+    c = StarVideosClient(sandbox.base_url, DUMMY_KEY)
+    seen: list[TaskStatus] = []
+    done = c.create_and_wait(VideoRequest("cat"), timeout=10, interval=0.05, on_update=lambda t: seen.append(t.status))
+    assert done.status is TaskStatus.COMPLETED and done.video_url == f"{sandbox.base_url}/assets/sample.mp4"
+    assert seen[0] is TaskStatus.QUEUED and seen[-1] is TaskStatus.COMPLETED
+    assert len(sandbox.received("POST")) == 1 and len(sandbox.received("GET")) == len(seen) - 1
+
+
 def test_wait_deadline_raises_with_last_task(sandbox: SandboxServer) -> None:
     """Test that wait gives up at its deadline with WaitTimeoutError carrying the last status."""
     c = StarVideosClient(sandbox.base_url, DUMMY_KEY)
