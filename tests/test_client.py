@@ -275,3 +275,21 @@ def test_key_never_in_errors_or_repr(sandbox: SandboxServer) -> None:
     assert errors[0].body == {"error": "bad key ***"}
     assert DUMMY_KEY not in repr(c)
     assert errors[1].body == "<html>***</html>"
+
+
+@pytest.mark.skipif(not __import__("shutil").which("curl"), reason="curl is not installed")
+def test_curl_command_sends_the_same_request(sandbox: SandboxServer) -> None:
+    """Test that the copyable cURL command, run by bash, sends the client's exact body with the key from the env."""
+    import os
+    import subprocess
+
+    from starvideos.client import curl_command
+    request = VideoRequest("It's $HOME \"quoted\" `tick`", images=("https://e.com/a.png",))
+    command = curl_command(sandbox.base_url, request.to_payload())
+    assert DUMMY_KEY not in command
+    result = subprocess.run(["bash", "-c", command + "\n"], env={**os.environ, "STARVIDEOS_API_KEY": DUMMY_KEY},
+                            capture_output=True, text=True, timeout=10)
+    assert result.returncode == 0, result.stderr
+    [sent] = sandbox.received("POST")
+    assert sent.body == request.to_payload()
+    assert sent.headers["Authorization"] == f"Bearer {DUMMY_KEY}"
