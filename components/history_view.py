@@ -92,13 +92,18 @@ def _render_rows(backend: Backend, records: list[HistoryRecord]) -> None:
 
 
 def open_record(record: HistoryRecord) -> None:
-    """Show one record's detail: by task id when it has one (shareable URL), else by local id."""
-    st.query_params.clear()
-    if record.task_id:
-        st.query_params["task"] = record.task_id
-    else:
-        st.query_params["record"] = str(record.id)
+    """Show one record's detail: by task id when it has one (a shareable URL), else by local id."""
     st.session_state.pop("history_table", None)
+    go_to(task_id=record.task_id, record_id=None if record.task_id else record.id)
+
+
+def go_to(*, task_id: str | None = None, record_id: int | None = None) -> None:
+    """Navigate within History: a task's detail, a record's detail, or (neither) the list."""
+    st.query_params.clear()
+    if task_id:
+        st.query_params["task"] = task_id
+    elif record_id is not None:
+        st.query_params["record"] = str(record_id)
     st.rerun()
 
 

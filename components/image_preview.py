@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from starvideos import VideoRequest
 from starvideos.models import is_http_url
 from starvideos.probe import ImageProbe, frames_advice, probe_image, ratio_advice
 
@@ -19,7 +20,6 @@ def checked(url: str, allow: frozenset[tuple[str, int]]) -> ImageProbe:
 
 def image_preview(label: str, url: str, ratio: str, allow: frozenset[tuple[str, int]]) -> ImageProbe | None:
     """Preview one URL if it is a valid http(s) URL; returns its probe, or None when there is nothing to show."""
-    inject_styles()  # only pages that show a preview pay for the frame CSS
     frame = "9x16" if ratio == "9:16" else "16x9"
     with st.container(border=True, key=f"frame_{frame}_{label.split()[0].lower()}"):
         st.markdown(f"**{label}**")
@@ -37,6 +37,17 @@ def image_preview(label: str, url: str, ratio: str, allow: frozenset[tuple[str, 
         if advice:
             st.warning(md_escape(advice), icon=":material/aspect_ratio:")
         return probe
+
+
+def reference_previews(request: VideoRequest, allow: frozenset[tuple[str, int]]) -> None:
+    """The previews the request's mode calls for; the frame CSS is sent once, and only when there are previews."""
+    if request.mode == "text":
+        return
+    inject_styles()
+    if request.mode == "image":
+        image_preview("Reference image", request.images[0], request.ratio, allow)
+    else:
+        frame_pair_preview(request.images[0], request.images[1], request.ratio, allow)
 
 
 def frame_pair_preview(first_url: str, last_url: str, ratio: str, allow: frozenset[tuple[str, int]]) -> None:

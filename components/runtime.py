@@ -27,10 +27,6 @@ class Backend:
     sandbox: SandboxServer | None
 
     @property
-    def mode(self) -> str:
-        return "sandbox" if self.sandbox is not None else "live"
-
-    @property
     def probe_allow(self) -> frozenset[tuple[str, int]]:
         """Loopback addresses the image probe may visit: only the sandbox's own, in sandbox mode."""
         return frozenset() if self.sandbox is None else frozenset({("127.0.0.1", self.sandbox.port)})

@@ -12,6 +12,7 @@ from starvideos.submit import submit_video
 
 from .create_form import reuse_settings
 from .feedback import show_error
+from .history_view import go_to
 from .runtime import Backend, session_id
 from .status import status_badge
 from .text import md_escape
@@ -21,8 +22,7 @@ CREATE_PAGE = "pages/create.py"
 
 def task_detail(backend: Backend, record: HistoryRecord) -> None:
     if st.button("All tasks", icon=":material/arrow_back:", type="tertiary", key="back_to_list"):
-        st.query_params.clear()
-        st.rerun()
+        go_to()
 
     @st.fragment(run_every=backend.settings.poll_interval if record.is_live else None)
     def live_part() -> None:
@@ -106,8 +106,7 @@ def _actions(backend: Backend, record: HistoryRecord) -> None:
         st.write("Remove this task from the history? The task itself is not cancelled.")
         if st.button("Yes, remove it", type="primary", key="confirm_remove"):
             backend.store.delete(record.id)
-            st.query_params.clear()
-            st.rerun()
+            go_to()
 
 
 def _outcome_unknown(backend: Backend, record: HistoryRecord) -> None:
@@ -125,9 +124,7 @@ def _outcome_unknown(backend: Backend, record: HistoryRecord) -> None:
             else:
                 backend.store.attach_task_id(record.id, task_id.strip())
                 backend.poller.refresh([task_id.strip()], force=True, timeout=backend.settings.read_timeout)
-                st.query_params.clear()
-                st.query_params["task"] = task_id.strip()
-                st.rerun()
+                go_to(task_id=task_id.strip())
         with st.popover("Create again", icon=":material/restart_alt:"):
             st.write("This sends the same request again and may create (and bill) a second task.")
             if st.button("Yes, create again", type="primary", key="confirm_recreate"):
@@ -135,9 +132,7 @@ def _outcome_unknown(backend: Backend, record: HistoryRecord) -> None:
                 if submission.error is not None:
                     show_error(submission.error)
                 else:
-                    st.query_params.clear()
-                    st.query_params["record"] = str(submission.record_id)
-                    st.rerun()
+                    go_to(record_id=submission.record_id)
 
 
 def _image_names(record: HistoryRecord) -> list[str]:

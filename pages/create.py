@@ -6,7 +6,7 @@ import streamlit as st
 
 from components import runtime
 from components.create_form import render_inputs, submit_area
-from components.image_preview import frame_pair_preview, image_preview
+from components.image_preview import reference_previews
 from components.request_panel import request_panel
 from components.router import ensure_router
 
@@ -20,9 +20,6 @@ with form_col:
     request = render_inputs(backend)
     submit_area(backend, request)
 with side_col:
-    if request.mode == "image":
-        image_preview("Reference image", request.images[0], request.ratio, backend.probe_allow)
-    elif request.mode == "first_last":
-        frame_pair_preview(request.images[0], request.images[1], request.ratio, backend.probe_allow)
+    reference_previews(request, backend.probe_allow)
     request_panel(request, base_url=backend.client.base_url, models=backend.settings.models,
                   valid=not request.problems(backend.settings.models))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components import runtime
-from components.history_view import export_panel, filters_bar, live_table
+from components.history_view import export_panel, filters_bar, go_to, live_table
 from components.router import ensure_router
 from components.task_detail import task_detail
 
@@ -22,8 +22,7 @@ if task_id or record_param:
         st.title("History")
         st.warning("No task with that id in the history.", icon=":material/search_off:")
         if st.button("All tasks", icon=":material/arrow_back:"):
-            st.query_params.clear()
-            st.rerun()
+            go_to()
     else:
         task_detail(backend, record)
 else:

@@ -170,10 +170,9 @@ class StarVideosClient:
         what = f"{method} {self._path(url)}"
         if _never_connected(exc):
             return APIConnectionError(f"Could not connect to the StarVideos API ({what}): nothing was sent.")
-        if method == "POST":
-            kind = "timed out" if isinstance(exc, requests.Timeout) else "lost the connection"
-            return OutcomeUnknownError(f"The create request was sent but {kind} before an answer came back.")
         kind = "timed out" if isinstance(exc, requests.Timeout) else "lost the connection"
+        if method == "POST":
+            return OutcomeUnknownError(f"The create request was sent but {kind} before an answer came back.")
         return APIConnectionError(f"The status lookup ({what}) {kind}.")
 
     def _status_error(self, method: str, url: str, response: requests.Response) -> APIStatusError:

@@ -37,6 +37,7 @@ def create(at: AppTest) -> AppTest:
 def test_create_page_elements(app_env: Path) -> None:
     """Test that the Create page shows the product's labels, defaults and the sandbox banner."""
     at, _ = started(app_env)
+    assert not at.get("html")  # text mode: no previews, no frame CSS
     assert at.radio(key="form_mode").label == "Mode"
     assert at.radio(key="form_mode").options == ["Text to video", "Image to video", "First & last frame"]
     assert at.text_area(key="form_prompt").label == "Prompt"
@@ -83,6 +84,7 @@ def test_previews_and_probe(app_env: Path) -> None:
     fill(at, mode="First & last frame", first_url=f"{sandbox.base_url}/assets/wide.png",
          last_url=f"{sandbox.base_url}/assets/tall.png")
     assert len(at.get("image")) == 2
+    assert len(at.get("html")) == 1  # the frame CSS, sent once for both previews
     captions = [c.value for c in at.caption]
     assert ":material/check: HTTP 200 · image/png · 640×360 px · 5\\.5 KB" in captions
     warnings = [w.value for w in at.warning]

@@ -264,3 +264,19 @@ def test_lookup_connection_refused(app_env: Path) -> None:
     at = history(app_env, task=task_id)
     assert not at.exception
     assert "Could not connect to the StarVideos API" in plain(at.warning[0].value)
+
+
+def test_refresh_now_and_back_to_the_list(app_env: Path) -> None:
+    """Test that "Refresh now" looks the task up at once, even while it backs off, and "All tasks" goes back."""
+    new_app().run()
+    [task_id] = seed(1)
+    b = runtime.backend()
+    b.sandbox.inject(Fault(503, method="GET", times=1))
+    at = history(app_env, task=task_id)
+    assert "HTTP 503 Service Unavailable" in plain(at.warning[0].value)  # now backing off
+    lookups = len(b.sandbox.received("GET"))
+    at.button(key="refresh").click().run()
+    assert not at.exception and len(b.sandbox.received("GET")) > lookups
+    assert b.poller.state(task_id).error is None
+    at.button(key="back_to_list").click().run()
+    assert not at.query_params.get("task") and list(at.dataframe[0].value["Task id"]) == [task_id]

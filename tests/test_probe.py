@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -159,6 +160,29 @@ def test_unreachable_and_slow(sandbox: SandboxServer) -> None:
     ((640, 360), "9:16", "The image is 640×360 (1.78:1); a 9:16 video (0.56:1) will crop or pad it. "
                          "16:9 fits this image better."),
 ])
+class Slow(BaseHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        time.sleep(1.0)  # past the probe's read timeout
+
+
+def test_slow_image_times_out() -> None:
+    """Test that an image server slower than the read timeout is reported as timed out, not waited for."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    try:
+        started = time.monotonic()
+        probe = probe_image(f"http://127.0.0.1:{server.server_address[1]}/a.png", allow=allow(server),
+                            read_timeout=0.2)
+        assert probe.error == "The image timed out (TimeoutError)."
+        assert time.monotonic() - started < 0.9
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 def test_ratio_advice(size: tuple[int, int], ratio: str, advice: str | None) -> None:
     """Test that a ratio mismatch beyond 3 % warns and suggests the better ratio when there is one."""
     probe = ImageProbe("u", ok=True, width=size[0], height=size[1])
