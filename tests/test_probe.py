@@ -151,15 +151,6 @@ def test_unreachable_and_slow(sandbox: SandboxServer) -> None:
     assert probe.error == "The image could not be reached (ConnectionRefusedError)."
 
 
-@pytest.mark.parametrize(("size", "ratio", "advice"), [
-    ((640, 360), "16:9", None),
-    ((1000, 560), "16:9", None),  # within 3 %
-    ((360, 640), "16:9", "The image is 360×640 (0.56:1); a 16:9 video (1.78:1) will crop or pad it. "
-                         "9:16 fits this image better."),
-    ((640, 480), "16:9", "The image is 640×480 (1.33:1); a 16:9 video (1.78:1) will crop or pad it."),
-    ((640, 360), "9:16", "The image is 640×360 (1.78:1); a 9:16 video (0.56:1) will crop or pad it. "
-                         "16:9 fits this image better."),
-])
 class Slow(BaseHTTPRequestHandler):
     def log_message(self, *args: object) -> None:
         pass
@@ -183,6 +174,15 @@ def test_slow_image_times_out() -> None:
         server.server_close()
 
 
+@pytest.mark.parametrize(("size", "ratio", "advice"), [
+    ((640, 360), "16:9", None),
+    ((1000, 560), "16:9", None),  # within 3 %
+    ((360, 640), "16:9", "The image is 360×640 (0.56:1); a 16:9 video (1.78:1) will crop or pad it. "
+                         "9:16 fits this image better."),
+    ((640, 480), "16:9", "The image is 640×480 (1.33:1); a 16:9 video (1.78:1) will crop or pad it."),
+    ((640, 360), "9:16", "The image is 640×360 (1.78:1); a 9:16 video (0.56:1) will crop or pad it. "
+                         "16:9 fits this image better."),
+])
 def test_ratio_advice(size: tuple[int, int], ratio: str, advice: str | None) -> None:
     """Test that a ratio mismatch beyond 3 % warns and suggests the better ratio when there is one."""
     probe = ImageProbe("u", ok=True, width=size[0], height=size[1])
