@@ -1,82 +1,49 @@
-"""Durable history of create attempts and the tasks they produced (SQLite, standard library only).
+"""Durable history of create attempts and the tasks they produced, on the deployment's database.
 
-A record is written *before* the create request is sent (status ``sending``), then settled: ``created`` with the
-task id and the API's status, ``rejected`` with the error, or ``outcome_unknown`` when the request was sent but no
-answer came. Every write is its own committed transaction with ``synchronous=FULL``, so a killed process loses
-nothing it committed.
+A record is written *before* the create request is sent (status ``sending``), then settled: the API's status with
+the task id, ``rejected`` with the error, or ``outcome_unknown`` when the request was sent but no answer came.
+Every write is its own committed transaction, so a killed process loses nothing it committed. The request is stored
+as the JSON body it is (``VideoRequest.from_payload`` reads it back), plus the few columns lists filter on.
 """
 
 from __future__ import annotations
 
 import csv
 import hashlib
-import io
 import json
-import sqlite3
-import threading
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
+import sqlalchemy as sa
+
+from .database import Database
 from .models import TaskStatus, VideoRequest, VideoTask
+from .schema import task_counts, tasks
 
+PENDING = "pending"
 SENDING = "sending"
 REJECTED = "rejected"
 OUTCOME_UNKNOWN = "outcome_unknown"
-LOCAL_STATES = (SENDING, REJECTED, OUTCOME_UNKNOWN)
+CANCELLED = "cancelled"
+LOCAL_STATES = (PENDING, SENDING, REJECTED, OUTCOME_UNKNOWN, CANCELLED)
 ALL_STATES = (*LOCAL_STATES, *(s.value for s in TaskStatus))
 # Tasks the API may still move forward; everything else is never looked up again.
 LIVE_STATES = (TaskStatus.QUEUED.value, TaskStatus.PROCESSING.value, TaskStatus.UNKNOWN.value)
+FINISHED_STATES = (TaskStatus.COMPLETED.value, TaskStatus.FAILED.value)
+EXPORT_FIELDS = ("id", "task_id", "status", "created_by", "attempted_at", "updated_at", "finished_at", "prompt",
+                 "model", "duration", "ratio", "mode", "images", "error", "video_url", "remote_created")
+_TIME_FIELDS = ("attempted_at", "updated_at", "finished_at", "remote_created")
+_EXPORT_BATCH = 2000
 
-# Each migration is a list of statements (triggers hold ";" inside them), applied in one transaction.
-_MIGRATIONS: list[list[str]] = [
-    [  # v1: the tasks table and the indexes behind filters and keyset pages
-        """CREATE TABLE tasks (
-            id            INTEGER PRIMARY KEY AUTOINCREMENT,
-            task_id       TEXT UNIQUE,
-            status        TEXT NOT NULL,
-            session_id    TEXT NOT NULL DEFAULT '',
-            attempted_at  REAL NOT NULL,
-            updated_at    REAL NOT NULL,
-            prompt        TEXT NOT NULL,
-            model         TEXT NOT NULL,
-            duration      INTEGER NOT NULL,
-            ratio         TEXT NOT NULL,
-            images        TEXT NOT NULL DEFAULT '[]',
-            mode          TEXT NOT NULL,
-            params_hash   TEXT NOT NULL,
-            error         TEXT,
-            video_url     TEXT,
-            remote_created INTEGER,
-            raw           TEXT
-        )""",
-        "CREATE INDEX tasks_status ON tasks(status, id)",
-        "CREATE INDEX tasks_mode ON tasks(mode, id)",
-        "CREATE INDEX tasks_session ON tasks(session_id, id)",
-        "CREATE INDEX tasks_params ON tasks(params_hash, attempted_at)",
-    ],
-    [  # v2: counts per status kept by triggers, so History's total is one small read, not a scan (B2)
-        "CREATE TABLE task_counts (status TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID",
-        "INSERT INTO task_counts (status, n) SELECT status, COUNT(*) FROM tasks GROUP BY status",
-        """CREATE TRIGGER task_counts_insert AFTER INSERT ON tasks BEGIN
-            INSERT INTO task_counts (status, n) VALUES (NEW.status, 1)
-                ON CONFLICT (status) DO UPDATE SET n = n + 1;
-        END""",
-        """CREATE TRIGGER task_counts_delete AFTER DELETE ON tasks BEGIN
-            UPDATE task_counts SET n = n - 1 WHERE status = OLD.status;
-        END""",
-        """CREATE TRIGGER task_counts_update AFTER UPDATE OF status ON tasks WHEN OLD.status != NEW.status BEGIN
-            UPDATE task_counts SET n = n - 1 WHERE status = OLD.status;
-            INSERT INTO task_counts (status, n) VALUES (NEW.status, 1)
-                ON CONFLICT (status) DO UPDATE SET n = n + 1;
-        END""",
-    ],
-]
-_COLUMNS = ("id", "task_id", "status", "session_id", "attempted_at", "updated_at", "prompt", "model", "duration",
-            "ratio", "images", "mode", "params_hash", "error", "video_url", "remote_created", "raw")
+
+def params_hash(request: VideoRequest) -> str:
+    """A fingerprint of the request body, to notice the same task being created twice."""
+    key = json.dumps(request.to_payload(validate=False), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -88,139 +55,131 @@ class HistoryRecord:
     task_id: str | None
     """The API's task id, once known."""
     status: str
-    """A ``TaskStatus`` value, or ``sending``, ``rejected`` or ``outcome_unknown``."""
-    session_id: str
-    """The browser session that made the attempt."""
-    attempted_at: float
-    """When the attempt was recorded (before sending), seconds since the epoch."""
-    updated_at: float
+    """A ``TaskStatus`` value, or ``pending``, ``sending``, ``rejected``, ``outcome_unknown`` or ``cancelled``."""
+    payload: dict[str, Any] = field(repr=False)
+    """The request body as it was (or will be) sent."""
+    session_id: str = ""
+    """The browser session that made the attempt (for "This session only")."""
+    created_by: str | None = None
+    """The signed-in email of whoever made it; None without sign-in."""
+    attempted_at: float = 0.0
+    """When the attempt was recorded, seconds since the epoch."""
+    updated_at: float = 0.0
     """When anything about the record last changed."""
-    prompt: str
-    model: str
-    duration: int
-    ratio: str
-    images: list[str]
-    mode: str
-    params_hash: str
-    error: str | None
+    finished_at: float | None = None
+    """When the task was first seen completed or failed."""
+    error: str | None = None
     """The API's or the client's error text."""
-    video_url: str | None
-    remote_created: int | None
-    raw: dict[str, Any] | None = field(repr=False)
+    video_url: str | None = None
+    """The provider's link to the finished video (it may expire)."""
+    remote_created: int | None = None
+    """Creation time the API reported."""
+    raw: dict[str, Any] | None = field(default=None, repr=False)
     """The last answer received for this task."""
+    lookup_error: str | None = None
+    """Plain-language text of the last failed status lookup; None after a success."""
+    lookup_failures: int = 0
+    """Failed lookups in a row (the back-off grows with them)."""
+    next_lookup_at: float | None = None
+    """When the background poller looks this task up next."""
+
+    @property
+    def request(self) -> VideoRequest:
+        """The request this record was made from."""
+        return VideoRequest.from_payload(self.payload)
+
+    @property
+    def prompt(self) -> str:
+        return str(self.payload.get("prompt", ""))
+
+    @property
+    def model(self) -> str:
+        return str(self.payload.get("model", ""))
+
+    @property
+    def duration(self) -> int:
+        return int(self.payload.get("duration", 0))
+
+    @property
+    def ratio(self) -> str:
+        return str(self.payload.get("ratio", ""))
+
+    @property
+    def images(self) -> list[str]:
+        return list(self.payload.get("images") or [])
+
+    @property
+    def mode(self) -> str:
+        return self.request.mode
 
     @property
     def is_live(self) -> bool:
         """True when the task exists and may still change, so its status is worth looking up."""
         return self.task_id is not None and self.status in LIVE_STATES
 
-    def request(self) -> VideoRequest:
-        """The request this record was made from."""
-        return VideoRequest(self.prompt, self.model, self.duration, self.ratio, tuple(self.images))
-
 
 @dataclass(frozen=True)
 class HistoryFilter:
-    """SQL-side filters for listing, counting and exporting."""
+    """Filters for listing, counting and exporting."""
 
     statuses: Sequence[str] = ()
     modes: Sequence[str] = ()
     text: str = ""
     session_id: str | None = None
+    created_by: str | None = None
 
-    def where(self) -> tuple[str, list[Any]]:
-        clauses: list[str] = []
-        args: list[Any] = []
+    @property
+    def only_statuses(self) -> bool:
+        """True when nothing but statuses is filtered (the kept counts answer without a scan)."""
+        return not (self.modes or self.text.strip() or self.session_id is not None or self.created_by is not None)
+
+    def clauses(self) -> list[sa.ColumnElement[bool]]:
+        found: list[sa.ColumnElement[bool]] = [tasks.c.deleted_at.is_(None)]
         if self.statuses:
-            clauses.append(f"status IN ({','.join('?' * len(self.statuses))})")
-            args += list(self.statuses)
+            found.append(tasks.c.status.in_(list(self.statuses)))
         if self.modes:
-            clauses.append(f"mode IN ({','.join('?' * len(self.modes))})")
-            args += list(self.modes)
+            found.append(tasks.c.mode.in_(list(self.modes)))
         if self.text.strip():
             needle = "%" + self.text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            clauses.append("(prompt LIKE ? ESCAPE '\\' OR task_id LIKE ? ESCAPE '\\')")
-            args += [needle, needle]
+            found.append(sa.or_(tasks.c.prompt.ilike(needle, escape="\\"), tasks.c.task_id.ilike(needle, escape="\\")))
         if self.session_id is not None:
-            clauses.append("session_id = ?")
-            args.append(self.session_id)
-        return (" AND ".join(clauses) or "1"), args
-
-
-def params_hash(request: VideoRequest) -> str:
-    """A fingerprint of the parameters, to notice the same task being created twice."""
-    key = json.dumps([request.prompt.strip(), request.model, request.duration, request.ratio,
-                      list(request.images)], ensure_ascii=False)
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+            found.append(tasks.c.session_id == self.session_id)
+        if self.created_by is not None:
+            found.append(tasks.c.created_by == self.created_by)
+        return found
 
 
 class HistoryStore:
-    """The task history. Thread-safe: one connection guarded by a lock, shared by every session."""
+    """The task history. Thread-safe: every call is its own short transaction on the shared engine."""
 
-    def __init__(self, path: str | Path, *, busy_timeout_ms: int = 10_000) -> None:
-        self.path = Path(path)
-        if str(path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.RLock()
-        self._conn = sqlite3.connect(str(path), timeout=busy_timeout_ms / 1000, isolation_level=None,
-                                     check_same_thread=False)
-        self._conn.row_factory = sqlite3.Row
-        self._conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-        self._conn.execute("PRAGMA journal_mode = WAL")
-        self._conn.execute("PRAGMA synchronous = FULL")
-        self._conn.execute("PRAGMA foreign_keys = ON")
-        self._migrate()
+    def __init__(self, db: Database | str | Path) -> None:
+        self.db = db if isinstance(db, Database) else Database.for_sqlite(db)
 
-    @property
-    def schema_version(self) -> int:
-        return int(self._conn.execute("PRAGMA user_version").fetchone()[0])
-
-    def _migrate(self) -> None:
-        with self._write() as conn:
-            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-            for number, statements in enumerate(_MIGRATIONS[version:], start=version + 1):
-                for statement in statements:
-                    conn.execute(statement)
-                conn.execute(f"PRAGMA user_version = {number}")
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        # BEGIN IMMEDIATE takes the write lock up front, so concurrent writers queue on busy_timeout instead of
-        # failing half-way with "database is locked".
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
-
-    def _read(self, sql: str, args: Sequence[Any] = ()) -> list[sqlite3.Row]:
-        with self._lock:
-            return self._conn.execute(sql, args).fetchall()
+    def close(self) -> None:
+        self.db.dispose()
 
     # Writes ---------------------------------------------------------------------------------------------------
 
-    def record_attempt(self, request: VideoRequest, *, session_id: str = "") -> int:
-        """Commit an attempt before it is sent; returns the record id."""
+    def record_attempt(self, request: VideoRequest, *, session_id: str = "", created_by: str | None = None,
+                       status: str = SENDING, **extra: Any) -> int:
+        """Commit an attempt before it is sent (or, with ``status="pending"``, queue it); returns the record id."""
         now = time.time()
-        with self._write() as conn:
-            cursor = conn.execute(
-                "INSERT INTO tasks (status, session_id, attempted_at, updated_at, prompt, model, duration, ratio,"
-                " images, mode, params_hash) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                (SENDING, session_id, now, now, request.prompt.strip(), request.model, request.duration,
-                 request.ratio, json.dumps(list(request.images)), request.mode, params_hash(request)))
-            return int(cursor.lastrowid or 0)
+        payload = request.to_payload(validate=False)
+        values = {
+            "status": status, "request": payload, "params_hash": params_hash(request), "prompt": payload["prompt"],
+            "mode": request.mode, "ratio": str(request.ratio), "duration": _int(request.duration),
+            "session_id": session_id, "created_by": created_by, "attempted_at": now, "updated_at": now, **extra}
+        with self.db.write() as conn:
+            return int(conn.execute(tasks.insert().values(**values).returning(tasks.c.id)).scalar_one())
 
     def mark_created(self, record_id: int, task: VideoTask) -> None:
         """Settle an attempt with the task the API created."""
-        with self._write() as conn:
-            conn.execute(
-                "UPDATE tasks SET task_id=?, status=?, error=?, video_url=?, remote_created=?, raw=?, updated_at=?"
-                " WHERE id=?",
-                (task.id, task.status.value, task.error, task.video_url, task.created, _json(task.raw),
-                 time.time(), record_id))
+        now = time.time()
+        with self.db.write() as conn:
+            conn.execute(tasks.update().where(tasks.c.id == record_id).values(
+                task_id=task.id, status=task.status.value, error=task.error, video_url=task.video_url,
+                remote_created=task.created, raw=task.raw or None, updated_at=now, next_lookup_at=None,
+                finished_at=now if task.status.is_terminal else None))
 
     def mark_rejected(self, record_id: int, error: str) -> None:
         """Settle an attempt the API (or the client) refused: no task exists."""
@@ -230,123 +189,231 @@ class HistoryStore:
         """Settle an attempt that was sent without an answer: a task may exist and may be billed."""
         self._set(record_id, status=OUTCOME_UNKNOWN, error=error)
 
-    def attach_task_id(self, record_id: int, task_id: str) -> None:
-        """Give an outcome-unknown record the id the user found, so its status can be looked up."""
-        with self._write() as conn:
-            conn.execute("UPDATE tasks SET task_id=?, status=?, error=NULL, updated_at=? WHERE id=?",
-                         (task_id.strip(), TaskStatus.UNKNOWN.value, time.time(), record_id))
+    def attach_task_id(self, record_id: int, task_id: str) -> bool:
+        """Give an outcome-unknown record the id the user found, so its status can be looked up. False when another
+        record (even a removed one) already holds that id: one task, one record."""
+        try:
+            self._set(record_id, task_id=task_id.strip(), status=TaskStatus.UNKNOWN.value, error=None,
+                      next_lookup_at=None, lookup_failures=0, lookup_error=None)
+        except sa.exc.IntegrityError:
+            return False
+        return True
 
-    def update_task(self, task: VideoTask) -> bool:
-        """Store the latest status of a task; False when no record has that task id."""
-        with self._write() as conn:
-            cursor = conn.execute(
-                "UPDATE tasks SET status=?, error=?, video_url=COALESCE(?, video_url), raw=?, updated_at=?"
-                " WHERE task_id=?",
-                (task.status.value, task.error, task.video_url, _json(task.raw), time.time(), task.id))
-            return cursor.rowcount > 0
+    def update_task(self, task: VideoTask, *, next_lookup_at: float | None = None) -> bool:
+        """Store the latest status of a task (and release its lookup lease); False when no record has that id."""
+        now = time.time()
+        terminal = task.status.is_terminal
+        with self.db.write() as conn:
+            result = conn.execute(tasks.update().where(tasks.c.task_id == task.id).values(
+                status=task.status.value, error=task.error,
+                video_url=sa.func.coalesce(task.video_url, tasks.c.video_url), raw=task.raw or None,
+                updated_at=now, lookup_failures=0, lookup_error=None, lease_owner=None, lease_until=None,
+                next_lookup_at=None if terminal else next_lookup_at,
+                finished_at=sa.func.coalesce(tasks.c.finished_at, now) if terminal else None))
+            return result.rowcount > 0
+
+    def record_lookup_failure(self, task_id: str, error: str, *, next_lookup_at: float) -> None:
+        """Keep a failed lookup's reason for the page, back the task off, and release its lease."""
+        with self.db.write() as conn:
+            conn.execute(tasks.update().where(tasks.c.task_id == task_id).values(
+                lookup_error=error, lookup_failures=tasks.c.lookup_failures + 1, next_lookup_at=next_lookup_at,
+                lease_owner=None, lease_until=None))
 
     def delete(self, record_id: int) -> bool:
-        """Remove one record; True when it existed."""
-        with self._write() as conn:
-            return conn.execute("DELETE FROM tasks WHERE id=?", (record_id,)).rowcount > 0
+        """Hide one record from every list (``restore`` brings it back); True when it was shown."""
+        with self.db.write() as conn:
+            result = conn.execute(tasks.update().where(tasks.c.id == record_id, tasks.c.deleted_at.is_(None))
+                                  .values(deleted_at=time.time()))
+            return result.rowcount > 0
+
+    def restore(self, record_id: int) -> bool:
+        """Undo ``delete``."""
+        with self.db.write() as conn:
+            result = conn.execute(tasks.update().where(tasks.c.id == record_id, tasks.c.deleted_at.is_not(None))
+                                  .values(deleted_at=None, updated_at=time.time()))
+            return result.rowcount > 0
 
     def _set(self, record_id: int, **values: Any) -> None:
-        columns = ", ".join(f"{name}=?" for name in values)
-        with self._write() as conn:
-            conn.execute(f"UPDATE tasks SET {columns}, updated_at=? WHERE id=?",  # noqa: S608 - names are ours
-                         (*values.values(), time.time(), record_id))
+        with self.db.write() as conn:
+            conn.execute(tasks.update().where(tasks.c.id == record_id).values(**values, updated_at=time.time()))
+
+    # Lookup leases: every replica's poller claims due tasks here, so each is looked up once per interval -------
+
+    def claim_lookups(self, owner: str, *, limit: int, lease_seconds: float, task_ids: Sequence[str] | None = None,
+                      force: bool = False) -> list[str]:
+        """Lease up to ``limit`` unfinished tasks to ``owner``, most overdue first; returns their task ids.
+
+        Without ``force`` only tasks that are due are claimed. A lease that is held and not expired is never
+        taken, so two replicas never look the same task up at once; a dead replica's leases lapse by themselves.
+        """
+        now = time.time()
+        conditions = [tasks.c.status.in_(LIVE_STATES), tasks.c.task_id.is_not(None), tasks.c.deleted_at.is_(None),
+                      sa.or_(tasks.c.lease_until.is_(None), tasks.c.lease_until < now)]
+        if task_ids is not None:
+            conditions.append(tasks.c.task_id.in_(list(dict.fromkeys(task_ids))))
+        if not force:
+            conditions.append(sa.or_(tasks.c.next_lookup_at.is_(None), tasks.c.next_lookup_at <= now))
+        due = (sa.select(tasks.c.id).where(*conditions)
+               .order_by(sa.func.coalesce(tasks.c.next_lookup_at, 0.0), tasks.c.id).limit(limit)
+               .with_for_update(skip_locked=True))
+        if limit <= 0:
+            return []
+        with self.db.write() as conn:
+            ids = list(conn.execute(due).scalars())
+            if not ids:
+                return []
+            claimed = conn.execute(tasks.update().where(tasks.c.id.in_(ids))
+                                   .values(lease_owner=owner, lease_until=now + lease_seconds)
+                                   .returning(tasks.c.task_id, tasks.c.next_lookup_at)).all()
+        # Most overdue first, as chosen (RETURNING does not promise an order).
+        return [row.task_id for row in sorted(claimed, key=lambda r: (r.next_lookup_at or 0.0, r.task_id))]
+
+    def release_lookups(self, owner: str, task_ids: Sequence[str]) -> None:
+        """Give leases back unused (a lookup that was never started)."""
+        if not task_ids:
+            return
+        with self.db.write() as conn:
+            conn.execute(tasks.update().where(tasks.c.task_id.in_(list(task_ids)), tasks.c.lease_owner == owner)
+                         .values(lease_owner=None, lease_until=None))
+
+    def settle_stale_sends(self, *, older_than: float) -> int:
+        """Attempts left ``sending`` by a process that died mid-request become ``outcome_unknown`` (never re-sent)."""
+        cutoff = time.time() - older_than
+        with self.db.write() as conn:
+            result = conn.execute(tasks.update().where(
+                tasks.c.status == SENDING, tasks.c.updated_at < cutoff,
+                sa.or_(tasks.c.lease_until.is_(None), tasks.c.lease_until < time.time())).values(
+                status=OUTCOME_UNKNOWN, updated_at=time.time(),
+                error="The app stopped while sending this request: the task may have been created."))
+            return int(result.rowcount or 0)
 
     # Reads ----------------------------------------------------------------------------------------------------
 
     def get(self, record_id: int) -> HistoryRecord | None:
-        rows = self._read("SELECT * FROM tasks WHERE id=?", (record_id,))
-        return _record(rows[0]) if rows else None
+        rows = self.db.rows(sa.select(tasks).where(tasks.c.id == record_id, tasks.c.deleted_at.is_(None)))
+        return _record(rows[0]._mapping) if rows else None
 
     def get_by_task_id(self, task_id: str) -> HistoryRecord | None:
-        rows = self._read("SELECT * FROM tasks WHERE task_id=?", (task_id,))
-        return _record(rows[0]) if rows else None
+        rows = self.db.rows(sa.select(tasks).where(tasks.c.task_id == task_id, tasks.c.deleted_at.is_(None)))
+        return _record(rows[0]._mapping) if rows else None
+
+    def get_many(self, record_ids: Sequence[int]) -> dict[int, HistoryRecord]:
+        if not record_ids:
+            return {}
+        rows = self.db.rows(sa.select(tasks).where(tasks.c.id.in_(list(record_ids)), tasks.c.deleted_at.is_(None)))
+        return {row.id: _record(row._mapping) for row in rows}
 
     def list(self, filters: HistoryFilter | None = None, *, limit: int = 20,
              before_id: int | None = None) -> list[HistoryRecord]:
         """Newest first. Keyset pagination: pass the last id of a page as ``before_id`` for the next one."""
-        where, args = (filters or HistoryFilter()).where()
+        conditions = (filters or HistoryFilter()).clauses()
         if before_id is not None:
-            where += " AND id < ?"
-            args.append(before_id)
-        rows = self._read(f"SELECT * FROM tasks WHERE {where} ORDER BY id DESC LIMIT ?",  # noqa: S608
-                          (*args, limit))
-        return [_record(row) for row in rows]
+            conditions.append(tasks.c.id < before_id)
+        rows = self.db.rows(sa.select(tasks).where(*conditions).order_by(tasks.c.id.desc()).limit(limit))
+        return [_record(row._mapping) for row in rows]
 
     def count(self, filters: HistoryFilter | None = None) -> int:
         """How many records match. Unfiltered or by status only, from the trigger-kept counts (no scan)."""
         filters = filters or HistoryFilter()
-        if not (filters.modes or filters.text.strip() or filters.session_id is not None):
-            marks = ",".join("?" * len(filters.statuses))
-            where = f"WHERE status IN ({marks})" if filters.statuses else ""
-            rows = self._read(f"SELECT COALESCE(SUM(n), 0) FROM task_counts {where}",  # noqa: S608 - marks only
-                              tuple(filters.statuses))
-            return int(rows[0][0])
-        where, args = filters.where()
-        return int(self._read(f"SELECT COUNT(*) FROM tasks WHERE {where}", args)[0][0])  # noqa: S608
+        if filters.only_statuses:
+            query = sa.select(sa.func.coalesce(sa.func.sum(task_counts.c.n), 0))
+            if filters.statuses:
+                query = query.where(task_counts.c.status.in_(list(filters.statuses)))
+            return int(self.db.scalar(query))
+        return int(self.db.scalar(sa.select(sa.func.count()).select_from(tasks).where(*filters.clauses())))
+
+    def counts_by_status(self) -> dict[str, int]:
+        return {row.status: int(row.n) for row in self.db.rows(sa.select(task_counts)) if row.n}
 
     def live(self, *, limit: int = 100) -> list[HistoryRecord]:
-        """Tasks that exist and may still change, newest first: the ones worth a status lookup."""
-        marks = ",".join("?" * len(LIVE_STATES))
-        rows = self._read(f"SELECT * FROM tasks WHERE status IN ({marks}) AND task_id IS NOT NULL"  # noqa: S608
-                          " ORDER BY id DESC LIMIT ?", (*LIVE_STATES, limit))
-        return [_record(row) for row in rows]
+        """Tasks that exist and may still change, most overdue for a lookup first."""
+        rows = self.db.rows(sa.select(tasks).where(
+            tasks.c.status.in_(LIVE_STATES), tasks.c.task_id.is_not(None), tasks.c.deleted_at.is_(None))
+            .order_by(sa.func.coalesce(tasks.c.next_lookup_at, 0.0), tasks.c.id).limit(limit))
+        return [_record(row._mapping) for row in rows]
 
     def recent_duplicate(self, request: VideoRequest, *, within_seconds: float = 600.0) -> HistoryRecord | None:
-        """The newest attempt with the same parameters in the last ``within_seconds`` that was not rejected."""
-        rows = self._read(
-            "SELECT * FROM tasks WHERE params_hash=? AND attempted_at>=? AND status != ? ORDER BY id DESC LIMIT 1",
-            (params_hash(request), time.time() - within_seconds, REJECTED))
-        return _record(rows[0]) if rows else None
+        """The newest attempt with the same body in the last ``within_seconds`` that was not rejected."""
+        rows = self.db.rows(sa.select(tasks).where(
+            tasks.c.params_hash == params_hash(request), tasks.c.attempted_at >= time.time() - within_seconds,
+            tasks.c.status.not_in([REJECTED, CANCELLED]), tasks.c.deleted_at.is_(None))
+            .order_by(tasks.c.id.desc()).limit(1))
+        return _record(rows[0]._mapping) if rows else None
 
-    def export_rows(self, filters: HistoryFilter | None = None) -> list[dict[str, Any]]:
-        """Every matching record as a plain dict (newest first), without the raw answers."""
-        where, args = (filters or HistoryFilter()).where()
-        rows = self._read(f"SELECT * FROM tasks WHERE {where} ORDER BY id DESC", args)  # noqa: S608
-        out = []
-        for row in rows:
-            item = asdict(_record(row))
-            item.pop("raw")
-            item.pop("params_hash")
-            out.append(item)
-        return out
+    # Exports: streamed from the database in batches, one format at a time, never held whole --------------------
 
-    def export_json(self, filters: HistoryFilter | None = None) -> str:
-        return json.dumps(self.export_rows(filters), ensure_ascii=False, indent=2)
+    def export_rows(self, filters: HistoryFilter | None = None) -> Iterator[dict[str, Any]]:
+        """Every matching record as a plain dict, newest first, without internals (raw answers, sessions, leases)."""
+        conditions = (filters or HistoryFilter()).clauses()
+        columns = [tasks.c[name] for name in EXPORT_FIELDS if name not in ("model", "images")] + [tasks.c.request]
+        before: int | None = None
+        while True:
+            page = list(conditions) + ([tasks.c.id < before] if before is not None else [])
+            rows = self.db.rows(sa.select(*columns).where(*page).order_by(tasks.c.id.desc()).limit(_EXPORT_BATCH))
+            for row in rows:
+                data = dict(row._mapping)
+                payload = data.pop("request") or {}
+                data["model"] = payload.get("model")
+                data["images"] = list(payload.get("images") or [])
+                for name in _TIME_FIELDS:
+                    data[name] = _iso(data[name])
+                yield {name: data[name] for name in EXPORT_FIELDS}
+            if len(rows) < _EXPORT_BATCH:
+                return
+            before = rows[-1].id
 
-    def export_csv(self, filters: HistoryFilter | None = None) -> str:
-        rows = self.export_rows(filters)
-        buffer = io.StringIO()
-        fields = [c for c in _COLUMNS if c not in ("raw", "params_hash")]
-        writer = csv.DictWriter(buffer, fieldnames=fields)
+    def write_csv(self, out: TextIO, filters: HistoryFilter | None = None) -> int:
+        """Write CSV to ``out``; returns the number of rows. Spreadsheet formulas in cells are neutralised."""
+        writer = csv.DictWriter(out, fieldnames=list(EXPORT_FIELDS))
         writer.writeheader()
-        for row in rows:
+        count = 0
+        for row in self.export_rows(filters):
             row["images"] = " ".join(row["images"])
-            # A cell starting with = + - @ would run as a formula in a spreadsheet.
             writer.writerow({k: _csv_safe(v) for k, v in row.items()})
-        return buffer.getvalue()
+            count += 1
+        return count
 
-    def close(self) -> None:
-        with self._lock:
-            self._conn.close()
+    def write_json(self, out: TextIO, filters: HistoryFilter | None = None) -> int:
+        """Write a JSON array to ``out``, one record at a time; returns the number of rows."""
+        out.write("[")
+        count = 0
+        for row in self.export_rows(filters):
+            out.write(",\n  " if count else "\n  ")
+            out.write(json.dumps(row, ensure_ascii=False))
+            count += 1
+        out.write("\n]\n" if count else "]\n")
+        return count
 
 
-def _json(value: Any) -> str | None:
-    return None if value is None else json.dumps(value, ensure_ascii=False, default=str)
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _iso(timestamp: float | None) -> str | None:
+    if timestamp is None:
+        return None
+    return datetime.fromtimestamp(timestamp, tz=timezone.utc).isoformat(timespec="seconds")
 
 
 def _csv_safe(value: Any) -> Any:
+    # A cell starting with = + - @ would run as a formula in a spreadsheet.
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return value
 
 
-def _record(row: sqlite3.Row) -> HistoryRecord:
-    data = dict(row)
-    data["images"] = json.loads(data["images"] or "[]")
-    data["raw"] = json.loads(data["raw"]) if data["raw"] else None
-    return HistoryRecord(**data)
+def _json_value(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _record(row: Mapping[str, Any]) -> HistoryRecord:
+    return HistoryRecord(
+        id=row["id"], task_id=row["task_id"], status=row["status"], payload=_json_value(row["request"]) or {},
+        session_id=row["session_id"] or "", created_by=row["created_by"], attempted_at=row["attempted_at"],
+        updated_at=row["updated_at"], finished_at=row["finished_at"], error=row["error"],
+        video_url=row["video_url"], remote_created=row["remote_created"], raw=_json_value(row["raw"]),
+        lookup_error=row["lookup_error"], lookup_failures=row["lookup_failures"] or 0,
+        next_lookup_at=row["next_lookup_at"])

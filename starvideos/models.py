@@ -5,8 +5,8 @@ from __future__ import annotations
 import enum
 import math
 import unicodedata
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -25,11 +25,7 @@ MAX_URL_CHARS = 2048
 MAX_PROMPT_CHARS = 5000
 
 Mode = Literal["text", "image", "first_last"]
-MODE_LABELS: dict[str, str] = {
-    "text": "Text to video",
-    "image": "Image to video",
-    "first_last": "First & last frame",
-}
+MODES: tuple[Mode, ...] = ("text", "image", "first_last")
 _ALLOWED_CONTROL = {"\n", "\r", "\t"}
 
 
@@ -69,19 +65,23 @@ def url_problem(label: str, url: object) -> str | None:
         return f"{label}: enter a URL starting with https://."
     if len(url) > MAX_URL_CHARS:
         return f"{label}: is {len(url):,} characters long; the limit is {MAX_URL_CHARS:,}. Use a shorter link."
-    if any(ch.isspace() for ch in url):
-        return f"{label}: remove the spaces (write a space as %20)."
     if any(unicodedata.category(ch) == "Cc" for ch in url):
         return f"{label}: remove the control characters."
+    scheme = url.split(":", 1)[0].lower() if ":" in url else ""
+    if scheme not in ("http", "https"):
+        # The first thing to fix when it is not a link at all ("not a url", a file path): say so, once.
+        if not scheme or not scheme.isascii() or not scheme.replace("+", "").replace("-", "").isalnum():
+            return f"{label}: must start with http:// or https:// (paste the full link, like " \
+                   "https://example.com/cat.png)."
+        return f"{label}: must start with http:// or https:// (got '{scheme}:')."
+    if any(ch.isspace() for ch in url):
+        return f"{label}: remove the spaces (write a space as %20)."
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError:
         return f"{label}: is not a valid URL; use a full link like https://example.com/cat.png."
     del port  # parsed only to reject malformed ports
-    if parts.scheme.lower() not in ("http", "https"):
-        shown = f"'{parts.scheme}:'" if parts.scheme else "no scheme"
-        return f"{label}: must start with http:// or https:// (got {shown})."
     if not parts.hostname:
         return f"{label}: must be a full URL with a host, like https://example.com/cat.png."
     if parts.username is not None or parts.password is not None:
@@ -89,25 +89,43 @@ def url_problem(label: str, url: object) -> str | None:
     return None
 
 
+def _api_field(default: Any, *, omit_empty: bool = False) -> Any:
+    """A request field that is part of the API body; ``omit_empty`` leaves it out of the body when empty."""
+    return field(default=default, metadata={"api": True, "omit_empty": omit_empty})
+
+
 @dataclass(frozen=True)
 class VideoRequest:
-    """The parameters of one create-video call, validated before anything is sent."""
+    """The parameters of one create-video call, validated before anything is sent.
+
+    The fields are the API body's fields, in the documented order: this class is the one place that lists them.
+    ``to_payload`` and ``from_payload`` convert to and from the body, and the history stores the body as it was
+    sent, so adding an optional API field is a change here (and a widget in the form).
+    """
 
     prompt: str
     """What the video shows: subject, action, camera and style. Trimmed before sending."""
-    model: str = DEFAULT_MODEL
+    model: str = _api_field(DEFAULT_MODEL)
     """Model name; the API currently accepts only ``starvideos_v3``."""
-    duration: int = DEFAULT_DURATION
+    duration: int = _api_field(DEFAULT_DURATION)
     """Length in whole seconds, 3 to 15."""
-    ratio: str = DEFAULT_RATIO
+    ratio: str = _api_field(DEFAULT_RATIO)
     """Output aspect ratio, ``16:9`` or ``9:16``."""
-    images: Sequence[str] = field(default=())
+    images: Sequence[str] = _api_field((), omit_empty=True)
     """Reference image URLs: none (text), one (image) or two (first and last frame)."""
 
     def __post_init__(self) -> None:
         # A list would make the frozen dataclass unhashable and mutable behind our back.
         if isinstance(self.images, list):
             object.__setattr__(self, "images", tuple(self.images))
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> VideoRequest:
+        """The request a stored or received API body describes; unknown keys are ignored, missing ones default."""
+        known = {f.name for f in fields(cls)}
+        values = {name: value for name, value in payload.items() if name in known}
+        values.setdefault("prompt", "")
+        return cls(**values)
 
     @property
     def mode(self) -> Mode:
@@ -135,14 +153,16 @@ class VideoRequest:
         problems = self.problems(models) if validate else []
         if problems:
             raise ValidationError(problems)
-        payload: dict[str, Any] = {
-            "prompt": self.prompt.strip() if isinstance(self.prompt, str) else self.prompt,
-            "model": self.model,
-            "duration": self.duration,
-            "ratio": self.ratio,
-        }
-        if self.images:
-            payload["images"] = list(self.images)
+        payload: dict[str, Any] = {}
+        for spec in fields(self):
+            value = getattr(self, spec.name)
+            if spec.name == "prompt":
+                value = value.strip() if isinstance(value, str) else value
+            if isinstance(value, tuple):
+                value = list(value)
+            if spec.metadata.get("omit_empty") and not value:
+                continue
+            payload[spec.name] = value
         return payload
 
 

@@ -1,17 +1,24 @@
-"""Shared fixtures: a real sandbox on loopback, a client pointed at it, a history store in a temp file."""
+"""Shared fixtures: a real sandbox on loopback, a client pointed at it, and history stores on real databases: a
+SQLite file and a PostgreSQL server the test session starts itself (one parametrized fixture, so every store test
+runs on both)."""
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from starvideos import HistoryStore, StarVideosClient
+from starvideos import StarVideosClient
+from starvideos.database import Database
+from starvideos.history import HistoryStore
 from starvideos.sandbox import SandboxServer
+from starvideos.sandbox.postgres import LocalPostgres
 
 DUMMY_KEY = "sk-test-0123456789abcdef-DUMMY"
+_NAMES = itertools.count()
 
 
 def run_in_threads(work: Callable[[int], None], count: int) -> list[BaseException]:
@@ -53,11 +60,38 @@ def client(sandbox: SandboxServer, sleeps: list[float]) -> Iterator[StarVideosCl
     c.close()
 
 
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[LocalPostgres]:
+    """A real PostgreSQL server for the whole session, with a migrated template database to copy from."""
+    server = LocalPostgres().start()
+    template = Database(server.create_database("migrated_template"))
+    template.ensure_ready()
+    template.dispose()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty database URL: a SQLite file, or a new PostgreSQL database copied from the migrated template."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'history.sqlite3'}"
+    server: LocalPostgres = request.getfixturevalue("postgres")
+    return server.create_database(f"test_{next(_NAMES)}", template="migrated_template")
+
+
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[HistoryStore]:
-    s = HistoryStore(tmp_path / "history.sqlite3")
-    yield s
-    s.close()
+def database(db_url: str) -> Iterator[Database]:
+    db = Database(db_url)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def store(database: Database) -> Iterator[HistoryStore]:
+    yield HistoryStore(database)
 
 
 pytest_plugins = ["tests.apptest_support"]

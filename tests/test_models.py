@@ -8,6 +8,7 @@ from starvideos import ValidationError, VideoRequest
 from starvideos.models import TaskStatus, is_http_url
 
 OK = "https://example.com/a.png"
+NO_SCHEME = "Image URL: must start with http:// or https:// (paste the full link, like https://example.com/cat.png)."
 
 BAD_INPUTS = [
     # (request, exact message expected among the problems)
@@ -40,9 +41,10 @@ BAD_INPUTS = [
      "Image URL: must start with http:// or https:// (got 'data:')."),
     (VideoRequest("cat", images=("file:///etc/passwd",)),
      "Image URL: must start with http:// or https:// (got 'file:')."),
-    (VideoRequest("cat", images=("/etc/passwd",)), "Image URL: must start with http:// or https:// (got no scheme)."),
-    (VideoRequest("cat", images=("images/cat.png",)),
-     "Image URL: must start with http:// or https:// (got no scheme)."),
+    (VideoRequest("cat", images=("/etc/passwd",)), NO_SCHEME),
+    (VideoRequest("cat", images=("images/cat.png",)), NO_SCHEME),
+    (VideoRequest("cat", images=("not a url",)), NO_SCHEME),  # the real problem, once (not "remove the spaces")
+    (VideoRequest("cat", images=("//example.com/cat.png",)), NO_SCHEME),
     (VideoRequest("cat", images=("https:///cat.png",)),
      "Image URL: must be a full URL with a host, like https://example.com/cat.png."),
     (VideoRequest("cat", images=("https://example.com/my cat.png",)),
@@ -123,3 +125,20 @@ def test_terminal_statuses() -> None:
 def test_is_http_url(value: object, expected: bool) -> None:
     """Test that only http(s) URLs with a host pass the guard used before st.image/st.video."""
     assert is_http_url(value) is expected
+
+
+@pytest.mark.parametrize("request_", [
+    VideoRequest("cat"),
+    VideoRequest("  dog  ", duration=12, ratio="9:16", images=(OK,)),
+    VideoRequest("pair", images=(OK, "https://example.com/b.png")),
+])
+def test_payload_round_trip(request_: VideoRequest) -> None:
+    """Test that a stored body reads back as the same request (the history keeps only the body)."""
+    payload = request_.to_payload()
+    again = VideoRequest.from_payload(payload)
+    assert again.to_payload() == payload and again.mode == request_.mode
+
+
+def test_from_payload_ignores_unknown_keys_and_defaults_the_rest() -> None:
+    """Test that an old or foreign body with unknown keys and missing optional fields still reads back."""
+    assert VideoRequest.from_payload({"prompt": "x", "seed": 7}) == VideoRequest("x")

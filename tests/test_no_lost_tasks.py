@@ -11,23 +11,24 @@ from streamlit.runtime.scriptrunner_utils.exceptions import RerunException
 from streamlit.runtime.scriptrunner_utils.script_requests import RerunData
 
 from components import runtime
-from starvideos import HistoryStore, StarVideosClient, VideoRequest
-from starvideos.history import SENDING
+from starvideos import StarVideosClient, VideoRequest
+from starvideos.database import Database
+from starvideos.history import SENDING, HistoryStore
 from starvideos.sandbox import Fault, SandboxServer
 from starvideos.submit import submit_video
 from tests.apptest_support import new_app
 from tests.conftest import DUMMY_KEY, run_in_threads
 
 
-def test_attempt_is_committed_before_the_post(sandbox: SandboxServer, tmp_path: Path) -> None:
+def test_attempt_is_committed_before_the_post(sandbox: SandboxServer, db_url: str) -> None:
     """Test that, while the POST is in flight, another connection already sees the attempt committed."""
-    store = HistoryStore(tmp_path / "h.sqlite3")
+    store = HistoryStore(Database(db_url))
     client = StarVideosClient(sandbox.base_url, DUMMY_KEY)
     sandbox.inject(Fault(200, '{"id": "video_slow", "status": "queued"}', delay=1.0, method="POST"))
     result = {}
     worker = threading.Thread(target=lambda: result.setdefault("s", submit_video(client, store, VideoRequest("x"))))
     worker.start()
-    observer = HistoryStore(tmp_path / "h.sqlite3")
+    observer = HistoryStore(Database(db_url))
     seen_during = None
     while worker.is_alive() and seen_during is None:
         if sandbox.received("POST"):
@@ -73,9 +74,8 @@ def test_rerun_right_after_the_post_keeps_the_id(app_env: Path, monkeypatch: obj
     assert len(sandbox.received("POST")) == 1
 
 
-def test_load_eight_threads_twenty_five_tasks_each(sandbox: SandboxServer, tmp_path: Path) -> None:
+def test_load_eight_threads_twenty_five_tasks_each(sandbox: SandboxServer, store: HistoryStore) -> None:
     """Test 8 threads creating 25 tasks each through the client and the store: 200 records, 200 ids, no lock."""
-    store = HistoryStore(tmp_path / "h.sqlite3")
     client = StarVideosClient(sandbox.base_url, DUMMY_KEY)
     def work(n: int) -> None:
         for i in range(25):
@@ -83,6 +83,6 @@ def test_load_eight_threads_twenty_five_tasks_each(sandbox: SandboxServer, tmp_p
             assert submission.task is not None, submission.error
 
     assert run_in_threads(work, 8) == []
-    rows = store.export_rows()
+    rows = list(store.export_rows())
     assert len(rows) == 200 and len({r["task_id"] for r in rows}) == 200
     assert {r["status"] for r in rows} == {"queued"} and len(sandbox.received("POST")) == 200
