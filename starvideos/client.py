@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email.utils
 import json
+import logging
 import random
 import time
 from collections.abc import Callable, Sequence
@@ -30,6 +31,8 @@ from .errors import (
 from .models import DEFAULT_MODELS, VideoRequest, VideoTask
 from .settings import DEFAULT_STATUS_PATH
 from .wire import error_text, parse_task
+
+log = logging.getLogger(__name__)
 
 CREATE_PATH = "/v1/starvideos/videos"
 USER_AGENT = f"starvideos-studio/{__version__} (+python-requests/{requests.__version__})"
@@ -155,15 +158,23 @@ class StarVideosClient:
             except requests.RequestException as exc:
                 error = self._transport_error(method, url, exc)
                 if last or isinstance(error, OutcomeUnknownError):
+                    log.info("%s %s gave up: %s", method, self._path(url), error.message)
                     raise error from None
-                self._sleep(self._backoff(attempt, None))
+                delay = self._backoff(attempt, None)
+                log.debug("%s %s failed (%s); retry %d in %.2f s", method, self._path(url), error.message, attempt,
+                          delay)
+                self._sleep(delay)
                 continue
             if response.status_code < 400:
                 return response
             error = self._status_error(method, url, response)
             if last or not idempotent or response.status_code not in RETRY_STATUSES:
+                log.debug("%s %s answered %d", method, self._path(url), response.status_code)
                 raise error
-            self._sleep(self._backoff(attempt, getattr(error, "retry_after", None)))
+            delay = self._backoff(attempt, getattr(error, "retry_after", None))
+            log.debug("%s %s answered %d; retry %d in %.2f s", method, self._path(url), response.status_code, attempt,
+                      delay)
+            self._sleep(delay)
         raise AssertionError("unreachable")
 
     def _transport_error(self, method: str, url: str, exc: requests.RequestException) -> StarVideosError:

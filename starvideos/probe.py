@@ -1,32 +1,33 @@
-"""Check a reference image URL before paying for a task, without letting the server be used against its own network.
+"""Check a reference image URL before paying for a task: reachable, an image, its size and pixels, and a small
+thumbnail of exactly the bytes the server fetched (so the page shows what the API will get, and viewers' browsers
+never contact third-party hosts).
 
-SSRF rules: http(s) only; every address the host resolves to (A and AAAA) must be public; the connection goes to the
-address that was checked (no second DNS lookup to rebind); redirects are followed by hand, at most 3, each hop
-checked again; connect and read time-outs; the body is streamed and capped; proxies from the environment are never
-used (``http.client`` does not read them). ``allow`` lists exact ``(ip, port)`` pairs that may be loopback: the
-sandbox's own address in sandbox mode.
+Fetching follows ``safe_http``'s rules (public addresses only, pinned connection, checked redirects, one hard
+deadline). ``ProbeService`` runs probes in the background for every session at once: the page shows "Checking…"
+and never waits on a slow host.
 """
 
 from __future__ import annotations
 
-import contextlib
-import http.client
-import ipaddress
-import socket
-import ssl
+import io
+import logging
+import threading
 import time
-from collections.abc import Callable, Collection
-from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit
+from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 
-from .models import url_problem
+from .errors import FetchError, FetchRefusedError, FetchTimeoutError
+from .images import MAX_PIXELS, human_size, thumbnail
+from .safe_http import Allow, Resolver, open_url, system_resolver
+
+log = logging.getLogger(__name__)
 
 MAX_BYTES = 20 * 1024 * 1024
-MAX_REDIRECTS = 3
 RATIO_TOLERANCE = 0.03
 _RATIOS = {"16:9": 16 / 9, "9:16": 9 / 16}
-
-Resolver = Callable[[str, int], list[str]]
+_CHUNK = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -35,15 +36,17 @@ class ImageProbe:
 
     url: str
     ok: bool
-    """True when the URL answered 200 with an image we could measure."""
+    """True when the URL answered 200 with a complete image we could measure."""
     status_code: int | None = None
     content_type: str | None = None
     size: int | None = None
-    """Bytes (Content-Length, or counted while streaming up to the cap)."""
+    """Bytes received."""
     width: int | None = None
     height: int | None = None
     error: str | None = None
     """Why the check failed, in plain language."""
+    thumbnail: bytes | None = field(default=None, repr=False)
+    """A small JPEG or PNG made from the fetched bytes, for the preview."""
 
     def summary(self) -> str:
         if not self.ok:
@@ -52,146 +55,155 @@ class ImageProbe:
         if self.width and self.height:
             parts.append(f"{self.width}×{self.height} px")
         if self.size is not None:
-            parts.append(_human_size(self.size))
+            parts.append(human_size(self.size))
         return " · ".join(parts)
 
 
-class ProbeRefused(Exception):
-    """The URL points somewhere the probe will not go."""
-
-
-def system_resolver(host: str, port: int) -> list[str]:
-    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return sorted({str(info[4][0]) for info in infos})
-
-
-def address_problem(address: str) -> str | None:
-    """Why an address is not public, or None when it is."""
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    if ip.is_loopback:
-        return f"{address} is a loopback address"
-    if ip.is_link_local:
-        return f"{address} is a link-local address (cloud metadata lives there)"
-    if ip.is_multicast:
-        return f"{address} is a multicast address"
-    if ip.is_private:
-        return f"{address} is a private network address"
-    if ip.is_reserved or ip.is_unspecified or not ip.is_global:
-        return f"{address} is a reserved address"
-    return None
-
-
-def probe_image(url: str, *, allow: Collection[tuple[str, int]] = (), resolver: Resolver = system_resolver,
-                connect_timeout: float = 3.0, read_timeout: float = 5.0, max_bytes: int = MAX_BYTES) -> ImageProbe:
-    """Fetch the start of an image and report reachability, type, size and pixel dimensions. Never raises."""
+def probe_image(url: str, *, allow: Allow = (), resolver: Resolver = system_resolver, connect_timeout: float = 3.0,
+                read_timeout: float = 5.0, total_timeout: float = 15.0, max_bytes: int = MAX_BYTES) -> ImageProbe:
+    """Fetch an image within ``total_timeout`` seconds and report what it is. Never raises."""
     try:
-        return _probe(url, allow, resolver, connect_timeout, read_timeout, max_bytes)
-    except ProbeRefused as exc:
-        return ImageProbe(url, ok=False, error=f"Not checked: {exc}. Only public image URLs can be used.")
-    except (OSError, http.client.HTTPException, ValueError) as exc:
-        kind = "timed out" if isinstance(exc, (TimeoutError, socket.timeout)) else "could not be reached"
-        return ImageProbe(url, ok=False, error=f"The image {kind} ({type(exc).__name__}).")
-
-
-def _probe(url: str, allow: Collection[tuple[str, int]], resolver: Resolver, connect_timeout: float,
-           read_timeout: float, max_bytes: int) -> ImageProbe:
-    current = url
-    for _hop in range(MAX_REDIRECTS + 1):
-        problem = url_problem("Image URL", current)
-        if problem:
-            raise ProbeRefused(problem.split(": ", 1)[1].rstrip("."))
-        parts = urlsplit(current)
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        host = parts.hostname or ""
+        response = open_url(url, allow=allow, resolver=resolver, connect_timeout=connect_timeout,
+                            read_timeout=read_timeout, total_timeout=total_timeout, accept="image/*")
+    except FetchRefusedError as exc:
+        return ImageProbe(url, ok=False, error=f"{exc.message} Only public image URLs can be used.")
+    except FetchTimeoutError as exc:
+        return ImageProbe(url, ok=False, error=f"The image timed out: {_lower_first(exc.message)}")
+    except FetchError as exc:
+        return ImageProbe(url, ok=False, error=exc.message)
+    with response:
+        content_type = response.content_type
+        if response.status != 200:
+            return ImageProbe(url, ok=False, status_code=response.status, content_type=content_type,
+                              error=f"The image URL answered HTTP {response.status}; it must be publicly reachable.")
+        declared = response.content_length
+        if declared is not None and declared > max_bytes:
+            return ImageProbe(url, ok=False, status_code=200, content_type=content_type, size=declared,
+                              error=f"The image is {human_size(declared)}; the limit is {human_size(max_bytes)}.")
         try:
-            addresses = resolver(host, port)
-        except OSError:
-            return ImageProbe(url, ok=False, error=f"The image host {host} could not be found (DNS).")
-        if not addresses:
-            return ImageProbe(url, ok=False, error=f"The image host {host} could not be found (DNS).")
-        for address in addresses:
-            reason = None if (address, port) in allow else address_problem(address)
-            if reason:
-                raise ProbeRefused(reason if host == address else f"{host} resolves to {reason}")
-        conn = _connection(parts.scheme, host, port, addresses[0], connect_timeout, read_timeout)
-        try:
-            path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-            conn.request("GET", path, headers={"Host": parts.netloc.rsplit("@", 1)[-1], "Accept": "image/*",
-                                               "User-Agent": "starvideos-studio-probe/1"})
-            response = conn.getresponse()
-            if response.status in (301, 302, 303, 307, 308):
-                location = response.getheader("Location")
-                if not location:
-                    return ImageProbe(url, ok=False, status_code=response.status,
-                                      error=f"HTTP {response.status} redirect without a Location.")
-                current = urljoin(current, location)
-                continue
-            return _measure(url, response, max_bytes)
-        finally:
-            conn.close()
-    return ImageProbe(url, ok=False, error=f"More than {MAX_REDIRECTS} redirects; link the image directly.")
+            data = _read_capped(response.read, max_bytes)
+        except FetchTimeoutError as exc:
+            return ImageProbe(url, ok=False, status_code=200, content_type=content_type,
+                              error=f"The image timed out: {_lower_first(exc.message)}")
+        except FetchError as exc:
+            return ImageProbe(url, ok=False, status_code=200, content_type=content_type, error=exc.message)
+    if data is None:
+        return ImageProbe(url, ok=False, status_code=200, content_type=content_type, size=max_bytes,
+                          error=f"The image is larger than {human_size(max_bytes)}, the limit.")
+    return _measure(url, content_type, data)
 
 
-def _connection(scheme: str, host: str, port: int, address: str, connect_timeout: float,
-                read_timeout: float) -> http.client.HTTPConnection:
-    def connect(self: http.client.HTTPConnection) -> None:
-        sock = socket.create_connection((address, port), timeout=connect_timeout)
-        sock.settimeout(read_timeout)
-        if isinstance(self, http.client.HTTPSConnection):
-            sock = ssl.create_default_context().wrap_socket(sock, server_hostname=host)
-        self.sock = sock
-
-    base = http.client.HTTPSConnection if scheme == "https" else http.client.HTTPConnection
-    pinned = type("PinnedConnection", (base,), {"connect": connect})
-    return pinned(host, port, timeout=read_timeout)
-
-
-def _measure(url: str, response: http.client.HTTPResponse, max_bytes: int) -> ImageProbe:
-    content_type = (response.getheader("Content-Type") or "").split(";")[0].strip() or None
-    length_header = response.getheader("Content-Length")
-    declared = int(length_header) if length_header and length_header.isdigit() else None
-    if response.status != 200:
-        return ImageProbe(url, ok=False, status_code=response.status, content_type=content_type,
-                          error=f"The image URL answered HTTP {response.status}; it must be publicly reachable.")
-    if declared is not None and declared > max_bytes:
-        return ImageProbe(url, ok=False, status_code=200, content_type=content_type, size=declared,
-                          error=f"The image is {_human_size(declared)}; the limit is {_human_size(max_bytes)}.")
-    from PIL import ImageFile  # imported on first use: the Create page's first paint does not need Pillow
-
-    parser = ImageFile.Parser()
-    read = 0
-    size: tuple[int, int] | None = None
-    deadline = time.monotonic() + 15
-    while read < max_bytes and time.monotonic() < deadline:
-        chunk = response.read(min(65536, max_bytes - read))
+def _read_capped(read: Callable[[int], bytes], max_bytes: int) -> bytes | None:
+    buffer = io.BytesIO()
+    while True:
+        chunk = read(_CHUNK)
         if not chunk:
-            break
-        read += len(chunk)
-        if size is None:
-            # Any decoder error means "not an image", reported below.
-            with contextlib.suppress(Exception):
-                parser.feed(chunk)
-            if parser.image is not None:
-                size = parser.image.size
-        if size is not None and declared is not None:
-            break  # we know all we need; do not download the rest
-    if size is None:
-        return ImageProbe(url, ok=False, status_code=200, content_type=content_type, size=declared or read,
-                          error="The URL answered, but not with an image we could read (PNG, JPEG, WebP, GIF).")
-    return ImageProbe(url, ok=True, status_code=200, content_type=content_type, size=declared or read,
-                      width=size[0], height=size[1])
+            return buffer.getvalue()
+        buffer.write(chunk)
+        if buffer.tell() > max_bytes:
+            return None
+
+
+def _measure(url: str, content_type: str | None, data: bytes) -> ImageProbe:
+    from PIL import Image, UnidentifiedImageError  # on first probe: the Create page's first paint needs no Pillow
+
+    base = {"url": url, "status_code": 200, "content_type": content_type, "size": len(data)}
+    try:
+        image = Image.open(io.BytesIO(data))
+        width, height = image.size
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        return ImageProbe(ok=False, error="The URL answered, but not with an image we could read "
+                                          "(PNG, JPEG, WebP, GIF).", **base)
+    if width * height > MAX_PIXELS:
+        return ImageProbe(ok=False, width=width, height=height,
+                          error=f"The image is {width}×{height} px, more than {MAX_PIXELS // 1_000_000} megapixels.",
+                          **base)
+    try:
+        small = thumbnail(image)
+    except (OSError, ValueError, SyntaxError) as exc:
+        log.debug("image at %s did not decode: %s", url, exc)
+        return ImageProbe(ok=False, width=width, height=height,
+                          error="The image is damaged or incomplete; the API would likely fail to read it.", **base)
+    return ImageProbe(ok=True, width=width, height=height, thumbnail=small, **base)
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+class ProbeService:
+    """Background probes shared by every session of a process.
+
+    ``get(url)`` returns the finding, or None while the check runs (the page shows "Checking…" and asks again).
+    A URL is fetched once per ``ttl`` seconds however many sessions type it; failures are kept shorter, so a
+    fixed host is checked again soon.
+    """
+
+    def __init__(self, *, allow: Allow = (), workers: int = 4, ttl: float = 300.0, failure_ttl: float = 20.0,
+                 max_entries: int = 256, probe: Callable[..., ImageProbe] = probe_image,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.allow = frozenset(allow)
+        self._probe = probe
+        self._ttl, self._failure_ttl, self._max = ttl, failure_ttl, max_entries
+        self._clock = clock
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="image-probe")
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[str, tuple[float, Future[ImageProbe]]] = OrderedDict()
+
+    def get(self, url: str) -> ImageProbe | None:
+        now = self._clock()
+        with self._lock:
+            entry = self._entries.get(url)
+            if entry is not None:
+                started, future = entry
+                if not future.done():
+                    return None
+                result = future.result()
+                if now - started < (self._ttl if result.ok else self._failure_ttl):
+                    self._entries.move_to_end(url)
+                    return result
+            self._entries[url] = (now, self._pool.submit(self._safe_probe, url))
+            self._entries.move_to_end(url)
+            while len(self._entries) > self._max:
+                self._entries.popitem(last=False)
+        return None
+
+    def wait(self, url: str, timeout: float) -> ImageProbe | None:
+        """For tests and scripts: the finding, waiting at most ``timeout`` seconds."""
+        self.get(url)
+        with self._lock:
+            future = self._entries[url][1]
+        try:
+            return future.result(timeout=timeout)
+        except TimeoutError:
+            return None
+
+    def _safe_probe(self, url: str) -> ImageProbe:
+        try:
+            return self._probe(url, allow=self.allow)
+        except Exception:  # a bug must not leave a session "Checking…" for ever
+            log.exception("image probe failed unexpectedly for a URL")
+            return ImageProbe(url, ok=False, error="The image could not be checked (an internal error; see the "
+                                                   "server log).")
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
 
 def ratio_advice(probe: ImageProbe, ratio: str) -> str | None:
     """A warning when the image's shape is more than a few percent off the video's, with the better ratio."""
     if not probe.ok or not probe.width or not probe.height or ratio not in _RATIOS:
         return None
-    actual = probe.width / probe.height
+    return shape_advice(probe.width, probe.height, ratio)
+
+
+def shape_advice(width: int, height: int, ratio: str) -> str | None:
+    if ratio not in _RATIOS or not width or not height:
+        return None
+    actual = width / height
     if abs(actual / _RATIOS[ratio] - 1) <= RATIO_TOLERANCE:
         return None
-    advice = (f"The image is {probe.width}×{probe.height} ({actual:.2f}:1); a {ratio} video "
+    advice = (f"The image is {width}×{height} ({actual:.2f}:1); a {ratio} video "
               f"({_RATIOS[ratio]:.2f}:1) will crop or pad it.")
     other = "9:16" if ratio == "16:9" else "16:9"
     if abs(actual / _RATIOS[other] - 1) < abs(actual / _RATIOS[ratio] - 1):
@@ -205,11 +217,3 @@ def frames_advice(first: ImageProbe, last: ImageProbe) -> str | None:
         return (f"First frame is {first.width}×{first.height}, last frame is {last.width}×{last.height}; "
                 "frames of the same size give smoother results.")
     return None
-
-
-def _human_size(size: int) -> str:
-    if size < 1024:
-        return f"{size} B"
-    if size < 1024 * 1024:
-        return f"{size / 1024:.1f} KB"
-    return f"{size / 1024 / 1024:.1f} MB"

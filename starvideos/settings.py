@@ -1,6 +1,7 @@
 """Settings from the environment, a ``.env`` file and (in the app) ``.streamlit/secrets.toml``.
 
-Order, first wins: the real environment, then the ``secrets`` mapping, then ``.env``, then the defaults.
+Order, first wins: the real environment, then the ``secrets`` mapping, then ``.env``, then the defaults. The app
+reads the ``.env`` next to ``app.py``, wherever it is started from.
 """
 
 from __future__ import annotations
@@ -21,7 +22,10 @@ DEFAULT_BASE_URL = "https://zcbservice.aizfw.cn/kyyReactApiServer"
 DEFAULT_STATUS_PATH = "/v1/starvideos/videos/{id}"
 DEFAULT_HISTORY_PATH = "data/history.sqlite3"
 SANDBOX_HISTORY_PATH = "data/sandbox-history.sqlite3"
+DEFAULT_STORAGE_URL = "data/media"
+SANDBOX_STORAGE_URL = "data/sandbox-media"
 MODES = ("auto", "live", "sandbox")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 # Every setting the app reads, with its default and meaning: the README's table is generated from this.
 SETTINGS_DOC: dict[str, tuple[str, str]] = {
@@ -30,15 +34,38 @@ SETTINGS_DOC: dict[str, tuple[str, str]] = {
     "STARVIDEOS_BASE_URL": (DEFAULT_BASE_URL, "API base URL; a path prefix and trailing slash are fine."),
     "STARVIDEOS_STATUS_PATH": (DEFAULT_STATUS_PATH, "Status lookup path (undocumented upstream); must hold `{id}`."),
     "STARVIDEOS_MODELS": (",".join(DEFAULT_MODELS), "Comma-separated model names offered in the form."),
+    "STARVIDEOS_DATABASE_URL": ("(none)", "A PostgreSQL URL (`postgresql://…` or `postgres://…`) shared by every "
+                                          "replica. Unset: the SQLite file below."),
     "STARVIDEOS_HISTORY_PATH": (DEFAULT_HISTORY_PATH,
-                                f"SQLite file of the task history (sandbox default: `{SANDBOX_HISTORY_PATH}`)."),
+                                f"SQLite file of the task history when no database URL is set (sandbox default: "
+                                f"`{SANDBOX_HISTORY_PATH}`)."),
+    "STARVIDEOS_STORAGE_URL": (DEFAULT_STORAGE_URL, "Where uploads and copies of finished videos go: a folder or "
+                                                    "`s3://bucket/prefix` (sandbox default: "
+                                                    f"`{SANDBOX_STORAGE_URL}`)."),
+    "STARVIDEOS_UPLOAD_URL_TTL": ("86400", "Seconds an uploaded image's signed link stays valid (S3)."),
+    "STARVIDEOS_MAX_VIDEO_MB": ("500", "Largest finished video the app copies into storage, in MB."),
     "STARVIDEOS_CONNECT_TIMEOUT": ("5", "Seconds to wait for a connection."),
     "STARVIDEOS_READ_TIMEOUT": ("30", "Seconds to wait for an answer once connected."),
-    "STARVIDEOS_POLL_INTERVAL": ("3", "Seconds between live status lookups on the History page."),
+    "STARVIDEOS_POLL_INTERVAL": ("3", "Seconds between status lookups of each unfinished task."),
+    "STARVIDEOS_MAX_LOOKUPS_PER_MINUTE": ("120", "Status lookups per minute for the whole deployment."),
+    "STARVIDEOS_MAX_CREATES_PER_MINUTE": ("10", "Create requests per minute for the whole deployment; more wait in "
+                                                "the queue."),
+    "STARVIDEOS_MAX_IN_FLIGHT": ("20", "Unfinished tasks at once; the queue waits while this many are running."),
+    "STARVIDEOS_PRICE_PER_SECOND": ("(none)", "Price of one second of video, for cost estimates and usage."),
+    "STARVIDEOS_CURRENCY": ("USD", "Currency the price is in."),
+    "STARVIDEOS_MONTHLY_BUDGET": ("(none)", "Creates that would pass this spend in a calendar month are refused."),
+    "STARVIDEOS_ALLOW_PRIVATE_HOSTS": ("(none)", "Comma list of `host:port` private or loopback endpoints the app "
+                                                 "may fetch from (a self-hosted bucket, a VPC gateway)."),
+    "STARVIDEOS_ALLOWED_EMAILS": ("(none)", "With sign-in on: comma list of addresses and `@domain` entries that "
+                                            "may enter (everyone signed in, when unset)."),
+    "STARVIDEOS_APP_PASSWORD": ("(none)", "Optional shared password (when sign-in is off); nothing renders until "
+                                          "it is entered."),
+    "STARVIDEOS_PUBLIC_URL": ("(none)", "Host share links are built on, like `https://studio.example.com` "
+                                        "(default: the host the browser used)."),
     "STARVIDEOS_SANDBOX_PORT": ("8765", "Port of the in-app sandbox; stable so stored sandbox URLs survive restarts "
                                         "(a free one is picked if it is taken; 0 always picks a free one)."),
     "STARVIDEOS_SANDBOX_SPEED": ("1", "Sandbox time scale: 2 makes simulated tasks finish twice as fast."),
-    "STARVIDEOS_APP_PASSWORD": ("(none)", "Optional shared password; nothing renders until it is entered."),
+    "STARVIDEOS_LOG_LEVEL": ("INFO", "Server log level of the app's own messages: DEBUG, INFO, WARNING or ERROR."),
 }
 
 
@@ -54,8 +81,16 @@ class Settings:
     """Path of the status lookup, with ``{id}`` where the task id goes."""
     models: tuple[str, ...] = DEFAULT_MODELS
     """Model names offered in the form and accepted by validation."""
+    database_url: str | None = field(default=None, repr=False)
+    """SQLAlchemy URL of a shared database; None uses the SQLite file (see ``history_file``)."""
     history_path: Path | None = None
     """SQLite file of the task history; None picks one per mode (see ``history_file``)."""
+    storage_url: str | None = None
+    """A folder or ``s3://bucket/prefix``; None picks one per mode (see ``storage``)."""
+    upload_url_ttl: float = 86400.0
+    """Seconds a signed upload link stays valid."""
+    max_video_mb: float = 500.0
+    """Largest video copied into storage."""
     mode: Literal["auto", "live", "sandbox"] = "auto"
     """Requested mode; see ``effective_mode``."""
     connect_timeout: float = 5.0
@@ -63,13 +98,33 @@ class Settings:
     read_timeout: float = 30.0
     """Seconds to wait for an answer."""
     poll_interval: float = 3.0
-    """Seconds between live status lookups."""
+    """Seconds between status lookups of one unfinished task."""
+    max_lookups_per_minute: float = 120.0
+    """Status lookups per minute for the whole deployment."""
+    max_creates_per_minute: float = 10.0
+    """Create requests per minute for the whole deployment."""
+    max_in_flight: int = 20
+    """Unfinished tasks at once before the queue waits."""
+    price_per_second: float | None = None
+    """Price of one second of video, for estimates; None shows no prices."""
+    currency: str = "USD"
+    """Currency of ``price_per_second``."""
+    monthly_budget: float | None = None
+    """Spend per calendar month past which creates are refused."""
+    allow_private_hosts: frozenset[tuple[str, int]] = frozenset()
+    """``(host, port)`` private or loopback endpoints the app may fetch from."""
+    allowed_emails: tuple[str, ...] = ()
+    """Addresses and ``@domain`` entries allowed in when sign-in is on; empty allows everyone signed in."""
+    app_password: str | None = field(default=None, repr=False)
+    """Optional shared password gating the app."""
+    public_url: str | None = None
+    """Base URL share links are built on."""
     sandbox_port: int = 8765
     """Port of the in-app sandbox; 0 picks a free one."""
     sandbox_speed: float = 1.0
     """Time scale of simulated tasks."""
-    app_password: str | None = field(default=None, repr=False)
-    """Optional shared password gating the app."""
+    log_level: str = "INFO"
+    """Level of the ``starvideos`` loggers."""
 
     @property
     def effective_mode(self) -> Literal["live", "sandbox", "setup"]:
@@ -80,10 +135,17 @@ class Settings:
 
     @property
     def history_file(self) -> Path:
-        """The history file in use: simulated tasks never share a file with paid ones unless asked to."""
+        """The SQLite file in use: simulated tasks never share a file with paid ones unless asked to."""
         if self.history_path is not None:
             return self.history_path
         return Path(SANDBOX_HISTORY_PATH if self.effective_mode == "sandbox" else DEFAULT_HISTORY_PATH)
+
+    @property
+    def storage(self) -> str:
+        """The storage location in use: the sandbox keeps its own, like its history."""
+        if self.storage_url:
+            return self.storage_url
+        return SANDBOX_STORAGE_URL if self.effective_mode == "sandbox" else DEFAULT_STORAGE_URL
 
     @property
     def api_host(self) -> str:
@@ -101,7 +163,7 @@ def load_settings(
     ``secrets`` (``.streamlit/secrets.toml``), which wins over the ``.env`` file."""
     if environ is None:
         merged: dict[str, str] = {k: v for k, v in dotenv_values(dotenv_path).items() if v is not None}
-        merged.update({k: str(v) for k, v in (secrets or {}).items() if isinstance(v, (str, int, float))})
+        merged.update(_from_secrets(secrets or {}))
         merged.update(os.environ)
         environ = merged
     env = {k: v.strip() for k, v in environ.items() if k.startswith("STARVIDEOS_")}
@@ -110,28 +172,91 @@ def load_settings(
     if mode.lower() not in MODES:
         raise SettingsError(f"STARVIDEOS_MODE must be auto, live or sandbox (got {mode!r}).")
     base_url = env.get("STARVIDEOS_BASE_URL") or DEFAULT_BASE_URL
-    parts = urlsplit(base_url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    if not _is_http(base_url):
         raise SettingsError(f"STARVIDEOS_BASE_URL must be an http(s) URL like {DEFAULT_BASE_URL} (got {base_url!r}).")
     status_path = env.get("STARVIDEOS_STATUS_PATH") or DEFAULT_STATUS_PATH
     if "{id}" not in status_path:
         raise SettingsError(f"STARVIDEOS_STATUS_PATH must contain {{id}} where the task id goes "
                             f"(got {status_path!r}).")
-    models = tuple(m.strip() for m in (env.get("STARVIDEOS_MODELS") or "").split(",") if m.strip())
+    public_url = env.get("STARVIDEOS_PUBLIC_URL") or None
+    if public_url and not _is_http(public_url):
+        raise SettingsError(f"STARVIDEOS_PUBLIC_URL must be an http(s) URL like https://studio.example.com "
+                            f"(got {public_url!r}).")
+    log_level = (env.get("STARVIDEOS_LOG_LEVEL") or "INFO").upper()
+    if log_level not in LOG_LEVELS:
+        raise SettingsError(f"STARVIDEOS_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)} (got {log_level!r}).")
     return Settings(
         api_key=env.get("STARVIDEOS_API_KEY") or None,
         base_url=base_url,
         status_path=status_path,
-        models=models or DEFAULT_MODELS,
+        models=_list(env, "STARVIDEOS_MODELS") or DEFAULT_MODELS,
+        database_url=_database_url(env.get("STARVIDEOS_DATABASE_URL") or None),
         history_path=Path(env["STARVIDEOS_HISTORY_PATH"]) if env.get("STARVIDEOS_HISTORY_PATH") else None,
+        storage_url=env.get("STARVIDEOS_STORAGE_URL") or None,
+        upload_url_ttl=_number(env, "STARVIDEOS_UPLOAD_URL_TTL", 86400.0, minimum=60),
+        max_video_mb=_number(env, "STARVIDEOS_MAX_VIDEO_MB", 500.0, minimum=1),
         mode=mode.lower(),  # type: ignore[arg-type]
         connect_timeout=_number(env, "STARVIDEOS_CONNECT_TIMEOUT", 5.0),
         read_timeout=_number(env, "STARVIDEOS_READ_TIMEOUT", 30.0),
         poll_interval=_number(env, "STARVIDEOS_POLL_INTERVAL", 3.0),
+        max_lookups_per_minute=_number(env, "STARVIDEOS_MAX_LOOKUPS_PER_MINUTE", 120.0, minimum=1),
+        max_creates_per_minute=_number(env, "STARVIDEOS_MAX_CREATES_PER_MINUTE", 10.0, minimum=0.1),
+        max_in_flight=int(_number(env, "STARVIDEOS_MAX_IN_FLIGHT", 20, minimum=1)),
+        price_per_second=_optional_number(env, "STARVIDEOS_PRICE_PER_SECOND"),
+        currency=env.get("STARVIDEOS_CURRENCY") or "USD",
+        monthly_budget=_optional_number(env, "STARVIDEOS_MONTHLY_BUDGET"),
+        allow_private_hosts=_endpoints(env.get("STARVIDEOS_ALLOW_PRIVATE_HOSTS") or ""),
+        allowed_emails=tuple(e.lower() for e in _list(env, "STARVIDEOS_ALLOWED_EMAILS")),
+        app_password=env.get("STARVIDEOS_APP_PASSWORD") or None,
+        public_url=public_url.rstrip("/") if public_url else None,
         sandbox_port=int(_number(env, "STARVIDEOS_SANDBOX_PORT", 8765, minimum=0)),
         sandbox_speed=_number(env, "STARVIDEOS_SANDBOX_SPEED", 1.0),
-        app_password=env.get("STARVIDEOS_APP_PASSWORD") or None,
+        log_level=log_level,
     )
+
+
+def _from_secrets(secrets: Mapping[str, object]) -> dict[str, str]:
+    """Top-level ``STARVIDEOS_*`` keys, and a ``[connections.starvideos]`` table's ``url`` as the database URL."""
+    found = {k: str(v) for k, v in secrets.items() if isinstance(v, (str, int, float)) and not isinstance(v, bool)}
+    connections = secrets.get("connections")
+    table = connections.get("starvideos") if isinstance(connections, Mapping) else None
+    if isinstance(table, Mapping) and isinstance(table.get("url"), str):
+        found.setdefault("STARVIDEOS_DATABASE_URL", table["url"])
+    return found
+
+
+def _database_url(url: str | None) -> str | None:
+    if url is None:
+        return None
+    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+    if scheme.split("+", 1)[0] not in ("postgres", "postgresql", "sqlite"):
+        shown = scheme or "no scheme"
+        raise SettingsError(f"STARVIDEOS_DATABASE_URL must be a postgresql:// (or postgres://, sqlite:///) URL "
+                            f"(got {shown}).")
+    return url
+
+
+def _endpoints(raw: str) -> frozenset[tuple[str, int]]:
+    found = set()
+    for entry in (e.strip() for e in raw.split(",")):
+        if not entry:
+            continue
+        host, sep, port = entry.rpartition(":")
+        host = host.strip("[]").lower()
+        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise SettingsError(f"STARVIDEOS_ALLOW_PRIVATE_HOSTS entries must be host:port, like minio.internal:9000 "
+                                f"(got {entry!r}).")
+        found.add((host, int(port)))
+    return frozenset(found)
+
+
+def _list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in (env.get(name) or "").split(",") if item.strip())
+
+
+def _is_http(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 def _number(env: Mapping[str, str], name: str, default: float, *, minimum: float = 0.01) -> float:
@@ -145,3 +270,7 @@ def _number(env: Mapping[str, str], name: str, default: float, *, minimum: float
     if not value >= minimum:
         raise SettingsError(f"{name} must be at least {minimum:g} (got {raw!r}).")
     return value
+
+
+def _optional_number(env: Mapping[str, str], name: str) -> float | None:
+    return _number(env, name, 0.0, minimum=0) if env.get(name) else None

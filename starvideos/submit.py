@@ -2,17 +2,22 @@
 
 This module makes no UI calls on purpose. In Streamlit, a rerun can interrupt a script at any ``st.*`` call; here
 the attempt is committed before the request and the id is committed the moment the answer is parsed, with
-nothing in between that could be interrupted.
+nothing in between that could be interrupted. If the attempt cannot be recorded, nothing is sent.
 """
 
 from __future__ import annotations
 
+import logging
+import time
 from dataclasses import dataclass
+from typing import Any
 
 from .client import StarVideosClient
-from .errors import InvalidResponseError, OutcomeUnknownError, ServerError, StarVideosError
+from .errors import DatabaseError, InvalidResponseError, OutcomeUnknownError, ServerError, StarVideosError
 from .history import HistoryStore
 from .models import VideoRequest, VideoTask
+
+log = logging.getLogger(__name__)
 
 # A gateway error to a POST can come after the origin accepted it: the task may exist.
 _GATEWAY_STATUSES = (502, 504)
@@ -20,9 +25,10 @@ _GATEWAY_STATUSES = (502, 504)
 
 @dataclass(frozen=True)
 class Submission:
-    """The outcome of one create attempt, already recorded in the history."""
+    """The outcome of one create attempt, already recorded in the history (unless ``record_id`` is None: then
+    the attempt could not be recorded and nothing was sent)."""
 
-    record_id: int
+    record_id: int | None
     task: VideoTask | None = None
     error: StarVideosError | None = None
 
@@ -31,10 +37,19 @@ class Submission:
         return isinstance(self.error, OutcomeUnknownError)
 
 
-def submit_video(client: StarVideosClient, store: HistoryStore, request: VideoRequest, *,
-                 session_id: str = "") -> Submission:
+def submit_video(client: StarVideosClient, store: HistoryStore, request: VideoRequest, *, session_id: str = "",
+                 created_by: str | None = None, **extra: Any) -> Submission:
     """Record, send and settle one create call. Never raises a ``StarVideosError``; never re-sends."""
-    record_id = store.record_attempt(request, session_id=session_id)
+    try:
+        record_id = store.record_attempt(request, session_id=session_id, created_by=created_by, **extra)
+    except DatabaseError as exc:
+        log.warning("create refused, the attempt could not be recorded: %s", exc.message)
+        return Submission(None, error=exc)
+    return send_recorded(client, store, record_id, request)
+
+
+def send_recorded(client: StarVideosClient, store: HistoryStore, record_id: int, request: VideoRequest) -> Submission:
+    """Send an attempt that is already recorded as ``sending``, and settle it. The queue uses this too."""
     try:
         task = client.create_video(request)
     except (OutcomeUnknownError, InvalidResponseError) as exc:
@@ -42,21 +57,48 @@ def submit_video(client: StarVideosClient, store: HistoryStore, request: VideoRe
     except ServerError as exc:
         if exc.status_code in _GATEWAY_STATUSES:
             return _unknown(store, record_id, exc)
-        store.mark_rejected(record_id, f"{exc.message} {exc.hint}")
-        return Submission(record_id, error=exc)
+        return _rejected(store, record_id, exc)
     except StarVideosError as exc:
-        store.mark_rejected(record_id, f"{exc.message} {exc.hint}")
-        return Submission(record_id, error=exc)
+        return _rejected(store, record_id, exc)
     except BaseException:
         # Interrupted mid-request (rerun, shutdown): the POST may have been sent.
-        store.mark_unknown(record_id, "Interrupted while sending: the task may have been created.")
+        _settle(store.mark_unknown, record_id, "Interrupted while sending: the task may have been created.")
         raise
-    store.mark_created(record_id, task)
+    _settle(store.mark_created, record_id, task)
+    log.info("created task %s (record %d)", task.id, record_id)
     return Submission(record_id, task=task)
 
 
+def _rejected(store: HistoryStore, record_id: int, exc: StarVideosError) -> Submission:
+    log.info("create rejected (record %d): %s", record_id, exc.message)
+    _settle(store.mark_rejected, record_id, f"{exc.message} {exc.hint}")
+    return Submission(record_id, error=exc)
+
+
 def _unknown(store: HistoryStore, record_id: int, exc: StarVideosError) -> Submission:
-    store.mark_unknown(record_id, exc.message)
-    unknown = exc if isinstance(exc, OutcomeUnknownError) else OutcomeUnknownError(
-        f"{exc.message} The task may have been created anyway.")
-    return Submission(record_id, error=unknown)
+    log.warning("create outcome unknown (record %d): %s", record_id, exc.message)
+    _settle(store.mark_unknown, record_id, exc.message)
+    if isinstance(exc, OutcomeUnknownError):
+        return Submission(record_id, error=exc)
+    if isinstance(exc, ServerError):
+        title = "The gateway answered with an error: the task may exist."
+    else:
+        title = "The answer could not be read: the task may exist."
+    return Submission(record_id, error=OutcomeUnknownError(exc.message, title=title))
+
+
+def _settle(write: Any, record_id: int, value: Any, *, attempts: int = 3) -> None:
+    # The request is out: its outcome (above all a task id, which is paid work) is worth a few tries to store. If
+    # it still cannot be stored the record stays "sending", which the poller later turns into "outcome unknown"
+    # (never re-sent), and the id is written to the server log so it can be attached by hand.
+    for attempt in range(attempts):
+        try:
+            write(record_id, value)
+            return
+        except DatabaseError as exc:
+            if attempt + 1 == attempts:
+                shown = f"task id {value.id}" if isinstance(value, VideoTask) else "outcome"
+                log.error("sent the create request of record %d but could not store its %s: %s", record_id, shown,
+                          exc.message)
+                return
+            time.sleep(0.5)

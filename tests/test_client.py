@@ -60,7 +60,7 @@ def test_create_sends_exact_body_and_headers(client: StarVideosClient, sandbox: 
     assert sent.headers["Authorization"] == f"Bearer {DUMMY_KEY}"
     assert sent.headers["Content-Type"] == "application/json"
     assert sent.headers["Accept"] == "application/json"
-    assert sent.headers["User-Agent"] == USER_AGENT and USER_AGENT.startswith("starvideos-studio/0.1.0")
+    assert sent.headers["User-Agent"] == USER_AGENT and USER_AGENT.startswith("starvideos-studio/0.2.0")
     assert task.status is TaskStatus.QUEUED and task.id.startswith("video_starvideos_")
     assert task.model == "starvideos_v3" and task.raw["object"] == "video"
 

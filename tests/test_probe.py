@@ -1,60 +1,52 @@
-"""The image probe: what it reports, and that it cannot be turned against private addresses."""
+"""Safe fetching and the image probe: what it reports, that it cannot be turned against private addresses, and that
+no host (slow drip, silence) can hold it past its deadline; the background probe service never holds a page."""
 
 from __future__ import annotations
 
-import threading
+import io
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from PIL import Image
 
-from starvideos.probe import ImageProbe, address_problem, frames_advice, probe_image, ratio_advice
+from starvideos.probe import ImageProbe, ProbeService, frames_advice, probe_image, ratio_advice
+from starvideos.safe_http import address_problem
 from starvideos.sandbox import SandboxServer
-
-
-class Redirector(BaseHTTPRequestHandler):
-    """/hop/N redirects to /hop/N-1; /hop/0 redirects to the sandbox image; /to?u=URL redirects to URL."""
-
-    target = ""
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-    def do_GET(self) -> None:
-        if self.path.startswith("/hop/"):
-            n = int(self.path.rsplit("/", 1)[1])
-            location = f"/hop/{n - 1}" if n > 0 else self.target
-        else:
-            location = self.path.split("u=", 1)[1]
-        self.send_response(302)
-        self.send_header("Location", location)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
+from tests.hosts import Host, misbehaving_host
 
 
 @pytest.fixture
-def redirector(sandbox: SandboxServer) -> Iterator[ThreadingHTTPServer]:
-    Redirector.target = sandbox.sample_image_urls()["wide"]
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Redirector)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+def host() -> Iterator[Host]:
+    with misbehaving_host() as h:
+        yield h
 
 
-def allow(*servers: object) -> set[tuple[str, int]]:
-    return {("127.0.0.1", s.port if isinstance(s, SandboxServer) else s.server_address[1]) for s in servers}
+def allow(*servers: SandboxServer | Host) -> set[tuple[str, int]]:
+    return {("127.0.0.1", s.port) for s in servers}
 
 
-def test_probe_reports_type_size_and_dimensions(sandbox: SandboxServer) -> None:
-    """Test that a reachable image reports status, content type, bytes and pixel size."""
+def png(width: int, height: int) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (200, 40, 90)).save(out, "PNG")
+    return out.getvalue()
+
+
+def test_probe_reports_type_size_dimensions_and_a_thumbnail(sandbox: SandboxServer) -> None:
+    """Test that a reachable image reports status, type, bytes and pixels, with a thumbnail of the fetched bytes."""
     probe = probe_image(sandbox.sample_image_urls()["wide"], allow=allow(sandbox))
     assert (probe.ok, probe.status_code, probe.content_type, probe.width, probe.height) == (
         True, 200, "image/png", 640, 360)
     assert probe.size == 5582
     assert probe.summary() == "HTTP 200 · image/png · 640×360 px · 5.5 KB"
+    thumb = Image.open(io.BytesIO(probe.thumbnail))
+    assert thumb.format == "JPEG" and thumb.size == (640, 360)
+
+
+def test_large_images_get_small_thumbnails(host: Host) -> None:
+    """Test that the preview is at most 640 pixels on its long side, whatever the original's size."""
+    probe = probe_image(host.add("big", png(3000, 1000), "image/png"), allow=host.allow)
+    assert probe.ok and Image.open(io.BytesIO(probe.thumbnail)).size == (640, 213)
 
 
 @pytest.mark.parametrize(("path", "error"), [
@@ -64,7 +56,14 @@ def test_probe_reports_type_size_and_dimensions(sandbox: SandboxServer) -> None:
 def test_probe_reports_unusable_answers(sandbox: SandboxServer, path: str, error: str) -> None:
     """Test that non-200 answers and non-images are reported in plain words."""
     probe = probe_image(sandbox.base_url + path, allow=allow(sandbox))
-    assert (probe.ok, probe.error) == (False, error)
+    assert (probe.ok, probe.error, probe.thumbnail) == (False, error, None)
+
+
+def test_damaged_image_is_reported(host: Host) -> None:
+    """Test that an image cut short is reported, not shown: the API would fail on it too."""
+    data = png(400, 300)
+    probe = probe_image(host.add("cut", data[: len(data) * 2 // 3], "image/png"), allow=host.allow)
+    assert probe.error == "The image is damaged or incomplete; the API would likely fail to read it."
 
 
 def test_body_is_capped(sandbox: SandboxServer) -> None:
@@ -73,64 +72,79 @@ def test_body_is_capped(sandbox: SandboxServer) -> None:
     assert probe.error == "The image is 55.5 KB; the limit is 1000 B."
 
 
-@pytest.mark.parametrize(("address", "reason"), [
-    ("127.0.0.1", "127.0.0.1 is a loopback address"),
-    ("::1", "::1 is a loopback address"),
-    ("::ffff:127.0.0.1", "::ffff:127.0.0.1 is a loopback address"),
-    ("::ffff:10.0.0.1", "::ffff:10.0.0.1 is a private network address"),
-    ("10.1.2.3", "10.1.2.3 is a private network address"),
-    ("172.16.0.1", "172.16.0.1 is a private network address"),
-    ("192.168.1.1", "192.168.1.1 is a private network address"),
-    ("169.254.169.254", "169.254.169.254 is a link-local address (cloud metadata lives there)"),
-    ("fe80::1", "fe80::1 is a link-local address (cloud metadata lives there)"),
-    ("fd00::1", "fd00::1 is a private network address"),
-    ("224.0.0.1", "224.0.0.1 is a multicast address"),
-    ("ff02::1", "ff02::1 is a multicast address"),
-    ("0.0.0.0", "0.0.0.0 is a private network address"),
-    ("240.0.0.1", "240.0.0.1 is a private network address"),
-    ("100.64.0.1", "100.64.0.1 is a reserved address"),
+def test_body_without_length_is_capped_while_reading(host: Host) -> None:
+    """Test that an endless body with no Content-Length is cut off at the cap."""
+    probe = probe_image(f"{host.base}/endless", allow=host.allow, max_bytes=200_000)
+    assert probe.error == "The image is larger than 195.3 KB, the limit."
+
+
+@pytest.mark.parametrize(("address", "kind"), [
+    ("127.0.0.1", "a loopback address"),
+    ("::1", "a loopback address"),
+    ("::ffff:127.0.0.1", "a loopback address"),
+    ("::ffff:10.0.0.1", "a private network address"),
+    ("10.1.2.3", "a private network address"),
+    ("172.16.0.1", "a private network address"),
+    ("192.168.1.1", "a private network address"),
+    ("169.254.169.254", "a link-local address (cloud metadata lives there)"),
+    ("fe80::1", "a link-local address (cloud metadata lives there)"),
+    ("fd00::1", "a private network address"),
+    ("224.0.0.1", "a multicast address"),
+    ("ff02::1", "a multicast address"),
+    ("0.0.0.0", "a private network address"),
+    ("240.0.0.1", "a private network address"),
+    ("100.64.0.1", "a reserved address"),
     ("93.184.216.34", None),
     ("2606:4700::1111", None),
 ])
-def test_address_rules(address: str, reason: str | None) -> None:
+def test_address_rules(address: str, kind: str | None) -> None:
     """Test that every non-public address class is refused and public ones pass."""
-    assert address_problem(address) == reason
+    assert address_problem(address) == kind
 
 
 @pytest.mark.parametrize(("url", "addresses", "error"), [
-    ("http://localhost/cat.png", ["127.0.0.1"], "localhost resolves to 127.0.0.1 is a loopback address"),
+    ("http://localhost/cat.png", ["127.0.0.1"], "localhost points to 127.0.0.1, a loopback address."),
     ("http://169.254.169.254/latest/meta-data/", ["169.254.169.254"],
-     "169.254.169.254 is a link-local address (cloud metadata lives there)"),
+     "169.254.169.254 is a link-local address (cloud metadata lives there)."),
     ("https://rebind.example/cat.png", ["93.184.216.34", "10.0.0.5"],
-     "rebind.example resolves to 10.0.0.5 is a private network address"),
-    ("https://v6.example/cat.png", ["::1"], "v6.example resolves to ::1 is a loopback address"),
-    ("ftp://example.com/cat.png", [], "must start with http:// or https:// (got 'ftp:')"),
-    ("file:///etc/passwd", [], "must start with http:// or https:// (got 'file:')"),
+     "rebind.example points to 10.0.0.5, a private network address."),
+    ("https://v6.example/cat.png", ["::1"], "v6.example points to ::1, a loopback address."),
+    ("ftp://example.com/cat.png", [], "must start with http:// or https:// (got 'ftp:')."),
+    ("file:///etc/passwd", [], "must start with http:// or https:// (got 'file:')."),
 ])
 def test_refused_targets_are_never_contacted(url: str, addresses: list[str], error: str) -> None:
-    """Test that URLs resolving to any non-public address are refused before connecting."""
+    """Test that URLs resolving to any non-public address are refused before connecting, named once and plainly."""
     probe = probe_image(url, resolver=lambda host, port: addresses)
-    assert probe == ImageProbe(url, ok=False, error=f"Not checked: {error}. Only public image URLs can be used.")
+    assert probe == ImageProbe(url, ok=False, error=f"Not fetched: {error} Only public image URLs can be used.")
 
 
-def test_sandbox_allowance_is_exact(sandbox: SandboxServer) -> None:
-    """Test that allowing the sandbox's address does not allow another loopback port."""
+def test_allowance_is_exact(sandbox: SandboxServer) -> None:
+    """Test that allowing one loopback port (the sandbox's) does not allow another."""
     other = sandbox.base_url.replace(str(sandbox.port), str(sandbox.port + 1 if sandbox.port < 65535 else 1))
     assert probe_image(other + "/assets/wide.png", allow=allow(sandbox)).error == (
-        "Not checked: 127.0.0.1 is a loopback address. Only public image URLs can be used.")
+        "Not fetched: 127.0.0.1 is a loopback address. Only public image URLs can be used.")
 
 
-def test_redirects_are_followed_and_each_hop_checked(sandbox: SandboxServer,
-                                                     redirector: ThreadingHTTPServer) -> None:
-    """Test that up to 3 redirects are followed, a 4th is refused, and a hop to a disallowed address is refused."""
-    base = f"http://127.0.0.1:{redirector.server_address[1]}"
-    both = allow(sandbox, redirector)
-    assert probe_image(f"{base}/hop/2", allow=both).width == 640  # 3 redirects in all
-    assert probe_image(f"{base}/hop/3", allow=both).error == "More than 3 redirects; link the image directly."
-    assert probe_image(f"{base}/hop/0", allow=allow(redirector)).error == (
-        "Not checked: 127.0.0.1 is a loopback address. Only public image URLs can be used.")
-    assert probe_image(f"{base}/to?u=http://169.254.169.254/", allow=both).error == (
-        "Not checked: 169.254.169.254 is a link-local address (cloud metadata lives there). "
+def test_private_host_allowed_by_name(sandbox: SandboxServer) -> None:
+    """Test that STARVIDEOS_ALLOW_PRIVATE_HOSTS entries may name the host (a self-hosted bucket's name)."""
+    url = f"http://minio.internal:{sandbox.port}/assets/wide.png"
+    resolver = lambda host, port: ["127.0.0.1"]  # noqa: E731 - a stand-in DNS answer
+    assert probe_image(url, resolver=resolver, allow={("minio.internal", sandbox.port)}).ok
+    assert not probe_image(url, resolver=resolver, allow={("minio.internal", sandbox.port + 1)}).ok
+
+
+def test_redirects_are_followed_and_each_hop_checked(sandbox: SandboxServer, host: Host) -> None:
+    """Test that up to 3 redirects are followed, a 4th is refused, and a hop to a disallowed address is refused
+    even when the first host is allowed."""
+    host.add("image", png(640, 360), "image/png")
+    assert probe_image(f"{host.base}/hop/2", allow=host.allow).width == 640  # 3 redirects in all
+    assert probe_image(f"{host.base}/hop/3", allow=host.allow).error == (
+        "More than 3 redirects; link the file directly.")
+    wide = sandbox.sample_image_urls()["wide"]
+    assert probe_image(f"{host.base}/to?u={wide}", allow=host.allow).error == (
+        "Not fetched: 127.0.0.1 is a loopback address. Only public image URLs can be used.")
+    assert probe_image(f"{host.base}/to?u=http://169.254.169.254/", allow=host.allow).error == (
+        "Not fetched: 169.254.169.254 is a link-local address (cloud metadata lives there). "
         "Only public image URLs can be used.")
 
 
@@ -141,37 +155,61 @@ def test_environment_proxies_are_ignored(sandbox: SandboxServer, monkeypatch: py
     assert probe_image(sandbox.sample_image_urls()["wide"], allow=allow(sandbox)).ok
 
 
-def test_unreachable_and_slow(sandbox: SandboxServer) -> None:
+def test_unreachable_hosts() -> None:
     """Test that a refused connection and a DNS failure are reported, not raised."""
     def no_dns(host: str, port: int) -> list[str]:
         raise OSError("no such host")
     assert probe_image("http://nowhere.example/a.png", resolver=no_dns).error == (
-        "The image host nowhere.example could not be found (DNS).")
+        "The host nowhere.example could not be found (DNS).")
     probe = probe_image("http://127.0.0.1:1/a.png", allow={("127.0.0.1", 1)})
-    assert probe.error == "The image could not be reached (ConnectionRefusedError)."
+    assert probe.error == "The host could not be reached (ConnectionRefusedError)."
 
 
-class Slow(BaseHTTPRequestHandler):
-    def log_message(self, *args: object) -> None:
-        pass
+@pytest.mark.parametrize("path", ["/drip?every=0.05", "/drip-headers?every=0.05", "/silent"])
+def test_no_host_holds_the_probe_past_its_deadline(host: Host, path: str) -> None:
+    """Test that a body dripping a byte at a time (which would take over an hour), headers dripping, and a host
+    that never answers are all cut off at the overall deadline, with a plain reason."""
+    started = time.monotonic()
+    probe = probe_image(host.base + path, allow=host.allow, read_timeout=5, total_timeout=0.5)
+    elapsed = time.monotonic() - started
+    assert probe.ok is False and probe.error.startswith("The image timed out: the host did not")
+    assert "within 0.5 seconds" in probe.error
+    assert elapsed < 3.0  # the deadline is 0.5 s; without it, these hosts hold a request for minutes to hours
 
-    def do_GET(self) -> None:
-        time.sleep(1.0)  # past the probe's read timeout
+
+def test_probe_service_never_holds_the_page(host: Host, sandbox: SandboxServer) -> None:
+    """Test that the probe service answers "still checking" at once for a slow host, fills the finding in when it
+    is ready, and fetches a URL once however many sessions ask."""
+    service = ProbeService(allow=allow(sandbox) | host.allow, probe=lambda url, allow: probe_image(
+        url, allow=allow, total_timeout=0.5))
+    slow = f"{host.base}/drip?every=0.05"
+    started = time.monotonic()
+    assert service.get(slow) is None
+    assert time.monotonic() - started < 0.1  # never waits on the host
+    wide = host.add("shared", png(640, 360), "image/png")
+    for _ in range(5):  # five sessions typing the same URL
+        service.get(wide)
+    finding = service.wait(wide, timeout=5)
+    assert finding is not None and finding.ok
+    assert service.get(wide) is finding
+    assert host.server.RequestHandlerClass.hits["/file?name=shared"] == 1
+    slow_finding = service.wait(slow, timeout=5)
+    assert slow_finding is not None and "timed out" in slow_finding.error
+    service.close()
 
 
-def test_slow_image_times_out() -> None:
-    """Test that an image server slower than the read timeout is reported as timed out, not waited for."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Slow)
-    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
-    try:
-        started = time.monotonic()
-        probe = probe_image(f"http://127.0.0.1:{server.server_address[1]}/a.png", allow=allow(server),
-                            read_timeout=0.2)
-        assert probe.error == "The image timed out (TimeoutError)."
-        assert time.monotonic() - started < 0.9
-    finally:
-        server.shutdown()
-        server.server_close()
+def test_probe_service_checks_failures_again_soon(host: Host) -> None:
+    """Test that a failed check is kept only briefly, so a host that was fixed is checked again."""
+    now = [1000.0]
+    service = ProbeService(allow=host.allow, failure_ttl=20, clock=lambda: now[0])
+    url = f"{host.base}/file?name=later"
+    assert service.wait(url, timeout=5).ok is False
+    host.add("later", png(64, 36), "image/png")
+    now[0] += 5
+    assert service.get(url).ok is False  # still the remembered failure
+    now[0] += 30
+    assert service.get(url) is None and service.wait(url, timeout=5).ok
+    service.close()
 
 
 @pytest.mark.parametrize(("size", "ratio", "advice"), [

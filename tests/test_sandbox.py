@@ -59,7 +59,9 @@ def test_broken_json_is_400(sandbox: SandboxServer) -> None:
 
 
 @pytest.mark.parametrize(("body", "message"), [
-    ({"model": "starvideos_v3"}, "Prompt: must be text describing the video."),
+    ({"model": "starvideos_v3"}, "Prompt: is required."),
+    ({"prompt": "cat"}, "Model: is required."),
+    ({"prompt": None, "model": "starvideos_v3"}, "Prompt: must be text describing the video."),
     ({"prompt": " ", "model": "starvideos_v3"}, "Prompt: describe the video"),
     ({"prompt": "cat", "model": "other"}, "Model: choose starvideos_v3 (got 'other')."),
     ({"prompt": "cat", "model": "starvideos_v3", "duration": 20}, "Duration: must be between 3 and 15 seconds"),

@@ -65,3 +65,66 @@ def test_order_environment_then_secrets_then_dotenv(tmp_path: Path, monkeypatch:
     assert (s.base_url, s.models, s.read_timeout) == ("http://from-env.test", ("m_secrets",), 11.0)
     import os
     assert "STARVIDEOS_READ_TIMEOUT" not in os.environ  # .env is read, not written into the process
+
+
+def test_team_settings_defaults_and_parsing() -> None:
+    """Test the team, storage, pacing and cost settings: defaults, and their parsed forms."""
+    s = load_settings({})
+    assert (s.database_url, s.storage, s.max_lookups_per_minute, s.max_creates_per_minute, s.max_in_flight) == (
+        None, "data/sandbox-media", 120.0, 10.0, 20)
+    assert (s.upload_url_ttl, s.max_video_mb, s.price_per_second, s.currency, s.monthly_budget) == (
+        86400.0, 500.0, None, "USD", None)
+    assert load_settings({"STARVIDEOS_API_KEY": "k"}).storage == "data/media"
+    s = load_settings({"STARVIDEOS_ALLOW_PRIVATE_HOSTS": "minio.internal:9000, 10.0.0.5:443,[::1]:8080",
+                       "STARVIDEOS_ALLOWED_EMAILS": "Ann@Team.test, @example.com",
+                       "STARVIDEOS_PUBLIC_URL": "https://studio.example.com/", "STARVIDEOS_PRICE_PER_SECOND": "0.05",
+                       "STARVIDEOS_MONTHLY_BUDGET": "200", "STARVIDEOS_DATABASE_URL": "postgres://u:p@db/app"})
+    assert s.allow_private_hosts == {("minio.internal", 9000), ("10.0.0.5", 443), ("::1", 8080)}
+    assert s.allowed_emails == ("ann@team.test", "@example.com")
+    assert (s.public_url, s.price_per_second, s.monthly_budget) == ("https://studio.example.com", 0.05, 200.0)
+    assert s.database_url == "postgres://u:p@db/app" and "u:p@db" not in repr(s)
+
+
+@pytest.mark.parametrize(("env", "message"), [
+    ({"STARVIDEOS_ALLOW_PRIVATE_HOSTS": "minio.internal"},
+     "STARVIDEOS_ALLOW_PRIVATE_HOSTS entries must be host:port, like minio.internal:9000 (got 'minio.internal')."),
+    ({"STARVIDEOS_ALLOW_PRIVATE_HOSTS": "a:99999"}, "STARVIDEOS_ALLOW_PRIVATE_HOSTS entries must be host:port"),
+    ({"STARVIDEOS_DATABASE_URL": "mysql://db/app"},
+     "STARVIDEOS_DATABASE_URL must be a postgresql:// (or postgres://, sqlite:///) URL (got mysql)."),
+    ({"STARVIDEOS_PUBLIC_URL": "studio.example.com"}, "STARVIDEOS_PUBLIC_URL must be an http(s) URL"),
+    ({"STARVIDEOS_MAX_IN_FLIGHT": "0"}, "STARVIDEOS_MAX_IN_FLIGHT must be at least 1 (got '0')."),
+    ({"STARVIDEOS_LOG_LEVEL": "loud"}, "STARVIDEOS_LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR"),
+])
+def test_bad_team_values_name_the_variable(env: dict[str, str], message: str) -> None:
+    """Test that each bad team setting raises SettingsError naming the variable and the fix."""
+    with pytest.raises(SettingsError) as info:
+        load_settings(env)
+    assert str(info.value).startswith(message)
+
+
+def test_database_url_from_a_connections_table(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Test that secrets.toml's [connections.starvideos] url is the database URL (Streamlit's own style)."""
+    monkeypatch.delenv("STARVIDEOS_DATABASE_URL", raising=False)
+    s = load_settings(secrets={"connections": {"starvideos": {"url": "postgresql://u@db/app"}}},
+                      dotenv_path=tmp_path / "none.env")
+    assert s.database_url == "postgresql://u@db/app"
+
+
+def test_dotenv_is_read_next_to_app_py(tmp_path: Path) -> None:
+    """Test that `streamlit run some/dir/app.py` started from elsewhere reads the .env next to app.py."""
+    import shutil
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    (tmp_path / "elsewhere").mkdir()
+    app_copy = tmp_path / "studio"
+    shutil.copytree(root, app_copy, ignore=shutil.ignore_patterns(".git", "data", "test-results", "__pycache__",
+                                                                   "docs", ".env"))
+    (app_copy / ".env").write_text("STARVIDEOS_MODELS=from_dotenv_next_to_app\n")
+    script = ("import sys; sys.path.insert(0, sys.argv[1]); "
+              "from components import runtime; print(runtime.settings().models)")
+    env = {k: v for k, v in __import__("os").environ.items() if not k.startswith("STARVIDEOS_")}
+    out = subprocess.run([sys.executable, "-c", script, str(app_copy)], cwd=tmp_path / "elsewhere", env=env,
+                         capture_output=True, text=True, timeout=60)
+    assert "('from_dotenv_next_to_app',)" in out.stdout, out.stderr

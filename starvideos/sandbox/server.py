@@ -20,9 +20,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from typing import Any
 
-from ..models import DEFAULT_DURATION, DEFAULT_MODEL, DEFAULT_RATIO, TaskStatus, VideoRequest
+from ..models import DEFAULT_MODEL, TaskStatus, VideoRequest
 
 API_PATH = "/v1/starvideos/videos"
+REQUIRED = ("prompt", "model")  # documented as required; the rest have defaults
 ASSETS = {
     "/assets/sample.mp4": ("sample.mp4", "video/mp4"),
     "/assets/wide.png": ("wide.png", "image/png"),
@@ -79,6 +80,9 @@ class SandboxServer:
         self._lock = threading.Lock()
         self._faults: list[Fault] = []
         self._requests: list[RecordedRequest] = []
+        self._lookups_now = 0
+        self.peak_lookups = 0
+        """The most status lookups that were being answered at the same moment (tests of parallelism)."""
         self._httpd = _QuietServer(("127.0.0.1", port), _handler_for(self))
         self._thread: threading.Thread | None = None
 
@@ -146,16 +150,11 @@ class SandboxServer:
     def _create(self, payload: Any) -> tuple[int, dict[str, Any]]:
         if not isinstance(payload, dict):
             return 400, {"error": {"message": "The body must be a JSON object.", "type": "invalid_request"}}
-        images = payload.get("images", [])
-        request = VideoRequest(
-            prompt=payload.get("prompt"),  # type: ignore[arg-type]
-            model=payload.get("model"),  # type: ignore[arg-type]
-            duration=payload.get("duration", DEFAULT_DURATION),
-            ratio=payload.get("ratio", DEFAULT_RATIO),
-            # Documented: only the first 2 images are used.
-            images=tuple(images[:2]) if isinstance(images, list) else images,
-        )
-        problems = request.problems()
+        if isinstance(payload.get("images"), list):
+            payload = {**payload, "images": payload["images"][:2]}  # documented: only the first 2 images are used
+        request = VideoRequest.from_payload(payload)
+        problems = [f"{name.capitalize()}: is required." for name in REQUIRED if name not in payload]
+        problems += request.problems()
         if problems:
             return 400, {"error": {"message": " ".join(problems), "type": "invalid_request"}}
         # The id carries its creation time and fate, so lookups need no memory: tasks made before a restart of
@@ -272,9 +271,16 @@ def _handler_for(sandbox: SandboxServer) -> type[BaseHTTPRequestHandler]:
                     return self._json(400, {"error": {"message": "The body is not valid JSON."}})
                 return self._json(*sandbox._create(body))
             if method == "GET" and path.startswith(API_PATH + "/"):
-                if sandbox.lookup_delay:
-                    time.sleep(sandbox.lookup_delay)
-                return self._json(*sandbox._lookup(path[len(API_PATH) + 1:]))
+                with sandbox._lock:
+                    sandbox._lookups_now += 1
+                    sandbox.peak_lookups = max(sandbox.peak_lookups, sandbox._lookups_now)
+                try:
+                    if sandbox.lookup_delay:
+                        time.sleep(sandbox.lookup_delay)
+                    return self._json(*sandbox._lookup(path[len(API_PATH) + 1:]))
+                finally:
+                    with sandbox._lock:
+                        sandbox._lookups_now -= 1
             return self._json(404, {"error": {"message": f"No route for {method} {path}."}})
 
         def _control(self, method: str, path: str, raw: bytes) -> None:
