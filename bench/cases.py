@@ -20,11 +20,11 @@ from pathlib import Path
 import psutil
 import requests
 
+from components.testing import fresh_backend, steady_router
 from starvideos import HistoryStore, StarVideosClient, VideoRequest
 from starvideos.client import USER_AGENT
 from starvideos.poller import StatusPoller
 from starvideos.sandbox import SandboxServer
-from tests.apptest_support import fresh_backend, steady_router
 
 ROOT = Path(__file__).resolve().parents[1]
 HELLO = ROOT / "bench" / "hello_app.py"

@@ -3,40 +3,53 @@
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from starvideos import HistoryRecord, VideoRequest
+from starvideos.errors import DatabaseError
 from starvideos.models import (
     DEFAULT_DURATION,
     MAX_DURATION,
     MAX_PROMPT_CHARS,
     MIN_DURATION,
-    MODE_LABELS,
     RATIOS,
+    VideoRequest,
     image_field_labels,
     url_problem,
 )
 from starvideos.submit import submit_video
 
-from .feedback import show_error, show_problems
-from .runtime import Backend, session_id
+from . import registry
+from .drafts import keep_draft
+from .labels import MODE_BY_LABEL, MODE_NAMES, mode_label
+from .messages import show_error, show_problems
+from .runtime import Backend, current_user, session_id
 from .status import status_badge
 from .text import md_escape
 
-MODE_BY_LABEL = {label: mode for mode, label in MODE_LABELS.items()}
-HISTORY_PAGE = "pages/history.py"
+if TYPE_CHECKING:
+    from starvideos.history import HistoryRecord
+
 DURATIONS = list(range(MIN_DURATION, MAX_DURATION + 1))
 PROMPT_HINT = "Describe the subject, the action, the camera and the style."
+# Every form field, with its default; the draft keeper and "Reuse settings" use this list.
+FORM_DEFAULTS: dict[str, object] = {
+    "form_mode": MODE_NAMES["text"][0], "form_prompt": "", "form_duration": DEFAULT_DURATION, "form_ratio": RATIOS[0],
+    "form_image_url": "", "form_first_url": "", "form_last_url": "",
+}
 
 
 def render_inputs(backend: Backend) -> VideoRequest:
     """Draw the form and return the request it describes (only the visible mode's images)."""
     settings = backend.settings
-    st.session_state.setdefault("form_mode", MODE_LABELS["text"])
-    mode_label = st.radio("Mode", list(MODE_LABELS.values()), key="form_mode", horizontal=True,
-                          persist_state="session")
-    mode = MODE_BY_LABEL.get(mode_label or "", "text")
+    ss = st.session_state
+    for key, value in FORM_DEFAULTS.items():
+        ss.setdefault(key, value)  # defaults through Session State only, so reuse/restore never clash with them
+    keep_draft({key: ss.get(key) for key in FORM_DEFAULTS})
+    mode_label_value = st.radio("Mode", [label for label, _ in MODE_NAMES.values()], key="form_mode",
+                                horizontal=True, persist_state="session")
+    mode = MODE_BY_LABEL.get(mode_label_value or "", "text")
     prompt = st.text_area("Prompt", key="form_prompt", height=130, placeholder=PROMPT_HINT, help=PROMPT_HINT,
                           persist_state="session") or ""
     count_colour = "red" if len(prompt) > MAX_PROMPT_CHARS else "gray"
@@ -48,8 +61,8 @@ def render_inputs(backend: Backend) -> VideoRequest:
     with duration_col:
         # A selectbox, not a slider: it reuses the Model field's browser code, where a slider pulls ~200 KB of
         # number and date formatting into the first paint (B4).
-        duration = st.selectbox("Duration (seconds)", DURATIONS, index=DURATIONS.index(DEFAULT_DURATION),
-                                format_func=lambda s: f"{s} seconds", key="form_duration", persist_state="session")
+        duration = st.selectbox("Duration (seconds)", DURATIONS, format_func=lambda s: f"{s} seconds",
+                                key="form_duration", persist_state="session")
     with ratio_col:
         ratio = st.radio("Aspect ratio", RATIOS, key="form_ratio", horizontal=True, persist_state="session")
 
@@ -85,15 +98,17 @@ def _use_samples(backend: Backend) -> None:
 
 
 def reuse_settings(record: HistoryRecord) -> None:
-    """Fill the form with a record's parameters (the History page's "Reuse settings")."""
+    """Fill the form with a record's parameters ("Reuse settings", "Try again"). Call from a button callback or
+    before the form renders, so Streamlit takes the values as the widgets' own."""
     ss = st.session_state
-    ss.form_mode = MODE_LABELS.get(record.mode, MODE_LABELS["text"])
+    ss.form_mode = mode_label(record.mode)
     ss.form_prompt, ss.form_model, ss.form_ratio = record.prompt, record.model, record.ratio
     ss.form_duration = record.duration if MIN_DURATION <= record.duration <= MAX_DURATION else DEFAULT_DURATION
     if record.mode == "image":
         ss.form_image_url = record.images[0]
     elif record.mode == "first_last":
         ss.form_first_url, ss.form_last_url = record.images[:2]
+    ss.pop("last_submission", None)
 
 
 def submit_area(backend: Backend, request: VideoRequest) -> None:
@@ -108,7 +123,11 @@ def submit_area(backend: Backend, request: VideoRequest) -> None:
             ss.pop("pending_duplicate", None)
             show_problems(problems)
             return
-        duplicate = backend.store.recent_duplicate(request)
+        try:
+            duplicate = backend.store.recent_duplicate(request)
+        except DatabaseError as exc:
+            show_error(exc)  # the attempt could not be recorded either: refuse before anything is sent
+            return
         # A double click, an Enter or a rerun mid-request lands here too: the first attempt is already stored,
         # so the second click asks instead of paying twice. Only an explicit confirmation for this very
         # duplicate goes through.
@@ -117,10 +136,12 @@ def submit_area(backend: Backend, request: VideoRequest) -> None:
         else:
             ss.pop("pending_duplicate", None)
             # No st.* call between sending and storing: submit_video commits the id as it arrives.
-            submission = submit_video(backend.client, backend.store, request, session_id=session_id())
-            ss.last_submission = (submission.record_id, submission.error)
+            submission = submit_video(backend.client, backend.store, request, session_id=session_id(),
+                                      created_by=current_user())
+            ss.last_submission = (submission.record_id, submission.error, request)
+            backend.poller.wake()
     _duplicate_prompt(backend)
-    _last_result(backend)
+    _last_result(backend, request)
 
 
 def _duplicate_prompt(backend: Backend) -> None:
@@ -134,10 +155,10 @@ def _duplicate_prompt(backend: Backend) -> None:
         open_col, again_col, _ = st.columns([1, 1, 2])
         with open_col:
             if record.task_id:
-                st.page_link(HISTORY_PAGE, label="Open it", icon=":material/open_in_new:",
+                st.page_link(registry.HISTORY.path, label="Open it", icon=":material/open_in_new:",
                              query_params={"task": record.task_id})
             else:
-                st.page_link(HISTORY_PAGE, label="Open History", icon=":material/open_in_new:")
+                st.page_link(registry.HISTORY.path, label="Open History", icon=":material/open_in_new:")
         with again_col:
             st.button("Create again", key="create_again", on_click=_confirm_again, args=(record.id,))
 
@@ -148,13 +169,19 @@ def _confirm_again(duplicate_id: int) -> None:
     st.session_state.pop("pending_duplicate", None)
 
 
-def _last_result(backend: Backend) -> None:
+def _last_result(backend: Backend, request: VideoRequest) -> None:
     last = st.session_state.get("last_submission")
     if not last:
         return
-    record_id, error = last
-    record = backend.store.get(record_id)
+    record_id, error, submitted = last
+    if submitted != request:
+        # The form changed since: the old result would read as the new form's. It stays in History.
+        st.session_state.pop("last_submission", None)
+        return
+    record = backend.store.get(record_id) if record_id is not None else None
     if record is None:
+        if error is not None:
+            show_error(error)
         return
     if record.task_id:
         with st.container(border=True, key="create_result"):
@@ -162,14 +189,14 @@ def _last_result(backend: Backend) -> None:
                        icon=":material/task_alt:")
             status_badge(record.status)
             st.code(record.task_id, language=None)
-            st.page_link(HISTORY_PAGE, label="Open in History", icon=":material/history:",
+            st.page_link(registry.HISTORY.path, label="Open in History", icon=":material/history:",
                          query_params={"task": record.task_id})
         return
     if error is not None:
         show_error(error)
     if record.status == "outcome_unknown":
-        st.page_link(HISTORY_PAGE, label="See it in History (Check status / Create again)",
-                     icon=":material/history:")
+        st.page_link(registry.HISTORY.path, label="See it in History (Check status / Create again)",
+                     icon=":material/history:", query_params={"record": str(record.id)})
 
 
 def _ago(when: float) -> str:
@@ -178,4 +205,3 @@ def _ago(when: float) -> str:
         return "just now" if seconds < 10 else f"{seconds} seconds ago"
     minutes = seconds // 60
     return f"{minutes} minute{'s' if minutes != 1 else ''} ago"
-

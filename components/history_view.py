@@ -2,54 +2,72 @@
 
 from __future__ import annotations
 
+import io
+import tempfile
+from collections.abc import Callable
 from datetime import datetime
 
 import streamlit as st
 
-from starvideos import HistoryFilter, HistoryRecord
-from starvideos.history import ALL_STATES
+from starvideos.history import ALL_STATES, HistoryFilter, HistoryRecord, HistoryStore
 
-from .runtime import Backend, session_id
-from .status import label, table_label
+from .labels import MODE_NAMES, mode_short, state_label, state_marker
+from .runtime import Backend, current_user, session_id
 from .text import md_escape, shorten
 
 PAGE_SIZE = 20
-MODE_NAMES = {"text": "Text", "image": "Image", "first_last": "First & last"}
 
 
-def filters_bar() -> HistoryFilter:
-    """The filter widgets; returns the SQL-side filter they describe."""
+def filters_bar(*, signed_in: bool) -> HistoryFilter:
+    """The filter widgets; returns the filter they describe."""
     status_col, mode_col, text_col, mine_col = st.columns([3, 2, 3, 2], vertical_alignment="bottom")
     with status_col:
-        statuses = st.multiselect("Status", ALL_STATES, format_func=label, key="filter_status",
+        statuses = st.multiselect("Status", ALL_STATES, format_func=state_label, key="filter_status",
                                   placeholder="All statuses")
     with mode_col:
-        modes = st.multiselect("Mode", list(MODE_NAMES), format_func=MODE_NAMES.__getitem__, key="filter_mode",
+        modes = st.multiselect("Mode", list(MODE_NAMES), format_func=mode_short, key="filter_mode",
                                placeholder="All modes")
     with text_col:
         text = st.text_input("Search", key="filter_text", placeholder="Prompt or task id")
     with mine_col:
-        mine = st.toggle("This session only", key="filter_mine")
+        mine = st.toggle("This session only", key="filter_session")
+        by_me = st.toggle("Mine", key="filter_mine") if signed_in else False
     return HistoryFilter(statuses=tuple(statuses), modes=tuple(modes), text=text or "",
-                         session_id=session_id() if mine else None)
+                         session_id=session_id() if mine else None,
+                         created_by=current_user() if by_me else None)
 
 
-def live_table(backend: Backend, filters: HistoryFilter) -> None:
-    """The table, refreshed every poll interval in a fragment: due unfinished tasks are looked up first."""
+def live_table(backend: Backend, filters: HistoryFilter, *, signed_in: bool) -> None:
+    """The table, redrawn every poll interval from what the background poller found."""
     cursors = _cursors(filters)
 
     @st.fragment(run_every=backend.settings.poll_interval)
     def table() -> None:
-        live = [r.task_id for r in backend.store.live(limit=50) if r.task_id]
-        if live:
-            # Bounded wait: slow lookups finish in the background and show on the next tick.
-            backend.poller.refresh(live, timeout=min(2.0, backend.settings.poll_interval))
         total = backend.store.count(filters)
         records = backend.store.list(filters, limit=PAGE_SIZE, before_id=cursors[-1])
-        _render_rows(backend, records)
+        _render_rows(records, signed_in=signed_in)
         _pager(cursors, records, total)
 
     table()
+
+
+def removed_notice(store: HistoryStore) -> None:
+    """After "Remove from history": say so, with an undo."""
+    removed = st.session_state.get("removed_record")
+    if removed is None:
+        return
+    record_id, prompt = removed
+    with st.container(border=True, key="removed_notice"):
+        text_col, undo_col = st.columns([5, 1], vertical_alignment="center")
+        with text_col:
+            st.success(f"Removed “{md_escape(shorten(prompt, 60))}” from the history.", icon=":material/delete:")
+        with undo_col:
+            st.button("Undo", key="undo_remove", icon=":material/undo:", on_click=_undo, args=(store, record_id))
+
+
+def _undo(store: HistoryStore, record_id: int) -> None:
+    store.restore(record_id)
+    st.session_state.pop("removed_record", None)
 
 
 def _cursors(filters: HistoryFilter) -> list[int | None]:
@@ -61,34 +79,39 @@ def _cursors(filters: HistoryFilter) -> list[int | None]:
     return ss.history_cursors
 
 
-def _render_rows(backend: Backend, records: list[HistoryRecord]) -> None:
+def _render_rows(records: list[HistoryRecord], *, signed_in: bool) -> None:
     if not records:
         st.info("No tasks yet. Create one on the Create page.", icon=":material/movie:")
         return
+    # Time, status and prompt first: on a phone they are what fits without scrolling sideways.
     rows = [{
         "Time": datetime.fromtimestamp(r.attempted_at),
-        "Status": table_label(r.status),
-        "Mode": MODE_NAMES.get(r.mode, r.mode),
+        "Status": state_marker(r.status),
         "Prompt": shorten(r.prompt, 70),
+        **({"Created by": r.created_by or "—"} if signed_in else {}),
+        "Mode": mode_short(r.mode),
         "Duration": f"{r.duration} s",
         "Ratio": r.ratio,
         "Task id": r.task_id or "—",
     } for r in records]
     event = st.dataframe(
-        rows, hide_index=True, on_select="rerun", selection_mode="single-row", key="history_table",
+        rows, hide_index=True, on_select="rerun", selection_mode=["single-row", "single-cell"], key="history_table",
         column_config={
-            "Time": st.column_config.DatetimeColumn(format="MMM D, HH:mm:ss", width="medium"),
+            "Time": st.column_config.DatetimeColumn(format="MMM D, HH:mm", width="small"),
+            "Status": st.column_config.TextColumn(width="small"),
+            "Prompt": st.column_config.TextColumn(width="large"),
             "Task id": st.column_config.TextColumn(width="medium"),
         },
     )
     st.caption("Click a row to open the task.")
-    selected = event.selection.rows if event is not None else []
-    if selected and selected[0] < len(records):
-        open_record(records[selected[0]])
-    problems = [(r, backend.poller.state(r.task_id).error) for r in records if r.is_live and r.task_id]
-    for record, error in problems:
-        if error:
-            st.warning(f"Status of {md_escape(record.task_id)}: {md_escape(error)}", icon=":material/sync_problem:")
+    selection = event.selection if event is not None else None
+    picked = list(getattr(selection, "rows", []) or []) + [cell[0] for cell in getattr(selection, "cells", []) or []]
+    if picked and picked[0] < len(records):
+        open_record(records[picked[0]])
+    for record in records:
+        if record.is_live and record.lookup_error:
+            st.warning(f"Status of {md_escape(record.task_id)}: {md_escape(record.lookup_error)}",
+                       icon=":material/sync_problem:")
 
 
 def open_record(record: HistoryRecord) -> None:
@@ -122,16 +145,27 @@ def _pager(cursors: list[int | None], records: list[HistoryRecord], total: int) 
                   on_click=cursors.append, args=(records[-1].id if records else None,))
 
 
-def export_panel(backend: Backend, filters: HistoryFilter) -> None:
-    """CSV and JSON of the filtered history, built only when asked for (never on every rerun)."""
+def export_panel(store: HistoryStore, filters: HistoryFilter) -> None:
+    """CSV or JSON of the filtered history, written from the database when a button is pressed, one format at a
+    time; nothing is built on a rerun or kept in the session."""
     with st.popover("Export", icon=":material/download:"):
-        st.caption("Exports the tasks matching the filters. The API key is never included.")
-        if st.button("Prepare export", key="prepare_export"):
-            st.session_state.export = (filters, backend.store.export_csv(filters), backend.store.export_json(filters))
-        prepared = st.session_state.get("export")
-        if prepared and prepared[0] == filters:
-            stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-            st.download_button("Download CSV", prepared[1], f"starvideos-history-{stamp}.csv", "text/csv",
-                               on_click="ignore", icon=":material/table:")
-            st.download_button("Download JSON", prepared[2], f"starvideos-history-{stamp}.json",
-                               "application/json", on_click="ignore", icon=":material/data_object:")
+        st.caption("Exports the tasks matching the filters, with ISO 8601 times. The API key is never included.")
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        st.download_button("Download CSV", export_file(store, filters, "csv"), f"starvideos-history-{stamp}.csv",
+                           "text/csv", on_click="ignore", icon=":material/table:", key="export_csv")
+        st.download_button("Download JSON", export_file(store, filters, "json"), f"starvideos-history-{stamp}.json",
+                           "application/json", on_click="ignore", icon=":material/data_object:", key="export_json")
+
+
+def export_file(store: HistoryStore, filters: HistoryFilter, kind: str) -> Callable[[], io.BufferedRandom]:
+    """A callable Streamlit runs on click: it streams the export into a temporary file and hands that over."""
+
+    def build() -> io.BufferedRandom:
+        out = tempfile.TemporaryFile()  # noqa: SIM115 - Streamlit reads and closes it
+        text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
+        (store.write_csv if kind == "csv" else store.write_json)(text, filters)
+        text.detach()
+        out.seek(0)
+        return out  # type: ignore[return-value]
+
+    return build

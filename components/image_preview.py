@@ -1,63 +1,74 @@
-"""Reference image previews in a frame of the chosen aspect ratio, with a server-side check of each URL."""
+"""Reference image previews in a frame of the chosen aspect ratio, with the server's check of each image.
+
+The preview is a thumbnail of the bytes the server fetched, served by the app itself: what you see is what the API
+will get, teammates on other machines see it too (the sandbox's own address is not theirs), and viewers' browsers
+never contact third-party image hosts. Checks run in the background: the page shows "Checking…" at once and fills
+the finding in when it is ready, so a slow host never holds the page.
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from starvideos import VideoRequest
-from starvideos.models import is_http_url
-from starvideos.probe import ImageProbe, frames_advice, probe_image, ratio_advice
+from starvideos.models import VideoRequest, image_field_labels, is_http_url
+from starvideos.probe import ImageProbe, frames_advice, ratio_advice
 
+from .runtime import Backend
 from .styles import inject_styles
 from .text import md_escape
 
-
-@st.cache_data(ttl=300, max_entries=512, show_spinner=False)
-def checked(url: str, allow: frozenset[tuple[str, int]]) -> ImageProbe:
-    """The probe result, cached for five minutes so reruns never refetch an image."""
-    return probe_image(url, allow=allow)
+CHECK_EVERY = 0.5  # seconds between looks at a check that is still running
 
 
-def image_preview(label: str, url: str, ratio: str, allow: frozenset[tuple[str, int]]) -> ImageProbe | None:
-    """Preview one URL if it is a valid http(s) URL; returns its probe, or None when there is nothing to show."""
+def reference_previews(backend: Backend, request: VideoRequest) -> dict[str, ImageProbe | None]:
+    """The previews the request's mode calls for; returns each URL's finding so far (None while checking)."""
+    if request.mode == "text":
+        return {}
+    inject_styles()
+    urls = [str(u) for u in request.images]
+    findings = {u: backend.probes.get(u) for u in urls if is_http_url(u)}
+    checking = any(f is None for f in findings.values())
+
+    @st.fragment(run_every=CHECK_EVERY if checking else None)
+    def previews() -> None:
+        current = {u: backend.probes.get(u) for u in urls if is_http_url(u)}
+        labels = ["Reference image"] if len(urls) == 1 else ["First frame", "Last frame"]
+        columns = st.columns(len(urls)) if len(urls) > 1 else [st.container()]
+        for column, label, url in zip(columns, labels, urls, strict=True):
+            with column:
+                _frame(label, url, current.get(url), request.ratio)
+        if len(urls) == 2 and all(current.get(u) for u in urls):
+            advice = frames_advice(current[urls[0]], current[urls[1]])  # type: ignore[arg-type]
+            if advice:
+                st.warning(md_escape(advice), icon=":material/compare:")
+        if checking and all(f is not None for f in current.values()):
+            st.rerun()  # every check is in: redraw the page once, without the timer (and with the findings)
+
+    previews()
+    return findings
+
+
+def _frame(label: str, url: str, probe: ImageProbe | None, ratio: str) -> None:
     frame = "9x16" if ratio == "9:16" else "16x9"
     with st.container(border=True, key=f"frame_{frame}_{label.split()[0].lower()}"):
         st.markdown(f"**{label}**")
         if not is_http_url(url):
             # Anything but an http(s) URL is never handed to st.image: it would be read as a server file path.
             st.caption("Enter a valid image URL to see it here.")
-            return None
-        st.image(url, width="stretch")
-        probe = checked(url, allow)
-        if probe.ok:
-            st.caption(f":material/check: {md_escape(probe.summary())}")
-        else:
-            st.warning(md_escape(probe.summary()), icon=":material/warning:")
+            return
+        if probe is None:
+            st.caption(":material/hourglass_top: Checking…")
+            return
+        if not probe.ok or probe.thumbnail is None:
+            with st.container(key=f"placeholder_{label.split()[0].lower()}"):
+                st.warning(md_escape(probe.summary()), icon=":material/broken_image:")
+            return
+        st.image(probe.thumbnail, width="stretch")
+        st.caption(f":material/check: {md_escape(probe.summary())}")
         advice = ratio_advice(probe, ratio)
         if advice:
             st.warning(md_escape(advice), icon=":material/aspect_ratio:")
-        return probe
 
 
-def reference_previews(request: VideoRequest, allow: frozenset[tuple[str, int]]) -> None:
-    """The previews the request's mode calls for; the frame CSS is sent once, and only when there are previews."""
-    if request.mode == "text":
-        return
-    inject_styles()
-    if request.mode == "image":
-        image_preview("Reference image", request.images[0], request.ratio, allow)
-    else:
-        frame_pair_preview(request.images[0], request.images[1], request.ratio, allow)
-
-
-def frame_pair_preview(first_url: str, last_url: str, ratio: str, allow: frozenset[tuple[str, int]]) -> None:
-    """First and last frame side by side, with a warning when their sizes differ."""
-    left, right = st.columns(2)
-    with left:
-        first = image_preview("First frame", first_url, ratio, allow)
-    with right:
-        last = image_preview("Last frame", last_url, ratio, allow)
-    if first and last:
-        advice = frames_advice(first, last)
-        if advice:
-            st.warning(md_escape(advice), icon=":material/compare:")
+def field_labels(request: VideoRequest) -> list[str]:
+    return image_field_labels(len(request.images))

@@ -1,42 +1,71 @@
-"""Per-process resources: settings, the sandbox, the client, the history store and the status poller.
+"""Per-process resources (settings, database, client, stores, background workers, sandbox) and per-session
+identity (session id, signed-in user).
 
-``st.cache_resource`` makes each exist once per server process, shared by every browser session; each is
-thread-safe (see their classes).
+``st.cache_resource`` makes each resource exist once per server process, shared by every browser session; each is
+thread-safe (see their classes). Nothing here connects to the database on creation: the status poller warms it up
+in the background, and a page that needs it reports plainly when it cannot be used.
 """
 
 from __future__ import annotations
 
+import logging
+import sys
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 
 import streamlit as st
 
-from starvideos import HistoryStore, Settings, StarVideosClient, load_settings
+from starvideos.access import GuessThrottle
+from starvideos.client import StarVideosClient
+from starvideos.database import Database
+from starvideos.errors import DatabaseError
+from starvideos.history import HistoryStore
+from starvideos.limits import RateLimiter
 from starvideos.poller import StatusPoller
+from starvideos.probe import ProbeService
 from starvideos.sandbox import SandboxServer
+from starvideos.settings import Settings, load_settings
 
+APP_DIR = Path(__file__).resolve().parents[1]
 SANDBOX_KEY = "sandbox-key-not-secret"  # the sandbox accepts any bearer token
+_STARTED: list[Backend] = []
 
 
 @dataclass(frozen=True)
 class Backend:
+    """Everything a page talks to. One per process."""
+
     settings: Settings
     client: StarVideosClient
+    database: Database
     store: HistoryStore
     poller: StatusPoller
+    probes: ProbeService
     sandbox: SandboxServer | None
 
     @property
-    def probe_allow(self) -> frozenset[tuple[str, int]]:
-        """Loopback addresses the image probe may visit: only the sandbox's own, in sandbox mode."""
-        return frozenset() if self.sandbox is None else frozenset({("127.0.0.1", self.sandbox.port)})
+    def fetch_allow(self) -> frozenset[tuple[str, int]]:
+        """Private endpoints the app may fetch from: the settings' list, and the sandbox's own address."""
+        own = {("127.0.0.1", self.sandbox.port)} if self.sandbox is not None else set()
+        return frozenset(self.settings.allow_private_hosts | own)
+
+    def database_problem(self) -> DatabaseError | None:
+        """None when the database can be used; otherwise the plain-language reason (it retries every few seconds)."""
+        try:
+            self.database.ensure_ready()
+        except DatabaseError as exc:
+            return exc
+        return None
 
 
 @st.cache_resource(show_spinner=False)
 def settings() -> Settings:
-    """Settings, read once per process: environment > .streamlit/secrets.toml > .env > defaults."""
+    """Settings, read once per process: environment > .streamlit/secrets.toml > .env next to app.py > defaults."""
     secrets = st.secrets.to_dict() if st.secrets.load_if_toml_exists() else {}
-    return load_settings(secrets=secrets)
+    loaded = load_settings(secrets=secrets, dotenv_path=APP_DIR / ".env")
+    _configure_logging(loaded)
+    return loaded
 
 
 @st.cache_resource(show_spinner=False)
@@ -55,13 +84,100 @@ def backend() -> Backend:
         assert s.api_key, "setup mode has no backend"
         client = StarVideosClient(s.base_url, s.api_key, status_path=s.status_path, models=s.models,
                                   timeout=(s.connect_timeout, s.read_timeout))
-    store = HistoryStore(s.history_file)
-    poller = StatusPoller(client, store, interval=s.poll_interval)
-    return Backend(s, client, store, poller, sandbox)
+    database = Database.from_settings(s)
+    store = HistoryStore(database)
+    budget = RateLimiter(database, "lookups", per_minute=s.max_lookups_per_minute,
+                         burst=max(1.0, s.max_lookups_per_minute / 2))
+    poller = StatusPoller(client, store, interval=s.poll_interval, budget=budget).start()
+    allow = s.allow_private_hosts | ({("127.0.0.1", sandbox.port)} if sandbox else set())
+    probes = ProbeService(allow=allow)
+    created = Backend(s, client, database, store, poller, probes, sandbox)
+    _STARTED.append(created)
+    return created
+
+
+@st.cache_resource(show_spinner=False)
+def guess_throttle() -> GuessThrottle:
+    """One per process: wrong passwords are slowed down across every session."""
+    return GuessThrottle()
+
+
+def reset() -> None:
+    """Forget every cached resource, stopping what they started (for tests and benchmarks running the app
+    in-process, where one test's sandbox and workers must not leak into the next)."""
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    while _STARTED:
+        started = _STARTED.pop()
+        started.poller.close()
+        started.probes.close()
+        started.database.dispose()
+        if started.sandbox is not None:
+            started.sandbox.stop()
 
 
 def session_id() -> str:
-    """A random id for this browser session, for the "this session only" filter."""
+    """A random id for this browser session, for the "This session only" filter."""
     if "session_id" not in st.session_state:
         st.session_state.session_id = uuid.uuid4().hex
     return st.session_state.session_id
+
+
+def signin_configured() -> bool:
+    """True when ``[auth]`` is set in secrets.toml: the app then requires sign-in (st.login)."""
+    try:
+        return bool(st.secrets.load_if_toml_exists() and "auth" in st.secrets)
+    except Exception:
+        return False
+
+
+def current_user() -> str | None:
+    """The signed-in email, or None without sign-in."""
+    if not signin_configured():
+        return None
+    user = st.user
+    return str(user.get("email")).lower() if user.get("is_logged_in") and user.get("email") else None
+
+
+def _configure_logging(s: Settings) -> None:
+    logger = logging.getLogger("starvideos")
+    logger.setLevel(s.log_level)
+    if not any(getattr(h, "_starvideos", False) for h in logger.handlers):
+        handler = _StderrHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler._starvideos = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
+    secrets = [v for v in (s.api_key, s.app_password) if v]
+    for handler in logger.handlers:
+        handler.filters = [f for f in handler.filters if not isinstance(f, _Redact)]
+        handler.addFilter(_Redact(secrets))
+    logger.propagate = False
+
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is now (the server's log, or a test's capture), not the one at start."""
+
+    @property  # type: ignore[override]
+    def stream(self) -> object:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: object) -> None:
+        pass
+
+
+class _Redact(logging.Filter):
+    """Belt and braces: even if a message carried a secret, the log line would not."""
+
+    def __init__(self, secrets: list[str]) -> None:
+        super().__init__()
+        self._secrets = secrets
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self._secrets:
+            text = record.getMessage()
+            if any(secret in text for secret in self._secrets):
+                for secret in self._secrets:
+                    text = text.replace(secret, "***")
+                record.msg, record.args = text, None
+        return True

@@ -1,20 +1,30 @@
-"""The shared sidebar: which API the app talks to, at a glance."""
+"""The shared sidebar: which API the app talks to, who is signed in, and where the history lives."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from starvideos import Settings
+from starvideos.settings import Settings
+
+from . import runtime
+from .text import md_escape
 
 
-def mode_sidebar(settings: Settings, *, sandbox_url: str | None) -> None:
+def app_sidebar(settings: Settings) -> None:
     with st.sidebar:
-        if sandbox_url is not None:
+        if settings.effective_mode == "sandbox":
+            sandbox = runtime.backend().sandbox
             st.success("**Sandbox — simulated tasks, no credits used**", icon=":material/science:")
-            st.caption(f"Simulated API at {sandbox_url}. Set `STARVIDEOS_API_KEY` to go live.")
+            st.caption(f"Simulated API at {sandbox.base_url if sandbox else '127.0.0.1'}. Set `STARVIDEOS_API_KEY` "
+                       "to go live.")
         elif settings.effective_mode == "live":
             st.info(f"**Live** · {settings.api_host}", icon=":material/cloud_done:")
             st.caption("Tasks created here are real and use credits.")
         else:
             st.warning("**Setup needed**: live mode without an API key.", icon=":material/key_off:")
         st.caption("API key: configured" if settings.api_key else "API key: not configured")
+        user = runtime.current_user()
+        if user:
+            st.caption(f"Signed in as {md_escape(user)}")
+            st.button("Sign out", key="sidebar_logout", on_click=st.logout, icon=":material/logout:",
+                      type="tertiary")

@@ -1,29 +1,10 @@
-"""How each task state looks: one label, colour and icon per state, used everywhere."""
+"""A task's state as a badge, in the one style used everywhere (see ``labels.STATES``)."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-# state: (label, badge colour, icon, table marker)
-STATES: dict[str, tuple[str, str, str, str]] = {
-    "sending": ("Sending", "gray", ":material/upload:", "↑"),
-    "rejected": ("Not created", "red", ":material/block:", "⊘"),
-    "outcome_unknown": ("Outcome unknown", "orange", ":material/help:", "?"),
-    "queued": ("Queued", "gray", ":material/schedule:", "○"),
-    "processing": ("Processing", "blue", ":material/autorenew:", "◐"),
-    "completed": ("Completed", "green", ":material/check_circle:", "✓"),
-    "failed": ("Failed", "red", ":material/error:", "✕"),
-    "unknown": ("Unknown status", "orange", ":material/help:", "?"),
-}
-
-
-def label(state: str) -> str:
-    return STATES.get(state, (state,))[0]
-
-
-def table_label(state: str) -> str:
-    entry = STATES.get(state)
-    return f"{entry[3]} {entry[0]}" if entry else state
+from .labels import STATES
 
 
 def status_badge(state: str) -> None:

@@ -20,6 +20,6 @@ with form_col:
     request = render_inputs(backend)
     submit_area(backend, request)
 with side_col:
-    reference_previews(request, backend.probe_allow)
+    reference_previews(backend, request)
     request_panel(request, base_url=backend.client.base_url, models=backend.settings.models,
                   valid=not request.problems(backend.settings.models))

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-import streamlit as st
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
-from components import runtime
-from starvideos.sandbox import SandboxServer
+from components.testing import fresh_backend, steady_router
+from starvideos.settings import SETTINGS_DOC
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -22,7 +19,9 @@ APP = str(ROOT / "app.py")
 @pytest.fixture
 def app_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Sandbox mode, a fresh history file, fast simulated tasks, and no cached resources from other tests."""
-    monkeypatch.chdir(tmp_path)  # no developer .env or secrets are read
+    monkeypatch.chdir(tmp_path)  # no developer secrets.toml is read
+    for name in SETTINGS_DOC:  # set, even if empty: the real environment wins over a developer's .env
+        monkeypatch.setenv(name, "")
     for name, value in {"STARVIDEOS_MODE": "sandbox", "STARVIDEOS_API_KEY": "",
                         "STARVIDEOS_HISTORY_PATH": str(tmp_path / "history.sqlite3"),
                         "STARVIDEOS_SANDBOX_PORT": "0", "STARVIDEOS_SANDBOX_SPEED": "30",
@@ -30,49 +29,6 @@ def app_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
         monkeypatch.setenv(name, value)
     with steady_router(), fresh_backend():
         yield tmp_path
-
-
-@contextmanager
-def fresh_backend() -> Iterator[None]:
-    """No cached settings, client, store or sandbox from before; the sandbox started inside is stopped after."""
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    try:
-        yield
-    finally:
-        sandbox = _cached_sandbox()
-        st.cache_resource.clear()
-        st.cache_data.clear()
-        if sandbox is not None:
-            sandbox.stop()
-
-
-@contextmanager
-def steady_router() -> Iterator[None]:
-    """Run AppTest the way a real server runs after its first request.
-
-    AppTest starts every run in Streamlit's legacy pages/ mode, which a real server leaves for good after the first
-    st.navigation call; there, each page's ensure_router() would rerun every run (and drop button clicks). The
-    fresh-server case itself is covered by an e2e test.
-    """
-    original_init = PagesManager.__init__
-
-    def init(self: PagesManager, *args: Any, **kwargs: Any) -> None:
-        original_init(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    PagesManager.__init__ = init  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        PagesManager.__init__ = original_init  # type: ignore[method-assign]
-
-
-def _cached_sandbox() -> SandboxServer | None:
-    try:
-        return runtime.backend().sandbox
-    except Exception:
-        return None
 
 
 def new_app(**kwargs: Any) -> AppTest:

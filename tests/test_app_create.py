@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -78,12 +79,27 @@ def test_create_in_each_mode(app_env: Path, mode: str, values: dict[str, str], i
     assert record.task_id in [c.value for c in at.code]
 
 
-def test_previews_and_probe(app_env: Path) -> None:
-    """Test that valid URLs are previewed with the probe's findings, and a ratio mismatch warns."""
+def settled(at: AppTest, timeout: float = 10.0) -> AppTest:
+    """Rerun until no preview says "Checking…" (the checks run in the background)."""
+    deadline = time.monotonic() + timeout
+    while any("Checking…" in c.value for c in at.caption):
+        assert time.monotonic() < deadline, "the image checks never finished"
+        time.sleep(0.05)
+        at.run()
+    return at
+
+
+def test_previews_show_checking_then_the_servers_thumbnail(app_env: Path) -> None:
+    """Test that previews say "Checking…" at once (the page never waits), then show a thumbnail of the bytes the
+    server fetched, served by the app (never the image host's URL), with the probe's findings and ratio advice."""
     at, sandbox = started(app_env)
     fill(at, mode="First & last frame", first_url=f"{sandbox.base_url}/assets/wide.png",
          last_url=f"{sandbox.base_url}/assets/tall.png")
-    assert len(at.get("image")) == 2
+    assert [c.value for c in at.caption if "Checking" in c.value] == [":material/hourglass_top: Checking…"] * 2
+    settled(at)
+    images = at.get("image")
+    assert len(images) == 2
+    assert all(i.proto.imgs[0].url.startswith("/mock/media/") for i in images)  # bytes served by the app
     assert len(at.get("html")) == 1  # the frame CSS, sent once for both previews
     captions = [c.value for c in at.caption]
     assert ":material/check: HTTP 200 · image/png · 640×360 px · 5\\.5 KB" in captions
@@ -191,15 +207,15 @@ def test_widgets_cannot_produce_out_of_range_values(app_env: Path, key: str, val
 
 
 @pytest.mark.parametrize(("url", "warning"), [
-    ("http://localhost:1/cat.png", "Not checked: localhost resolves to 127.0.0.1 is a loopback address"),
-    ("http://169.254.169.254/latest/meta-data/", "Not checked: 169.254.169.254 is a link-local address"),
-    ("http://10.0.0.1/cat.png", "Not checked: 10.0.0.1 is a private network address"),
+    ("http://localhost:1/cat.png", "Not fetched: localhost points to 127.0.0.1, a loopback address."),
+    ("http://169.254.169.254/latest/meta-data/", "Not fetched: 169.254.169.254 is a link-local address"),
+    ("http://10.0.0.1/cat.png", "Not fetched: 10.0.0.1 is a private network address"),
 ])
 def test_probe_refuses_private_targets(app_env: Path, url: str, warning: str) -> None:
     """Test that the preview probe refuses loopback (other than the sandbox), metadata and private addresses."""
     at, _ = started(app_env)
-    fill(at, mode="Image to video", image_url=url)
-    assert not at.exception
+    settled(fill(at, mode="Image to video", image_url=url))
+    assert not at.exception and not at.get("image")
     assert any(warning in plain(w.value) for w in at.warning)
 
 
@@ -264,7 +280,7 @@ def test_connection_refused(app_env: Path) -> None:
     sandbox.stop()
     create(fill(at))
     assert not at.exception
-    assert "**Could not reach the StarVideos API.**" in at.error[0].value
+    assert at.error[0].value.startswith("**Could not reach the StarVideos API.** Could not connect to the StarVideos")
     [record] = runtime.backend().store.list()
     assert record.status == "rejected"
 
@@ -276,3 +292,48 @@ def test_html_prompt_is_text(app_env: Path) -> None:
     assert not at.exception
     assert not [m for m in at.markdown if m.proto.allow_html and "<script" in m.value]
     assert "<script>alert(1)</script>" in texts(at)
+
+
+def test_result_card_goes_when_the_form_changes(app_env: Path) -> None:
+    """Test that the "Task created" card belongs to the form that made it: after an edit it is gone (the task
+    stays in History), so it never reads as the new form's result."""
+    at, _ = started(app_env)
+    create(fill(at, prompt="first take"))
+    assert at.get("code") and at.main.success[0].value.startswith("Task created.")
+    at.text_area(key="form_prompt").set_value("second take").run()
+    assert not [s for s in at.main.success if s.value.startswith("Task created.")]
+    assert runtime.backend().store.count() == 1
+
+
+def test_not_a_url_gets_the_real_problem_once(app_env: Path) -> None:
+    """Test that text that is not a link is told so (not "remove the spaces")."""
+    at, _ = started(app_env)
+    fill(at, mode="Image to video", image_url="not a url")
+    assert [c.value for c in at.caption if c.value.startswith(":orange")] == [
+        ":orange[Image URL\\: must start with http\\:// or https\\:// \\(paste the full link, like "
+        "https\\:\\/\\/example\\.com\\/cat\\.png\\)\\.]".replace("\\/", "/")]
+
+
+@pytest.mark.parametrize("kind", ["folder cannot be created", "not a database"])
+def test_unusable_history_database(app_env: Path, monkeypatch: pytest.MonkeyPatch, kind: str) -> None:
+    """Test that an unusable STARVIDEOS_HISTORY_PATH is reported in plain words on Create (at the click, sending
+    nothing) and on History, with no error box and the rest of the app still there."""
+    if kind == "folder cannot be created":
+        (app_env / "blocker").write_text("a file where a folder should be")
+        path = app_env / "blocker" / "sub" / "history.sqlite3"
+    else:
+        path = app_env / "notes.sqlite3"
+        path.write_text("not a database " * 200)
+    monkeypatch.setenv("STARVIDEOS_HISTORY_PATH", str(path))
+    at, sandbox = started(app_env)
+    assert at.text_area(key="form_prompt").label == "Prompt" and at.sidebar.success
+    create(fill(at, prompt="paid work"))
+    assert not at.exception
+    message = plain(at.error[0].value)
+    assert message.startswith(f"**The task database is unavailable.** The history file STARVIDEOS_HISTORY_PATH "
+                              f"({path}) cannot be used: ")
+    assert "Point STARVIDEOS_HISTORY_PATH at a" in message and "Nothing was sent." in message
+    assert sandbox.received() == []
+    at.switch_page("pages/history.py").run()
+    assert not at.exception and at.title[0].value == "History"
+    assert plain(at.error[0].value) == message

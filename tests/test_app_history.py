@@ -1,15 +1,22 @@
-"""AppTest: the History page against the sandbox, seeded through the real store."""
+"""AppTest: the History page against the sandbox, seeded through the real store, with the background poller
+finding the statuses the page shows."""
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from components import runtime
-from starvideos import TaskStatus, VideoRequest
+from components.history_view import export_file
+from starvideos.history import HistoryFilter
+from starvideos.models import TaskStatus, VideoRequest
 from starvideos.sandbox import Fault
 from starvideos.submit import submit_video
 from tests.apptest_support import new_app, plain, texts
@@ -34,21 +41,26 @@ def seed(n: int, prompt: str = "prompt", **kwargs: object) -> list[str]:
     return ids
 
 
-def rerun_until(at: AppTest, condition: object, timeout: float = 10.0) -> AppTest:
+def rerun_until(at: AppTest, condition: Callable[[], bool], timeout: float = 15.0) -> AppTest:
     deadline = time.monotonic() + timeout
-    while not condition() and time.monotonic() < deadline:  # type: ignore[operator]
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.05)
         at.run()
-    assert condition(), "condition not reached"  # type: ignore[operator]
+    assert condition(), "condition not reached"
     return at
 
 
+def warnings(at: AppTest) -> str:
+    return "\n".join(plain(w.value) for w in at.warning)
+
+
 def test_lists_newest_first_with_columns(app_env: Path) -> None:
-    """Test that History lists every task newest first with the documented columns."""
+    """Test that History lists every task newest first, time, status and prompt first (what fits on a phone)."""
     new_app().run()
     ids = seed(3)
     at = history(app_env)
     df = at.dataframe[0].value
-    assert list(df.columns) == ["Time", "Status", "Mode", "Prompt", "Duration", "Ratio", "Task id"]
+    assert list(df.columns) == ["Time", "Status", "Prompt", "Mode", "Duration", "Ratio", "Task id"]
     assert list(df["Task id"]) == ids[::-1]
     assert list(df["Prompt"]) == ["prompt 2", "prompt 1", "prompt 0"]
     assert set(df["Duration"]) == {"5 s"} and set(df["Mode"]) == {"Text"}
@@ -56,7 +68,8 @@ def test_lists_newest_first_with_columns(app_env: Path) -> None:
 
 
 def test_live_status_reaches_completed_without_clicks(app_env: Path) -> None:
-    """Test that unfinished tasks are looked up on each refresh until completed, then never again."""
+    """Test that the background poller moves an unfinished task to completed, the page shows it, and a finished
+    task is never looked up again."""
     new_app().run()
     [task_id] = seed(1)
     at = history(app_env)
@@ -65,7 +78,7 @@ def test_live_status_reaches_completed_without_clicks(app_env: Path) -> None:
     at.run()
     assert at.dataframe[0].value["Status"][0] == "✓ Completed"
     lookups = len(sandbox.received("GET"))
-    at.run()
+    time.sleep(1.0)  # five poll intervals
     at.run()
     assert len(sandbox.received("GET")) == lookups  # finished tasks are not polled again
 
@@ -76,28 +89,30 @@ def test_failing_lookup_shows_on_that_task_only(app_env: Path) -> None:
     bad, good = seed(2)
     runtime.backend().sandbox.inject(Fault(404, method="GET", path_contains=bad, times=100))
     at = history(app_env)
+    rerun_until(at, lambda: bool(at.warning))
     [warning] = at.warning
     assert plain(warning.value).startswith(f"Status of {bad}: HTTP 404 Not Found")
     assert "STARVIDEOS_STATUS_PATH" in plain(warning.value) and good not in warning.value
 
 
-def test_filters_and_session_toggle(app_env: Path) -> None:
-    """Test the status, mode and text filters and the this-session-only toggle."""
+def test_filters_session_toggle_and_mine(app_env: Path) -> None:
+    """Test the status, mode and text filters, "This session only", and (with sign-in) "Mine"."""
     at = new_app().run()
     seed(2, prompt="dog")
     seed(1, prompt="cat", images=("https://e.com/a.png",))
     b = runtime.backend()
     submit_video(b.client, b.store, VideoRequest("mine"), session_id=at.session_state["session_id"])
     at.switch_page("pages/history.py").run()
+    assert "filter_mine" not in [t.key for t in at.toggle]  # "Mine" only means something with sign-in
     at.multiselect(key="filter_mode").set_value(["image"]).run()
     assert list(at.dataframe[0].value["Prompt"]) == ["cat 0"]
     at.multiselect(key="filter_mode").set_value([]).run()
-    at.text_input(key="filter_text").set_value("dog").run()
+    at.text_input(key="filter_text").set_value("DOG").run()
     assert list(at.dataframe[0].value["Prompt"]) == ["dog 1", "dog 0"]
     at.text_input(key="filter_text").set_value("").run()
-    at.toggle(key="filter_mine").set_value(True).run()
+    at.toggle(key="filter_session").set_value(True).run()
     assert list(at.dataframe[0].value["Prompt"]) == ["mine"]
-    at.toggle(key="filter_mine").set_value(False).run()
+    at.toggle(key="filter_session").set_value(False).run()
     at.multiselect(key="filter_status").set_value(["rejected"]).run()
     assert at.info[0].value == "No tasks yet. Create one on the Create page."
 
@@ -120,12 +135,21 @@ def test_keyset_pages(app_env: Path) -> None:
     assert list(at.dataframe[0].value["Prompt"]) == second
 
 
+def test_clicking_a_cell_opens_the_task(app_env: Path) -> None:
+    """Test that selecting any cell of a row (not only the row's checkbox) opens that row's task."""
+    new_app().run()
+    ids = seed(3)
+    at = history(app_env)
+    at.session_state["history_table"] = {"selection": {"rows": [], "columns": [], "cells": [[1, "Prompt"]]}}
+    at.run()
+    assert at.query_params["task"] == ids[1]
+
+
 def test_task_detail_completed(app_env: Path) -> None:
-    """Test that ?task=<id> shows parameters, the video, a download link and the raw answer."""
+    """Test that ?task=<id> shows the video first, the parameters, a download link and the raw answer."""
     new_app().run()
     [task_id] = seed(1, prompt="<b>bold</b> <script>alert(1)</script>", duration=8, ratio="9:16")
     store = runtime.backend().store
-    runtime.backend().poller.refresh([task_id])
     at = history(app_env, task=task_id)
     rerun_until(at, lambda: store.get_by_task_id(task_id).status == "completed")
     at.run()
@@ -141,9 +165,11 @@ def test_task_detail_completed(app_env: Path) -> None:
 
 
 def test_unknown_id_and_back(app_env: Path) -> None:
-    """Test that an unknown task id says so and offers the way back."""
+    """Test that an unknown task id says so, and "All tasks" goes back to the list."""
     at = history(app_env, task="video_nope")
     assert at.warning[0].value == "No task with that id in the history."
+    at.button(key="missing_back").click().run()
+    assert not at.query_params.get("task") and at.title[0].value == "History" and not at.warning
 
 
 def test_outcome_unknown_check_status(app_env: Path) -> None:
@@ -154,15 +180,20 @@ def test_outcome_unknown_check_status(app_env: Path) -> None:
     submission = submit_video(b.client, b.store, VideoRequest("lost"), session_id="s")
     assert submission.outcome_unknown
     at = history(app_env, record=str(submission.record_id))
-    assert "**Outcome unknown.** The request was sent but no answer came back" in at.warning[0].value
-    [real_id] = seed(1, prompt="found")  # the id the user found elsewhere
-    b.store.delete(b.store.get_by_task_id(real_id).id)
+    assert at.warning[0].value.startswith("**Outcome unknown.** The request was sent but no usable answer came back")
+    real_id = b.client.create_video(VideoRequest("found")).id  # the id the user found in the provider's dashboard
     at.text_input(key="unknown_task_id").set_value(real_id).run()
     at.button(key="check_status").click().run()
     assert not at.exception
     record = b.store.get(submission.record_id)
     assert record.task_id == real_id and record.status in ("queued", "processing", "completed")
     assert at.query_params["task"] == real_id
+    other = submit_video(b.client, b.store, VideoRequest("another lost one"), session_id="s")
+    b.store.mark_unknown(other.record_id, "timed out")
+    at = history(app_env, record=str(other.record_id))
+    at.text_input(key="unknown_task_id").set_value(real_id).run()
+    at.button(key="check_status").click().run()
+    assert at.error[0].value == "That task id is already in the history (perhaps in a removed task)."
 
 
 def test_outcome_unknown_create_again_needs_confirmation(app_env: Path) -> None:
@@ -178,33 +209,69 @@ def test_outcome_unknown_create_again_needs_confirmation(app_env: Path) -> None:
     assert b.store.count() == 2 and b.store.list()[0].task_id
 
 
-def test_remove_and_reuse(app_env: Path) -> None:
-    """Test "Remove from history" (behind a confirmation) and "Reuse settings" (opens Create filled in)."""
+def test_failed_task_offers_try_again(app_env: Path) -> None:
+    """Test that a failed task offers "Try again", which after its confirmation creates one new task with the same
+    settings and opens it."""
     new_app().run()
-    [keep, gone] = seed(2, prompt="reuse me", duration=11, ratio="9:16", images=("https://e.com/a.png",))
+    [task_id] = seed(1, prompt="storm #fail", duration=9)
+    b = runtime.backend()
+    at = history(app_env, task=task_id)
+    rerun_until(at, lambda: b.store.get_by_task_id(task_id).status == "failed")
+    at.run()
+    assert "Sandbox: simulated failure" in plain(at.error[0].value)
+    posts = len(b.sandbox.received("POST"))
+    at.button(key="confirm_try_again").click().run()
+    assert not at.exception and len(b.sandbox.received("POST")) == posts + 1
+    newest = b.store.list()[0]
+    assert newest.task_id != task_id and (newest.prompt, newest.duration) == ("storm #fail 0", 9)
+    assert at.query_params["task"] == newest.task_id
+
+
+def test_remove_with_undo(app_env: Path) -> None:
+    """Test that "Remove from history" (behind a confirmation) says so with an Undo that brings the task back."""
+    new_app().run()
+    [keep, gone] = seed(2, prompt="remove me")
     store = runtime.backend().store
     at = history(app_env, task=gone)
     at.button(key="confirm_remove").click().run()
     assert store.get_by_task_id(gone) is None and store.get_by_task_id(keep) is not None
-    at = history(app_env, task=keep)
+    assert not at.query_params.get("task")
+    assert plain(at.main.success[0].value) == "Removed “remove me 1” from the history."
+    assert list(at.dataframe[0].value["Task id"]) == [keep]
+    at.button(key="undo_remove").click().run()
+    assert store.get_by_task_id(gone) is not None and list(at.dataframe[0].value["Task id"]) == [gone, keep]
+    assert not [s for s in at.success if "Removed" in s.value]
+
+
+def test_reuse_settings_fills_the_form_without_warnings(app_env: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Test that "Reuse settings" opens Create filled in, set the supported way (no Session State warning)."""
+    new_app().run()
+    [task_id] = seed(1, prompt="reuse me", duration=11, ratio="9:16", images=("https://e.com/a.png",))
+    at = history(app_env, task=task_id)
     at.button(key="reuse").click().run()
     assert not at.exception
     assert at.radio(key="form_mode").value == "Image to video"
     assert at.text_area(key="form_prompt").value == "reuse me 0"
     assert (at.selectbox(key="form_duration").value, at.radio(key="form_ratio").value) == (11, "9:16")
     assert at.text_input(key="form_image_url").value == "https://e.com/a.png"
+    assert "Session State API" not in caplog.text
 
 
-def test_export_is_built_on_demand(app_env: Path) -> None:
-    """Test that export buttons appear only after "Prepare export" and hold the filtered rows."""
+def test_export_buttons_build_nothing_until_pressed(app_env: Path) -> None:
+    """Test that the export popover offers CSV and JSON without building them or keeping anything in the session,
+    and that each button's file holds the filtered rows."""
     new_app().run()
     seed(2)
     at = history(app_env)
-    assert not at.get("download_button")
-    at.button(key="prepare_export").click().run()
     assert [d.proto.label for d in at.get("download_button")] == ["Download CSV", "Download JSON"]
-    assert at.session_state["export"][1].count("\n") == 3  # header + 2 rows
-    assert "sandbox-key" not in at.session_state["export"][1] + at.session_state["export"][2]
+    assert all(d.proto.deferred_file_id and not d.proto.url for d in at.get("download_button"))  # built on click
+    kept = {k: v for k, v in at.session_state.to_dict().items() if isinstance(v, (str, bytes)) and len(v) > 200}
+    assert kept == {}  # nothing export-sized is kept in the session
+    store = runtime.backend().store
+    csv_rows = list(csv.DictReader(io.TextIOWrapper(export_file(store, HistoryFilter(), "csv")(), "utf-8")))
+    assert [r["prompt"] for r in csv_rows] == ["prompt 1", "prompt 0"]
+    data = json.loads(export_file(store, HistoryFilter(text="prompt 0"), "json")().read())
+    assert [d["prompt"] for d in data] == ["prompt 0"] and "session_id" not in data[0]
 
 
 def test_no_traceback_text_anywhere(app_env: Path) -> None:
@@ -213,9 +280,10 @@ def test_no_traceback_text_anywhere(app_env: Path) -> None:
     [task_id] = seed(1)
     runtime.backend().sandbox.inject(Fault(200, "<html>oops", "text/html", method="GET", times=100))
     at = history(app_env, task=task_id)
+    rerun_until(at, lambda: bool(at.warning))
     assert not at.exception
     assert "Traceback" not in texts(at)
-    assert "the answer was not JSON" in plain(at.warning[0].value)
+    assert "the answer was not JSON" in warnings(at)
     assert TaskStatus.QUEUED.value == runtime.backend().store.get_by_task_id(task_id).status
 
 
@@ -246,12 +314,12 @@ def test_lookup_faults_show_on_the_task(app_env: Path, monkeypatch: pytest.Monke
     """Test that each status-lookup fault shows a plain message on the task, raises nothing, keeps the record."""
     monkeypatch.setenv("STARVIDEOS_READ_TIMEOUT", "0.5")
     new_app().run()
-    [task_id] = seed(1)
     fault.method, fault.times = "GET", 100
     runtime.backend().sandbox.inject(fault)
+    [task_id] = seed(1)
     at = history(app_env, task=task_id)
+    rerun_until(at, lambda: text in warnings(at))
     assert not at.exception and "Traceback" not in texts(at)
-    assert text in plain(at.warning[0].value)
     record = runtime.backend().store.get_by_task_id(task_id)
     assert (record.status, record.task_id) == ("queued", task_id)
 
@@ -262,21 +330,21 @@ def test_lookup_connection_refused(app_env: Path) -> None:
     [task_id] = seed(1)
     runtime.backend().sandbox.stop()
     at = history(app_env, task=task_id)
+    rerun_until(at, lambda: "Could not connect to the StarVideos API" in warnings(at))
     assert not at.exception
-    assert "Could not connect to the StarVideos API" in plain(at.warning[0].value)
 
 
 def test_refresh_now_and_back_to_the_list(app_env: Path) -> None:
     """Test that "Refresh now" looks the task up at once, even while it backs off, and "All tasks" goes back."""
     new_app().run()
-    [task_id] = seed(1)
     b = runtime.backend()
     b.sandbox.inject(Fault(503, method="GET", times=1))
+    [task_id] = seed(1)
     at = history(app_env, task=task_id)
-    assert "HTTP 503 Service Unavailable" in plain(at.warning[0].value)  # now backing off
+    rerun_until(at, lambda: "HTTP 503 Service Unavailable" in warnings(at))  # now backing off
     lookups = len(b.sandbox.received("GET"))
     at.button(key="refresh").click().run()
     assert not at.exception and len(b.sandbox.received("GET")) > lookups
-    assert b.poller.state(task_id).error is None
+    assert b.store.get_by_task_id(task_id).lookup_error is None
     at.button(key="back_to_list").click().run()
     assert not at.query_params.get("task") and list(at.dataframe[0].value["Task id"]) == [task_id]

@@ -4,29 +4,49 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from components import runtime
+from components.history_view import export_file
+from starvideos.history import HistoryFilter
 from starvideos.sandbox import SandboxServer
 from tests.apptest_support import new_app, plain, texts
 from tests.conftest import DUMMY_KEY
 
 
 def test_password_gate(app_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Test that nothing renders or can be sent before the password; it is compared and never kept."""
+    """Test that nothing renders or can be sent before the password (not even the page list); it is compared and
+    never kept."""
     monkeypatch.setenv("STARVIDEOS_APP_PASSWORD", "correct horse")
     at = new_app().run()
     assert [t.label for t in at.text_input] == ["Password"]
-    assert not at.button and not at.radio and not at.text_area and not at.sidebar.success
+    assert not at.button and not at.radio and not at.text_area and not at.sidebar.children
+    assert [e.value for e in at.main if hasattr(e, "value")] == ["StarVideos Studio", ""]
     at.text_input(key="password_input").set_value("wrong").run()
     assert at.error[0].value == "That password is not right." and not at.text_area
     at.text_input(key="password_input").set_value("correct horse").run()
     assert not at.exception and at.text_area(key="form_prompt").label == "Prompt"
     assert at.session_state["password_input"] == ""
     assert "correct horse" not in repr(at.session_state)
+
+
+def test_wrong_passwords_are_slowed_down(app_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Test that after three wrong passwords the gate says how long to wait, and judges nothing meanwhile, not
+    even the right password."""
+    monkeypatch.setenv("STARVIDEOS_APP_PASSWORD", "correct horse")
+    at = new_app().run()
+    for _ in range(4):
+        at.text_input(key="password_input").set_value("wrong").run()
+        assert at.error[0].value == "That password is not right."
+    at.text_input(key="password_input").set_value("correct horse").run()
+    assert at.warning[0].value == "Too many wrong passwords. Wait 2 seconds." and not at.text_area
+    time.sleep(2.1)
+    at.text_input(key="password_input").set_value("correct horse").run()
+    assert at.text_area(key="form_prompt").label == "Prompt"
 
 
 def test_live_without_key_shows_setup(app_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -75,16 +95,17 @@ def test_live_mode_sidebar_and_key_never_exposed(live_app: SandboxServer, app_en
     pages.append(texts(at))
     at.query_params.clear()
     at.switch_page("pages/history.py").run()
-    at.button(key="prepare_export").click().run()
     pages.append(texts(at))
-    exports = at.session_state["export"][1] + at.session_state["export"][2]
+    store = runtime.backend().store
+    exports = (export_file(store, HistoryFilter(), "csv")().read().decode()
+               + export_file(store, HistoryFilter(), "json")().read().decode())
     state = repr(at.session_state)
     db = Path(app_env / "history.sqlite3")
     dump = "\n".join(sqlite3.connect(db).iterdump())
     for where, text in {"page": "\n".join(pages), "exports": exports, "session state": state, "database": dump,
                         "backend repr": repr(runtime.backend())}.items():
         assert DUMMY_KEY not in text, f"API key found in {where}"
-    assert task_id in exports and json.loads(at.session_state["export"][2])[0]["task_id"] == task_id
+    assert task_id in exports
 
 
 def test_error_echoing_the_key_is_redacted_on_the_page(live_app: SandboxServer) -> None:

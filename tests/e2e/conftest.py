@@ -16,6 +16,8 @@ import pytest
 import requests
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from starvideos.settings import SETTINGS_DOC
+
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "test-results"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -48,7 +50,8 @@ class AppServer:
 
     def start(self) -> AppServer:
         self.port = free_port()
-        env = {**os.environ, "STARVIDEOS_MODE": "sandbox", "STARVIDEOS_API_KEY": "",
+        cleared = dict.fromkeys(SETTINGS_DOC, "")  # set, even if empty: they win over a developer's .env
+        env = {**os.environ, **cleared, "STARVIDEOS_MODE": "sandbox", "STARVIDEOS_API_KEY": "",
                "STARVIDEOS_HISTORY_PATH": str(self.history), "STARVIDEOS_SANDBOX_PORT": str(self.sandbox_port),
                "STARVIDEOS_SANDBOX_SPEED": "3", "STARVIDEOS_POLL_INTERVAL": "1", **self.env}
         log = (self.history.parent / f"streamlit-{self.port}.log").open("wb")

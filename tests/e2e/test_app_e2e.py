@@ -84,7 +84,7 @@ def test_create_each_mode_then_watch_history_complete(make_server: type, page: P
         ".filter(td => td.innerText.includes('Completed')).length === 3", timeout=30_000)
     rows = table_rows(page)
     assert [row[-1] for row in rows] == ids[::-1]
-    assert [row[2] for row in rows] == ["First & last", "Image", "Text"]
+    assert [row[3] for row in rows] == ["First & last", "Image", "Text"]
     screenshot(page, "history.png")
 
     page.goto(f"{server.url}/history?task={ids[1]}")
