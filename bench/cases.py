@@ -6,7 +6,6 @@ import gc
 import json
 import os
 import socket
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -20,6 +19,7 @@ from pathlib import Path
 import psutil
 import requests
 
+from bench.seed import seed_tasks
 from components.testing import fresh_backend, steady_router
 from starvideos import HistoryStore, StarVideosClient, VideoRequest
 from starvideos.client import USER_AGENT
@@ -83,20 +83,7 @@ def b1_client_overhead(quick: bool) -> tuple[list[float], list[float]]:
 # B2 ----------------------------------------------------------------------------------------------------------------
 
 def _seed(path: Path, rows: int) -> None:
-    store = HistoryStore(path)
-    store.close()
-    statuses = ["completed", "completed", "completed", "failed", "rejected"]
-    modes = ["text", "image", "first_last"]
-    now = time.time() - rows
-    with sqlite3.connect(path) as db:
-        db.executemany(
-            "INSERT INTO tasks (task_id, status, session_id, attempted_at, updated_at, prompt, model, duration, ratio,"
-            " images, mode, params_hash, video_url) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            ((f"video_starvideos_bench{i:08d}" if statuses[i % 5] != "rejected" else None, statuses[i % 5],
-              f"s{i % 50}", now + i, now + i, f"Prompt number {i}: a fox runs through snow, tracking shot",
-              "starvideos_v3", 3 + i % 13, "16:9", "[]", modes[i % 3], f"h{i}",
-              "https://cdn.example.com/v.mp4" if statuses[i % 5] == "completed" else None)
-             for i in range(rows)))
+    seed_tasks(f"sqlite:///{path}", rows)
 
 
 @contextmanager
@@ -267,6 +254,49 @@ def b6_session_memory(quick: bool) -> tuple[list[float], list[float]]:
     return per_session, base_rss
 
 
+# B17 ---------------------------------------------------------------------------------------------------------------
+
+_EXPORT_CHILD = """
+import os, sys, tempfile, threading, time
+sys.path.insert(0, sys.argv[1])
+from starvideos.history import HistoryStore
+page = os.sysconf("SC_PAGE_SIZE")
+def rss():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * page / 2**20
+store = HistoryStore(sys.argv[2])
+store.count(); store.list(limit=5)
+before, peak, done = rss(), [0.0], threading.Event()
+def sample():
+    while not done.is_set():
+        peak[0] = max(peak[0], rss())
+        time.sleep(0.002)
+sampler = threading.Thread(target=sample); sampler.start()
+with tempfile.TemporaryFile("w+", encoding="utf-8", newline="") as out:
+    rows = store.write_csv(out) if sys.argv[3] == "csv" else store.write_json(out)
+    size = out.tell()
+done.set(); sampler.join()
+print(rows, size, before, max(0.0, peak[0] - before))
+"""
+
+
+def b17_export_memory(quick: bool) -> tuple[list[float], list[float]]:
+    """Candidate: extra peak MB of one export (CSV, then JSON) of 1,000,000 records, in a fresh process; baseline:
+    that process's RSS before exporting, for context."""
+    rows = 100_000 if quick else 1_000_000
+    extra, before = [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "big.sqlite3"
+        _seed(path, rows)
+        for kind in ("csv", "json"):
+            out = subprocess.run([sys.executable, "-c", _EXPORT_CHILD, str(ROOT), str(path), kind],
+                                 capture_output=True, text=True, timeout=900, check=True).stdout.split()
+            assert int(out[0]) == rows, out
+            before.append(float(out[2]))
+            extra.append(float(out[3]))
+    return extra, before
+
+
 # B5 ----------------------------------------------------------------------------------------------------------------
 
 def b5_create_rerun(quick: bool) -> tuple[list[float], list[float]]:
@@ -294,6 +324,8 @@ CASES = [
     Case("B5", "Create rerun after a prompt change (AppTest)", "hello-world rerun", 3.0, "s", b5_create_rerun),
     Case("B6", "RSS per extra History session (10 sessions)", "1-session server RSS (MB, context)", 15.0, "MB",
          b6_session_memory),
+    Case("B17", "export of 1,000,000 records (CSV, JSON): extra peak", "process RSS before (MB, context)", 64.0, "MB",
+         b17_export_memory),
 ]
 
 
@@ -301,6 +333,8 @@ def summarise(case: Case, candidate: list[float], baseline: list[float]) -> dict
     med_c, med_b = statistics.median(candidate), statistics.median(baseline)
     if case.id == "B6":
         value, ratio_text = med_c, f"{med_c:.1f} MB/session"
+    elif case.unit == "MB":
+        value, ratio_text = max(candidate), f"{max(candidate):.1f} MB"
     else:
         value, ratio_text = med_c / med_b, f"{med_c / med_b:.2f}×"
     return {

@@ -21,7 +21,6 @@ from starvideos.models import (
 from starvideos.submit import submit_video
 
 from . import registry
-from .drafts import keep_draft
 from .labels import MODE_BY_LABEL, MODE_NAMES, mode_label
 from .messages import show_error, show_problems
 from .runtime import Backend, current_user, session_id
@@ -46,7 +45,6 @@ def render_inputs(backend: Backend) -> VideoRequest:
     ss = st.session_state
     for key, value in FORM_DEFAULTS.items():
         ss.setdefault(key, value)  # defaults through Session State only, so reuse/restore never clash with them
-    keep_draft({key: ss.get(key) for key in FORM_DEFAULTS})
     mode_label_value = st.radio("Mode", [label for label, _ in MODE_NAMES.values()], key="form_mode",
                                 horizontal=True, persist_state="session")
     mode = MODE_BY_LABEL.get(mode_label_value or "", "text")

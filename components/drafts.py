@@ -34,14 +34,19 @@ _TEXT_FIELDS = {"form_prompt": MAX_PROMPT_CHARS, "form_image_url": MAX_URL_CHARS
 
 
 def keep_draft(values: dict[str, Any]) -> None:
-    """Save the form in the browser; on a fresh page with an empty form, put the saved draft back. Call before the
-    form's widgets are drawn."""
+    """Save the form in the browser; on a fresh page with an empty form, put the saved draft back.
+
+    Drawn last on the page, so the form paints first; a restored draft comes back through the callback, which
+    Streamlit runs before the next run's widgets (the supported way to set their values)."""
     empty = not any(str(values.get(key) or "").strip() for key in _TEXT_FIELDS)
-    result = _keeper(key="draft_keeper", data={"values": values, "empty": empty}, height=0,
-                     on_restore_change=lambda: None)
-    restore = getattr(result, "restore", None)
-    if empty and isinstance(restore, dict):
-        _apply(restore)
+    _keeper(key="draft_keeper", data={"values": values, "empty": empty}, height=0, on_restore_change=_restore)
+
+
+def _restore() -> None:
+    ss = st.session_state
+    saved = getattr(ss.get("draft_keeper"), "restore", None)
+    if isinstance(saved, dict) and not any(str(ss.get(key) or "").strip() for key in _TEXT_FIELDS):
+        _apply(saved)
 
 
 def _apply(saved: dict[str, Any]) -> None:

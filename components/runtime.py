@@ -10,39 +10,84 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
 from starvideos.access import GuessThrottle
 from starvideos.client import StarVideosClient
-from starvideos.database import Database
 from starvideos.errors import DatabaseError
-from starvideos.history import HistoryStore
-from starvideos.limits import RateLimiter
-from starvideos.poller import StatusPoller
 from starvideos.probe import ProbeService
 from starvideos.sandbox import SandboxServer
 from starvideos.settings import Settings, load_settings
 
+if TYPE_CHECKING:
+    from starvideos.database import Database
+    from starvideos.history import HistoryStore
+    from starvideos.poller import StatusPoller
+
+log = logging.getLogger("starvideos.app")
 APP_DIR = Path(__file__).resolve().parents[1]
 SANDBOX_KEY = "sandbox-key-not-secret"  # the sandbox accepts any bearer token
+# The data layer and its workers start a moment after the first page is drawn: the first paint never waits on
+# SQLAlchemy, Alembic or a migration (B4), and a page that needs them earlier builds them at once.
+WARM_UP_DELAY = 2.0
 _STARTED: list[Backend] = []
 
 
 @dataclass(frozen=True)
-class Backend:
-    """Everything a page talks to. One per process."""
+class DataLayer:
+    """Everything that needs the database: the stores and the background workers."""
 
-    settings: Settings
-    client: StarVideosClient
     database: Database
     store: HistoryStore
     poller: StatusPoller
-    probes: ProbeService
-    sandbox: SandboxServer | None
+
+    def close(self) -> None:
+        self.poller.close()
+        self.database.dispose()
+
+
+class Backend:
+    """Everything a page talks to. One per process; the data layer is built on first use (or by the warm-up)."""
+
+    def __init__(self, settings: Settings, client: StarVideosClient, probes: ProbeService,
+                 sandbox: SandboxServer | None) -> None:
+        self.settings = settings
+        self.client = client
+        self.probes = probes
+        self.sandbox = sandbox
+        self._lock = threading.Lock()
+        self._data: DataLayer | None = None
+        self._warm_up = threading.Timer(WARM_UP_DELAY, self._warm)
+        self._warm_up.daemon = True
+        self._warm_up.start()
+
+    def __repr__(self) -> str:
+        return f"Backend(mode={self.settings.effective_mode!r}, client={self.client!r})"
+
+    @property
+    def data(self) -> DataLayer:
+        with self._lock:
+            if self._data is None:
+                self._data = _data_layer(self.settings, self.client)
+            return self._data
+
+    @property
+    def database(self) -> Database:
+        return self.data.database
+
+    @property
+    def store(self) -> HistoryStore:
+        return self.data.store
+
+    @property
+    def poller(self) -> StatusPoller:
+        return self.data.poller
 
     @property
     def fetch_allow(self) -> frozenset[tuple[str, int]]:
@@ -57,6 +102,39 @@ class Backend:
         except DatabaseError as exc:
             return exc
         return None
+
+    def known_database_problem(self) -> DatabaseError | None:
+        """The database's last failure, if one is known, without waiting for it (for pages that should not)."""
+        return self._data.database.known_problem() if self._data is not None else None
+
+    def _warm(self) -> None:
+        try:
+            self.data  # noqa: B018 - building it starts the poller, which opens and migrates the database
+        except Exception:
+            log.exception("the data layer could not be started")
+
+    def close(self) -> None:
+        self._warm_up.cancel()
+        with self._lock:
+            if self._data is not None:
+                self._data.close()
+        self.probes.close()
+        if self.sandbox is not None:
+            self.sandbox.stop()
+
+
+def _data_layer(s: Settings, client: StarVideosClient) -> DataLayer:
+    from starvideos.database import Database
+    from starvideos.history import HistoryStore
+    from starvideos.limits import RateLimiter
+    from starvideos.poller import StatusPoller
+
+    database = Database.from_settings(s)
+    store = HistoryStore(database)
+    budget = RateLimiter(database, "lookups", per_minute=s.max_lookups_per_minute,
+                         burst=max(1.0, s.max_lookups_per_minute / 2))
+    poller = StatusPoller(client, store, interval=s.poll_interval, budget=budget).start()
+    return DataLayer(database, store, poller)
 
 
 @st.cache_resource(show_spinner=False)
@@ -84,16 +162,21 @@ def backend() -> Backend:
         assert s.api_key, "setup mode has no backend"
         client = StarVideosClient(s.base_url, s.api_key, status_path=s.status_path, models=s.models,
                                   timeout=(s.connect_timeout, s.read_timeout))
-    database = Database.from_settings(s)
-    store = HistoryStore(database)
-    budget = RateLimiter(database, "lookups", per_minute=s.max_lookups_per_minute,
-                         burst=max(1.0, s.max_lookups_per_minute / 2))
-    poller = StatusPoller(client, store, interval=s.poll_interval, budget=budget).start()
     allow = s.allow_private_hosts | ({("127.0.0.1", sandbox.port)} if sandbox else set())
-    probes = ProbeService(allow=allow)
-    created = Backend(s, client, database, store, poller, probes, sandbox)
+    # A reference image gets at most 15 seconds (less when the API's own read timeout is shorter).
+    probes = ProbeService(allow=allow, total_timeout=min(15.0, max(1.0, s.read_timeout)))
+    created = Backend(s, client, probes, sandbox)
     _STARTED.append(created)
     return created
+
+
+@st.cache_resource(show_spinner=False)
+def auth_configured() -> bool:
+    """True when ``[auth]`` is set in secrets.toml: the app then requires sign-in (st.login). Read once."""
+    try:
+        return bool(st.secrets.load_if_toml_exists() and "auth" in st.secrets)
+    except Exception:
+        return False
 
 
 @st.cache_resource(show_spinner=False)
@@ -108,12 +191,7 @@ def reset() -> None:
     st.cache_resource.clear()
     st.cache_data.clear()
     while _STARTED:
-        started = _STARTED.pop()
-        started.poller.close()
-        started.probes.close()
-        started.database.dispose()
-        if started.sandbox is not None:
-            started.sandbox.stop()
+        _STARTED.pop().close()
 
 
 def session_id() -> str:
@@ -124,11 +202,7 @@ def session_id() -> str:
 
 
 def signin_configured() -> bool:
-    """True when ``[auth]`` is set in secrets.toml: the app then requires sign-in (st.login)."""
-    try:
-        return bool(st.secrets.load_if_toml_exists() and "auth" in st.secrets)
-    except Exception:
-        return False
+    return auth_configured()
 
 
 def current_user() -> str | None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from components import runtime
-from components.create_form import render_inputs, submit_area
+from components.create_form import FORM_DEFAULTS, render_inputs, submit_area
+from components.drafts import keep_draft
 from components.image_preview import reference_previews
 from components.request_panel import request_panel
 from components.router import ensure_router
@@ -23,3 +24,4 @@ with side_col:
     reference_previews(backend, request)
     request_panel(request, base_url=backend.client.base_url, models=backend.settings.models,
                   valid=not request.problems(backend.settings.models))
+keep_draft({key: st.session_state.get(key) for key in FORM_DEFAULTS})

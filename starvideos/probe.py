@@ -140,9 +140,10 @@ class ProbeService:
     """
 
     def __init__(self, *, allow: Allow = (), workers: int = 4, ttl: float = 300.0, failure_ttl: float = 20.0,
-                 max_entries: int = 256, probe: Callable[..., ImageProbe] = probe_image,
+                 max_entries: int = 256, total_timeout: float = 15.0, probe: Callable[..., ImageProbe] = probe_image,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.allow = frozenset(allow)
+        self.total_timeout = total_timeout
         self._probe = probe
         self._ttl, self._failure_ttl, self._max = ttl, failure_ttl, max_entries
         self._clock = clock
@@ -180,6 +181,8 @@ class ProbeService:
 
     def _safe_probe(self, url: str) -> ImageProbe:
         try:
+            if self._probe is probe_image:
+                return probe_image(url, allow=self.allow, total_timeout=self.total_timeout)
             return self._probe(url, allow=self.allow)
         except Exception:  # a bug must not leave a session "Checking…" for ever
             log.exception("image probe failed unexpectedly for a URL")

@@ -10,12 +10,14 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .client import StarVideosClient
 from .errors import DatabaseError, InvalidResponseError, OutcomeUnknownError, ServerError, StarVideosError
-from .history import HistoryStore
 from .models import VideoRequest, VideoTask
+
+if TYPE_CHECKING:
+    from .history import HistoryStore
 
 log = logging.getLogger(__name__)
 
