@@ -93,11 +93,12 @@ def test_rate_limit_waits_at_least_retry_after(sandbox: SandboxServer, client: S
 
 def test_background_follows_every_task_without_a_page(sandbox: SandboxServer, client: StarVideosClient,
                                                       store: HistoryStore) -> None:
-    """Test that 60 unfinished tasks all reach their end with no page open and nobody calling refresh."""
-    ids = make(client, store, 60)
+    """Test that 200 unfinished tasks all reach their end (none starves, the oldest included) with no page open
+    and nobody calling refresh."""
+    ids = make(client, store, 200)
     poller = StatusPoller(client, store, interval=0.2).start()
     try:
-        wait_for(lambda: store.count() == 60 and not store.live(limit=1))
+        wait_for(lambda: store.count() == 200 and not store.live(limit=1), timeout=60)
     finally:
         poller.close()
     assert {store.get_by_task_id(i).status for i in ids} == {"completed"}
