@@ -268,6 +268,12 @@ class HistoryStore:
         # Most overdue first, as chosen (RETURNING does not promise an order).
         return [row.task_id for row in sorted(claimed, key=lambda r: (r.next_lookup_at or 0.0, r.task_id))]
 
+    def next_lookup_due(self) -> float | None:
+        """When the next unfinished task is due for a lookup (0 when one is due now); None when none is unfinished."""
+        value = self.db.scalar(sa.select(sa.func.min(sa.func.coalesce(tasks.c.next_lookup_at, 0.0))).where(
+            tasks.c.status.in_(LIVE_STATES), tasks.c.task_id.is_not(None), tasks.c.deleted_at.is_(None)))
+        return None if value is None else float(value)
+
     def release_lookups(self, owner: str, task_ids: Sequence[str]) -> None:
         """Give leases back unused (a lookup that was never started)."""
         if not task_ids:

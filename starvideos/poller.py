@@ -107,7 +107,12 @@ class StatusPoller:
         self._start(claimed)
         if claimed and len(claimed) == granted:
             return min(grant_wait, 0.05) if self.budget is not None else 0.05
-        return min(0.5, self.interval / 4)
+        # Sleep until the next task is due (a wake-up comes sooner when a task is created), so each task is looked
+        # up on time: once per interval, not once per interval plus however long this loop happened to nap.
+        due = self.store.next_lookup_due()
+        if due is None:
+            return 1.0
+        return min(1.0, max(0.02, due - self._clock()))
 
     def close(self) -> None:
         self._stop.set()
@@ -149,6 +154,7 @@ class StatusPoller:
         # Retries are this poller's job (the back-off below), not the client's: nothing here may block for long.
         try:
             self.lookups += 1
+            started = self._clock()
             try:
                 task = self.client.get_video(task_id, retries=0)
             except StarVideosError as exc:
@@ -159,7 +165,7 @@ class StatusPoller:
                 self._failed(task_id, StarVideosError(f"Unexpected error ({type(exc).__name__}); see the server "
                                                       "log."))
                 return None
-            self.store.update_task(task, next_lookup_at=self._clock() + self.interval)
+            self.store.update_task(task, next_lookup_at=started + self.interval)
             if task.status.is_terminal:
                 log.info("task %s is %s", task_id, task.status.value)
             return task

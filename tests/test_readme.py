@@ -17,8 +17,24 @@ def test_configuration_table_lists_every_setting() -> None:
 
 def test_two_setup_commands_and_screenshots() -> None:
     """Test that the README gives the install-and-run command, the test command, and existing screenshots."""
-    assert "pip install -r requirements.txt && streamlit run app.py" in README
+    assert ("python3 -m venv .venv && . .venv/bin/activate && pip install -r requirements.txt && streamlit run app.py"
+            in README)
     assert "\n.ci/run\n" in README
     for shot in ("create.png", "history.png", "task.png"):
         assert f"docs/screenshots/{shot}" in README
         assert (Path(__file__).resolve().parents[1] / "docs" / "screenshots" / shot).exists()
+
+
+def test_env_example_lists_every_setting() -> None:
+    """Test that .env.example, the file newcomers copy, names every setting."""
+    example = (Path(__file__).resolve().parents[1] / ".env.example").read_text()
+    for name in SETTINGS_DOC:
+        assert f"{name}=" in example, name
+
+
+def test_deploy_section_names_the_team_settings() -> None:
+    """Test that the README's team deployment section covers the database, replicas, sign-in and its keys."""
+    section = README[README.index("## Deploy for a team"):README.index("## Configuration")]
+    for needle in ("STARVIDEOS_DATABASE_URL", "sticky sessions", "STARVIDEOS_ALLOWED_EMAILS", "Community Cloud",
+                   "redirect_uri", "cookie_secret", "client_id", "server_metadata_url", "What stays local"):
+        assert needle in section, needle

@@ -37,6 +37,8 @@ class AppServer:
     history: Path
     sandbox_port: int
     env: dict[str, str] = field(default_factory=dict)
+    args: list[str] = field(default_factory=list)
+    """Extra `streamlit run` options, like `--secrets.files`."""
     port: int = 0
     process: subprocess.Popen[bytes] | None = None
 
@@ -49,7 +51,7 @@ class AppServer:
         return f"http://127.0.0.1:{self.sandbox_port}"
 
     def start(self) -> AppServer:
-        self.port = free_port()
+        self.port = self.port or free_port()
         cleared = dict.fromkeys(SETTINGS_DOC, "")  # set, even if empty: they win over a developer's .env
         env = {**os.environ, **cleared, "STARVIDEOS_MODE": "sandbox", "STARVIDEOS_API_KEY": "",
                "STARVIDEOS_HISTORY_PATH": str(self.history), "STARVIDEOS_SANDBOX_PORT": str(self.sandbox_port),
@@ -57,7 +59,8 @@ class AppServer:
         log = (self.history.parent / f"streamlit-{self.port}.log").open("wb")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(self.port),
-             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
+             *self.args],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -86,8 +89,9 @@ class AppServer:
 def make_server(tmp_path: Path) -> Iterator[type]:
     servers: list[AppServer] = []
 
-    def make(**env: str) -> AppServer:
-        server = AppServer(history=tmp_path / "history.sqlite3", sandbox_port=free_port(), env=env)
+    def make(*, args: list[str] | None = None, port: int = 0, **env: str) -> AppServer:
+        server = AppServer(history=tmp_path / "history.sqlite3", sandbox_port=free_port(), env=env, args=args or [],
+                           port=port)
         servers.append(server)
         return server.start()
 

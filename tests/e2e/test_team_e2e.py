@@ -1,0 +1,136 @@
+"""End to end, for a team: sign-in against a real OpenID Connect provider on loopback, and three replicas of the
+app sharing one PostgreSQL database (one history, one lookup per task per interval)."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import oidc_provider_mock
+import pytest
+import werkzeug.serving
+from playwright.sync_api import Browser, Page, expect
+
+from starvideos.history import HistoryStore
+from starvideos.sandbox import SandboxServer
+from starvideos.sandbox.postgres import LocalPostgres
+from tests.conftest import DUMMY_KEY
+from tests.e2e.conftest import AppServer, free_port, wait_idle
+from tests.e2e.test_app_e2e import create_task, table_rows
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def oidc() -> Iterator[str]:
+    """A real OpenID Connect provider on 127.0.0.1: its sign-in form takes any subject, used as the email."""
+    server = werkzeug.serving.make_server("127.0.0.1", 0, oidc_provider_mock.app(), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+def secrets_file(tmp_path: Path, app_port: int, issuer: str) -> Path:
+    path = tmp_path / "secrets.toml"
+    path.write_text(f"""
+[auth]
+redirect_uri = "http://127.0.0.1:{app_port}/oauth2callback"
+cookie_secret = "e2e-cookie-secret-not-for-production-0123456789"
+client_id = "starvideos-studio"
+client_secret = "e2e-client-secret"
+server_metadata_url = "{issuer}/.well-known/openid-configuration"
+""")
+    return path
+
+
+def sign_in(page: Page, server: AppServer, email: str) -> None:
+    page.goto(server.url)
+    wait_idle(page)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_selector("input[name=sub]")
+    page.fill("input[name=sub]", email)
+    page.get_by_role("button", name="Authorize").click()
+    page.wait_for_url(re.compile(rf"^{re.escape(server.url)}"))
+    wait_idle(page)
+
+
+def test_sign_in_create_see_your_email_and_sign_out(make_server: type, browser: Browser, oidc: str,
+                                                    tmp_path: Path) -> None:
+    """Test sign-in end to end: nothing but "Sign in" at first; a listed address signs in through the provider,
+    creates a task and sees its email on it; an address outside the allow-list is refused; sign out."""
+    port = free_port()
+    server: AppServer = make_server(port=port, args=["--secrets.files", str(secrets_file(tmp_path, port, oidc))],
+                                    STARVIDEOS_ALLOWED_EMAILS="@team.test")
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.goto(f"{server.url}/history")
+    wait_idle(page)
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    assert page.locator("[data-testid=stSidebarNav]").count() == 0
+
+    sign_in(page, server, "ann@team.test")
+    expect(page.get_by_text("Signed in as ann@team.test")).to_be_visible()
+    task_id = create_task(page, "Text to video", "Ann signs her lighthouse")
+    page.goto(f"{server.url}/history")
+    wait_idle(page)
+    page.wait_for_function("() => document.querySelectorAll('[data-testid=stDataFrame] table td').length >= 8")
+    [row] = table_rows(page)
+    assert row[3] == "ann@team.test" and row[-1] == task_id
+    assert HistoryStore(server.history).get_by_task_id(task_id).created_by == "ann@team.test"
+
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(re.compile(rf"^{re.escape(oidc)}/oauth2/end_session"))  # the provider ends its session too
+    page.get_by_role("button", name="End session").click()
+    page.wait_for_url(re.compile(rf"^{re.escape(server.url)}"))
+    wait_idle(page)
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    context.close()
+
+    outsider = browser.new_context().new_page()
+    sign_in(outsider, server, "mallory@elsewhere.test")
+    expect(outsider.get_by_text(re.compile(r"^Not allowed\. mallory@elsewhere\.test may not use this app"))
+           ).to_be_visible()
+    expect(outsider.get_by_role("button", name="Sign out")).to_be_visible()
+    assert outsider.locator("textarea").count() == 0
+
+
+@pytest.fixture(scope="module")
+def shared_postgres() -> Iterator[LocalPostgres]:
+    with LocalPostgres() as server:
+        yield server
+
+
+def test_three_replicas_share_history_and_lookups(make_server: type, browser: Browser,
+                                                  shared_postgres: LocalPostgres) -> None:
+    """Test that three `streamlit run` replicas on one PostgreSQL show the same history at once, and that with
+    History open on each, every task is looked up about once per interval for the whole deployment."""
+    url = shared_postgres.create_database("three_replicas")
+    with SandboxServer(queued_seconds=3600) as api:  # one provider for all three; tasks stay unfinished
+        env = {"STARVIDEOS_MODE": "live", "STARVIDEOS_API_KEY": DUMMY_KEY, "STARVIDEOS_BASE_URL": api.base_url,
+               "STARVIDEOS_DATABASE_URL": url, "STARVIDEOS_POLL_INTERVAL": "1"}
+        replicas: list[AppServer] = [make_server(**env) for _ in range(3)]
+        pages = [browser.new_context(viewport={"width": 1400, "height": 1000}).new_page() for _ in replicas]
+        pages[0].goto(replicas[0].url)
+        wait_idle(pages[0])
+        made = [create_task(pages[0], "Text to video", f"Replica take {n}") for n in range(2)]
+        for page, replica in zip(pages, replicas, strict=True):
+            page.goto(f"{replica.url}/history")
+            wait_idle(page)
+        for page in pages:  # the same history on every replica, at once
+            page.wait_for_function("() => document.querySelectorAll('[data-testid=stDataFrame] table td').length >= 14")
+            assert sorted(row[-1] for row in table_rows(page)) == sorted(made)
+        api.clear()
+        started = time.monotonic()
+        time.sleep(8.0)
+        elapsed = time.monotonic() - started
+        lookups = Counter(r.path.rsplit("/", 1)[-1] for r in api.received("GET"))
+        assert set(lookups) == set(made)
+        assert all(n <= elapsed / 1.0 + 2 for n in lookups.values()), lookups  # not three times as many
+        assert all(n >= elapsed / 1.0 / 2 for n in lookups.values()), lookups  # and still followed
+        for page in pages:
+            page.context.close()
