@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 from .database import Database
 from .models import TaskStatus, VideoRequest, VideoTask
-from .schema import task_counts, tasks
+from .schema import task_counts, task_media, tasks
 
 PENDING = "pending"
 SENDING = "sending"
@@ -82,6 +82,11 @@ class HistoryRecord:
     """Failed lookups in a row (the back-off grows with them)."""
     next_lookup_at: float | None = None
     """When the background poller looks this task up next."""
+    image_keys: list[str | None] = field(default_factory=list)
+    """For each image, the storage key of an uploaded picture (None for a typed link): reusing the task signs a
+    fresh link instead of reusing one that has expired."""
+    parent_id: int | None = None
+    """The task this one continues (its last frame is this one's reference)."""
 
     @property
     def request(self) -> VideoRequest:
@@ -180,6 +185,8 @@ class HistoryStore:
                 task_id=task.id, status=task.status.value, error=task.error, video_url=task.video_url,
                 remote_created=task.created, raw=task.raw or None, updated_at=now, next_lookup_at=None,
                 finished_at=now if task.status.is_terminal else None))
+            if task.status is TaskStatus.COMPLETED and task.video_url:
+                self._queue_copy(conn, record_id, task.video_url)
 
     def mark_rejected(self, record_id: int, error: str) -> None:
         """Settle an attempt the API (or the client) refused: no task exists."""
@@ -204,13 +211,24 @@ class HistoryStore:
         now = time.time()
         terminal = task.status.is_terminal
         with self.db.write() as conn:
-            result = conn.execute(tasks.update().where(tasks.c.task_id == task.id).values(
+            updated = conn.execute(tasks.update().where(tasks.c.task_id == task.id).values(
                 status=task.status.value, error=task.error,
                 video_url=sa.func.coalesce(task.video_url, tasks.c.video_url), raw=task.raw or None,
                 updated_at=now, lookup_failures=0, lookup_error=None, lease_owner=None, lease_until=None,
                 next_lookup_at=None if terminal else next_lookup_at,
-                finished_at=sa.func.coalesce(tasks.c.finished_at, now) if terminal else None))
-            return result.rowcount > 0
+                finished_at=sa.func.coalesce(tasks.c.finished_at, now) if terminal else None)
+                .returning(tasks.c.id, tasks.c.video_url)).all()
+            for row in updated:
+                if task.status is TaskStatus.COMPLETED and row.video_url:
+                    self._queue_copy(conn, row.id, row.video_url)
+            return bool(updated)
+
+    def _queue_copy(self, conn: sa.Connection, record_id: int, video_url: str) -> None:
+        """In the same transaction as the completion: a finished video is always queued for the app's copy."""
+        now = time.time()
+        conn.execute(self.db.insert_ignore(task_media, {
+            "record_id": record_id, "state": "pending", "source_url": video_url, "attempts": 0, "due_at": now,
+            "updated_at": now}, keys=["record_id"]))
 
     def record_lookup_failure(self, task_id: str, error: str, *, next_lookup_at: float) -> None:
         """Keep a failed lookup's reason for the page, back the task off, and release its lease."""
@@ -308,6 +326,12 @@ class HistoryStore:
             return {}
         rows = self.db.rows(sa.select(tasks).where(tasks.c.id.in_(list(record_ids)), tasks.c.deleted_at.is_(None)))
         return {row.id: _record(row._mapping) for row in rows}
+
+    def children(self, record_id: int) -> list[HistoryRecord]:
+        """Tasks that continue this one (made from its last frame), oldest first."""
+        rows = self.db.rows(sa.select(tasks).where(tasks.c.parent_id == record_id, tasks.c.deleted_at.is_(None))
+                            .order_by(tasks.c.id))
+        return [_record(row._mapping) for row in rows]
 
     def list(self, filters: HistoryFilter | None = None, *, limit: int = 20,
              before_id: int | None = None) -> list[HistoryRecord]:
@@ -422,4 +446,5 @@ def _record(row: Mapping[str, Any]) -> HistoryRecord:
         updated_at=row["updated_at"], finished_at=row["finished_at"], error=row["error"],
         video_url=row["video_url"], remote_created=row["remote_created"], raw=_json_value(row["raw"]),
         lookup_error=row["lookup_error"], lookup_failures=row["lookup_failures"] or 0,
-        next_lookup_at=row["next_lookup_at"])
+        next_lookup_at=row["next_lookup_at"], image_keys=list(_json_value(row["image_keys"]) or []),
+        parent_id=row["parent_id"])

@@ -60,7 +60,10 @@ def clean_upload(data: bytes) -> CleanImage:
         width, height = image.size
         kind = image.format or ""
         orientation = _orientation(image)
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+    except Image.DecompressionBombError:
+        raise UploadRejectedError(f"The picture has far too many pixels (more than {MAX_PIXELS // 1_000_000} "
+                                  "megapixels); make it smaller.") from None
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
         raise UploadRejectedError(f"The file is not a PNG, JPEG or WebP picture{_looks_like(data)}.") from None
     if width * height > MAX_PIXELS:
         raise UploadRejectedError(f"The picture is {width}×{height} pixels, more than "
@@ -117,6 +120,14 @@ def _looks_like(data: bytes) -> str:
     return ""
 
 
+def _refuse_trailing(rest: bytes, kind: str) -> None:
+    """Data after the picture's end is how polyglot files (a picture that is also a page or a program) hide their
+    second self; a few padding bytes some cameras add are fine."""
+    if rest.strip(b"\x00\r\n \t"):
+        raise UploadRejectedError(f"The {kind} file carries {human_size(len(rest))} of something else after the "
+                                  "picture. Save it again from an image editor and upload that.")
+
+
 def _damaged(kind: str) -> UploadRejectedError:
     return UploadRejectedError(f"The {kind} file is damaged or incomplete (was the upload cut short?).")
 
@@ -141,8 +152,9 @@ def _clean_jpeg(data: bytes) -> bytes:
             break
         marker = data[pos]
         pos += 1
-        if marker == 0xD9:  # end of image: anything after it (a hidden payload) is dropped
+        if marker == 0xD9:  # end of image
             out.append(b"\xff\xd9")
+            _refuse_trailing(data[pos:], "JPEG")
             return b"".join(out)
         if 0xD0 <= marker <= 0xD7 or marker == 0x01:
             out.append(bytes((0xFF, marker)))
@@ -212,6 +224,7 @@ def _clean_png(data: bytes) -> bytes:
             out.append(data[pos:end])
         pos = end
         if kind == b"IEND":
+            _refuse_trailing(data[pos:], "PNG")
             return b"".join(out)
     raise _damaged("PNG")
 
@@ -224,6 +237,7 @@ def _clean_webp(data: bytes) -> bytes:
     (size,) = struct.unpack("<I", data[4:8])
     if size + 8 > len(data) or size < 4:
         raise _damaged("WebP")
+    _refuse_trailing(data[size + 8:], "WebP")
     chunks = []
     pos = 12
     while pos + 8 <= size + 8:

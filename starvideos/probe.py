@@ -51,7 +51,8 @@ class ImageProbe:
     def summary(self) -> str:
         if not self.ok:
             return self.error or "Could not check the image."
-        parts = [f"HTTP {self.status_code}", self.content_type or "unknown type"]
+        origin = "Uploaded" if self.status_code is None else f"HTTP {self.status_code}"
+        parts = [origin, self.content_type or "unknown type"]
         if self.width and self.height:
             parts.append(f"{self.width}×{self.height} px")
         if self.size is not None:

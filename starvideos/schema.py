@@ -12,7 +12,7 @@ metadata = sa.MetaData()
 
 # Alembic revisions in order; the database layer checks a database's revision against these without importing
 # Alembic, so an up-to-date database opens fast and a newer one is refused.
-REVISIONS: tuple[str, ...] = ("0001",)
+REVISIONS: tuple[str, ...] = ("0001", "0002")
 HEAD = REVISIONS[-1]
 
 tasks = sa.Table(
@@ -41,12 +41,15 @@ tasks = sa.Table(
     sa.Column("lookup_error", sa.Text),
     sa.Column("lease_owner", sa.String(64)),
     sa.Column("lease_until", sa.Float),
+    sa.Column("image_keys", sa.JSON),
+    sa.Column("parent_id", sa.Integer, sa.ForeignKey("tasks.id", ondelete="SET NULL")),
     sa.Index("tasks_status", "status", "id"),
     sa.Index("tasks_mode", "mode", "id"),
     sa.Index("tasks_session", "session_id", "id"),
     sa.Index("tasks_creator", "created_by", "id"),
     sa.Index("tasks_params", "params_hash", "attempted_at"),
     sa.Index("tasks_due", "status", "next_lookup_at"),
+    sa.Index("tasks_parent", "parent_id"),
     sqlite_autoincrement=True,  # ids are never reused: higher is always newer, even after deletes
 )
 
@@ -63,4 +66,42 @@ rate_limits = sa.Table(
     sa.Column("name", sa.String(120), primary_key=True),
     sa.Column("tokens", sa.Float, nullable=False),
     sa.Column("updated_at", sa.Float, nullable=False),
+)
+
+# Reference pictures teammates uploaded, stored once per content hash.
+uploads = sa.Table(
+    "uploads", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("sha256", sa.String(64), nullable=False, unique=True),
+    sa.Column("storage_key", sa.String(300), nullable=False),
+    sa.Column("content_type", sa.String(40), nullable=False),
+    sa.Column("width", sa.Integer, nullable=False),
+    sa.Column("height", sa.Integer, nullable=False),
+    sa.Column("size", sa.Integer, nullable=False),
+    sa.Column("name", sa.String(255), nullable=False, server_default=""),
+    sa.Column("created_by", sa.String(320)),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("last_used_at", sa.Float, nullable=False),
+    sa.Index("uploads_recent", "last_used_at"),
+)
+
+# The app's own copy of each finished video and the pictures made from it; claimed by one replica at a time.
+task_media = sa.Table(
+    "task_media", metadata,
+    sa.Column("record_id", sa.Integer, sa.ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("source_url", sa.Text, nullable=False),
+    sa.Column("video_key", sa.String(300)),
+    sa.Column("poster_key", sa.String(300)),
+    sa.Column("preview_key", sa.String(300)),
+    sa.Column("last_frame_key", sa.String(300)),
+    sa.Column("size", sa.BigInteger),
+    sa.Column("info", sa.JSON),
+    sa.Column("error", sa.Text),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("due_at", sa.Float, nullable=False),
+    sa.Column("lease_owner", sa.String(64)),
+    sa.Column("lease_until", sa.Float),
+    sa.Column("updated_at", sa.Float, nullable=False),
+    sa.Index("task_media_due", "state", "due_at"),
 )

@@ -140,6 +140,12 @@ def test_declared_tables_match_what_the_migrations_build(database: Database) -> 
     database.ensure_ready()
     with database.read() as conn:
         differences = compare_metadata(MigrationContext.configure(conn), metadata)
+        if database.dialect == "sqlite":
+            # SQLAlchemy does not read ON DELETE back from a column added by ALTER TABLE; SQLite itself does.
+            assert [tuple(r)[2:7] for r in conn.exec_driver_sql("PRAGMA foreign_key_list(tasks)")] == [
+                ("tasks", "parent_id", "id", "NO ACTION", "SET NULL")]
+            differences = [d for d in differences if not (d[0] in ("add_fk", "remove_fk")
+                                                          and [c.name for c in d[1].columns] == ["parent_id"])]
     assert differences == []
 
 

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from starvideos.database import Database
 from starvideos.history import OUTCOME_UNKNOWN, REJECTED, SENDING, HistoryFilter, HistoryStore, params_hash
 from starvideos.models import TaskStatus, VideoRequest, VideoTask
-from starvideos.schema import tasks
+from starvideos.schema import HEAD, tasks
 from tests.conftest import run_in_threads
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,7 +28,7 @@ def test_durability_settings(store: HistoryStore) -> None:
     """Test that SQLite runs in WAL with synchronous=FULL, and both databases are at the newest schema."""
     store.record_attempt(VideoRequest("cat"))
     with store.db.read() as conn:
-        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == HEAD
         if store.db.dialect == "sqlite":
             assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
             assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL

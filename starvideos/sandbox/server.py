@@ -18,7 +18,9 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote, unquote
 
 from ..models import DEFAULT_MODEL, TaskStatus, VideoRequest
 
@@ -71,12 +73,21 @@ class SandboxServer:
     """Run the simulated API in a background thread. Use as a context manager or ``start()``/``stop()``."""
 
     def __init__(self, port: int = 0, *, queued_seconds: float = 1.5, processing_seconds: float = 3.0,
-                 lookup_delay: float = 0.0, path_prefix: str = "") -> None:
+                 lookup_delay: float = 0.0, path_prefix: str = "", files: Path | None = None,
+                 files_rate: float | None = None) -> None:
         self.queued_seconds = queued_seconds
         self.processing_seconds = processing_seconds
         self.lookup_delay = lookup_delay
         self.path_prefix = path_prefix.rstrip("/")
         """Served before the API paths, like the real API's ``/kyyReactApiServer``."""
+        self.files_rate = files_rate
+        """Bytes a second for ``/files/…`` answers (a provider's CDN is not as fast as loopback); None: as fast as
+        it goes."""
+        self.assets_expired = False
+        """When True, the video and pictures answer 403, as a provider's signed links do once they expire."""
+        self.files = files
+        """A folder served read-only at ``/files/…`` (the app's local storage, so uploads have a URL the simulated
+        API could fetch, as a bucket's signed link would be)."""
         self._lock = threading.Lock()
         self._faults: list[Fault] = []
         self._requests: list[RecordedRequest] = []
@@ -131,6 +142,9 @@ class SandboxServer:
         with self._lock:
             self._requests.clear()
             self._faults.clear()
+
+    def file_url(self, key: str) -> str:
+        return f"{self.base_url}/files/{quote(key)}"
 
     def sample_image_urls(self) -> dict[str, str]:
         return {name: f"{self.base_url}/assets/{name}.png" for name in ("wide", "tall", "wide-last")}
@@ -253,7 +267,11 @@ def _handler_for(sandbox: SandboxServer) -> type[BaseHTTPRequestHandler]:
             if path.startswith("/_sandbox/"):
                 return self._control(method, path, raw)
             if method == "GET" and path in ASSETS:
+                if sandbox.assets_expired:
+                    return self._json(403, {"error": {"message": "Request has expired."}})
                 return self._asset(path)
+            if method == "GET" and path.startswith("/files/"):
+                return self._file(unquote(path[len("/files/"):]))
             try:
                 body: Any = json.loads(raw) if raw else None
             except ValueError:
@@ -304,6 +322,29 @@ def _handler_for(sandbox: SandboxServer) -> type[BaseHTTPRequestHandler]:
             self.send_header("Accept-Ranges", "none")
             self.end_headers()
             self.wfile.write(data)
+
+        def _file(self, key: str) -> None:
+            root = sandbox.files.resolve() if sandbox.files else None
+            target = (root / key).resolve() if root else None
+            if target is None or root not in target.parents or not target.is_file():
+                return self._json(404, {"error": {"message": "No such file."}})
+            data = target.read_bytes()
+            kind = {".png": "image/png", ".jpg": "image/jpeg", ".webp": "image/webp", ".mp4": "video/mp4",
+                    ".webm": "video/webm"}.get(target.suffix, "application/octet-stream")
+            self.send_response(200)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(data)))
+            self.send_header("X-Content-Type-Options", "nosniff")
+            self.end_headers()
+            if not sandbox.files_rate:
+                self.wfile.write(data)
+                return
+            started, step = time.monotonic(), 256 * 1024
+            for offset in range(0, len(data), step):
+                self.wfile.write(data[offset:offset + step])
+                ahead = (offset + step) / sandbox.files_rate - (time.monotonic() - started)
+                if ahead > 0:
+                    time.sleep(ahead)
 
         def _fault(self, fault: Fault) -> None:
             if fault.delay:

@@ -1,0 +1,327 @@
+"""Keep every finished video: copy it from the provider's (expiring) link into storage, in the background.
+
+When a task completes, the history queues its video here. Each process runs one ``MediaCopier``; it claims due
+copies through the database (a lease, extended while a long copy runs, so several replicas never copy the same video
+at once), streams the video into storage under the fetch rules (SSRF checks, timeouts, a size cap, "is it really a
+video?"), then makes a poster, the last frame and an animated preview with PyAV. A failed copy is retried with
+back-off, separately from generation: it never creates the task again. The task view plays the stored copy.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import sqlalchemy as sa
+
+from . import media
+from .database import Database
+from .errors import DatabaseError, FetchError, StarVideosError
+from .safe_http import Allow, SafeResponse, open_url
+from .schema import task_media
+from .storage import Storage
+
+log = logging.getLogger(__name__)
+
+PENDING, SAVING, SAVED, FAILED = "pending", "saving", "saved", "failed"
+MAX_ATTEMPTS = 10
+_CONTENT_TYPES = {"mp4": "video/mp4", "webm": "video/webm"}
+
+
+@dataclass(frozen=True)
+class MediaRecord:
+    """The app's copy of one finished video."""
+
+    record_id: int
+    state: str
+    """``pending`` (waiting), ``saving`` (a replica is copying it), ``saved`` or ``failed``."""
+    source_url: str
+    """The provider's link it is copied from."""
+    video_key: str | None = None
+    poster_key: str | None = None
+    preview_key: str | None = None
+    last_frame_key: str | None = None
+    size: int | None = None
+    info: dict[str, Any] | None = None
+    """Duration, size, codec, container and whether browsers play it (``media.VideoInfo``)."""
+    error: str | None = None
+    """Why the last copy failed, in plain words."""
+    attempts: int = 0
+    due_at: float = 0.0
+
+    @property
+    def saved(self) -> bool:
+        return self.state == SAVED and self.video_key is not None
+
+    @property
+    def video_info(self) -> media.VideoInfo | None:
+        return media.VideoInfo(**self.info) if self.info else None
+
+
+class MediaStore:
+    """The ``task_media`` table: what is copied, what is waiting, who is copying."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def get(self, record_id: int) -> MediaRecord | None:
+        rows = self.db.rows(sa.select(task_media).where(task_media.c.record_id == record_id))
+        return _media(rows[0]._mapping) if rows else None
+
+    def get_many(self, record_ids: list[int]) -> dict[int, MediaRecord]:
+        if not record_ids:
+            return {}
+        rows = self.db.rows(sa.select(task_media).where(task_media.c.record_id.in_(record_ids)))
+        return {row.record_id: _media(row._mapping) for row in rows}
+
+    def queue(self, record_id: int, source_url: str) -> None:
+        """Ask for a copy (nothing happens if one is already asked for or made)."""
+        now = time.time()
+        with self.db.write() as conn:
+            conn.execute(self.db.insert_ignore(task_media, {
+                "record_id": record_id, "state": PENDING, "source_url": source_url, "attempts": 0, "due_at": now,
+                "updated_at": now}, keys=["record_id"]))
+
+    def retry(self, record_id: int) -> None:
+        """"Retry saving": due now, attempts counted afresh."""
+        with self.db.write() as conn:
+            conn.execute(task_media.update().where(task_media.c.record_id == record_id, task_media.c.state != SAVED)
+                         .values(state=PENDING, due_at=0.0, attempts=0, error=None, updated_at=time.time()))
+
+    def claim(self, owner: str, *, limit: int, lease_seconds: float) -> list[MediaRecord]:
+        now = time.time()
+        due = (sa.select(task_media.c.record_id).where(
+            sa.or_(sa.and_(task_media.c.state.in_([PENDING, FAILED]), task_media.c.due_at <= now),
+                   sa.and_(task_media.c.state == SAVING, task_media.c.lease_until < now)))
+               .order_by(task_media.c.due_at).limit(limit).with_for_update(skip_locked=True))
+        with self.db.write() as conn:
+            ids = list(conn.execute(due).scalars())
+            if not ids:
+                return []
+            rows = conn.execute(task_media.update().where(task_media.c.record_id.in_(ids)).values(
+                state=SAVING, lease_owner=owner, lease_until=now + lease_seconds, updated_at=now)
+                .returning(*task_media.c)).all()
+        return [_media(row._mapping) for row in rows]
+
+    def extend(self, record_id: int, owner: str, lease_seconds: float) -> None:
+        with self.db.write() as conn:
+            conn.execute(task_media.update().where(task_media.c.record_id == record_id,
+                                                   task_media.c.lease_owner == owner)
+                         .values(lease_until=time.time() + lease_seconds))
+
+    def finish(self, record_id: int, owner: str, **values: Any) -> None:
+        with self.db.write() as conn:
+            conn.execute(task_media.update().where(task_media.c.record_id == record_id,
+                                                   task_media.c.lease_owner == owner)
+                         .values(**values, lease_owner=None, lease_until=None, updated_at=time.time()))
+
+    def next_due(self) -> float | None:
+        return self.db.scalar(sa.select(sa.func.min(task_media.c.due_at)).where(
+            task_media.c.state.in_([PENDING, FAILED])))
+
+    def pending_count(self) -> int:
+        return int(self.db.scalar(sa.select(sa.func.count()).select_from(task_media).where(
+            task_media.c.state.in_([PENDING, SAVING]))))
+
+
+def _media(row: Any) -> MediaRecord:
+    fields = {k: row[k] for k in ("record_id", "state", "source_url", "video_key", "poster_key", "preview_key",
+                                  "last_frame_key", "size", "info", "error", "attempts", "due_at")}
+    return MediaRecord(**fields)
+
+
+class _VideoStream:
+    """Reads the download for the storage upload: checks that it is a video, enforces the size cap, keeps the lease
+    alive, and (for a bucket) keeps a local copy to make the poster from."""
+
+    def __init__(self, response: SafeResponse, head: bytes, max_bytes: int, tee: IO[bytes] | None,
+                 heartbeat: Callable[[], None]) -> None:
+        self._response = response
+        self._head = head
+        self._max = max_bytes
+        self._tee = tee
+        self._heartbeat = heartbeat
+        self._last_beat = time.monotonic()
+        self.count = 0
+
+    def read(self, size: int = -1) -> bytes:
+        want = self._max + 1 if size is None or size < 0 else size  # "everything": still cut off at the cap
+        chunks, got = [], 0
+        while got < want:  # storage libraries expect full reads until the end
+            if self._head:
+                chunk, self._head = self._head[:want - got], self._head[want - got:]
+            else:
+                chunk = self._response.read(want - got)
+            if not chunk:
+                break
+            self.count += len(chunk)
+            if self.count > self._max:
+                raise FetchError(f"The video is larger than {self._max // 2**20} MB, the limit "
+                                 "(STARVIDEOS_MAX_VIDEO_MB).")
+            if self._tee is not None:
+                self._tee.write(chunk)
+            chunks.append(chunk)
+            got += len(chunk)
+        if time.monotonic() - self._last_beat > 30:
+            self._heartbeat()
+            self._last_beat = time.monotonic()
+        return b"".join(chunks)
+
+
+def _read_head(response: SafeResponse, size: int = 64) -> bytes:
+    head = b""
+    while len(head) < size:
+        chunk = response.read(size - len(head))
+        if not chunk:
+            break
+        head += chunk
+    return head
+
+
+class MediaCopier:
+    """The background worker. One per process; ``copy_now`` does one copy in the caller's thread (tests, benches)."""
+
+    def __init__(self, store: MediaStore, storage: Storage, *, allow: Allow = (), max_video_mb: float = 500.0,
+                 connect_timeout: float = 5.0, read_timeout: float = 30.0, total_timeout: float = 900.0,
+                 workers: int = 2, lease_seconds: float = 120.0, owner: str | None = None) -> None:
+        self.store = store
+        self.storage = storage
+        self.allow = frozenset(allow)
+        self.max_bytes = int(max_video_mb * 2**20)
+        self.connect_timeout, self.read_timeout, self.total_timeout = connect_timeout, read_timeout, total_timeout
+        self.lease_seconds = lease_seconds
+        self.owner = owner or f"copier-{uuid.uuid4().hex[:12]}"
+        self._workers = workers
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="video-copy")
+        self._busy = 0
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> MediaCopier:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="video-copier", daemon=True)
+            self._thread.start()
+        return self
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            pause = 5.0
+            try:
+                with self._lock:
+                    free = self._workers - self._busy
+                if free > 0:
+                    for record in self.store.claim(self.owner, limit=free, lease_seconds=self.lease_seconds):
+                        with self._lock:
+                            self._busy += 1
+                        self._pool.submit(self._copy_and_release, record)
+                due = self.store.next_due()
+                pause = 5.0 if due is None else min(5.0, max(0.05, due - time.time()))
+            except DatabaseError as exc:
+                log.warning("video copier paused: %s", exc.message)
+            except Exception:
+                log.exception("video copier tick failed")
+            self._wake.wait(pause)
+            self._wake.clear()
+
+    def _copy_and_release(self, record: MediaRecord) -> None:
+        try:
+            self.copy_now(record)
+        finally:
+            with self._lock:
+                self._busy -= 1
+            self._wake.set()
+
+    def copy_now(self, record: MediaRecord) -> MediaRecord | None:
+        """Copy one claimed video and record the outcome; never raises for a fetch, storage or database fault."""
+        try:
+            values = self._copy(record)
+        except StarVideosError as exc:
+            attempts = record.attempts + 1
+            delay = min(3600.0, 30.0 * 2 ** (attempts - 1))
+            due = time.time() + delay if attempts < MAX_ATTEMPTS else float("inf")
+            log.info("copy of record %d failed (%s); attempt %d", record.record_id, exc.message, attempts)
+            self._finish(record, state=FAILED, error=exc.message, attempts=attempts,
+                         due_at=due if due != float("inf") else 9e18)
+            return None
+        except Exception:
+            log.exception("copy of record %d failed unexpectedly", record.record_id)
+            self._finish(record, state=FAILED, error="An unexpected error; see the server log.",
+                         attempts=record.attempts + 1, due_at=time.time() + 300)
+            return None
+        self._finish(record, state=SAVED, error=None, **values)
+        log.info("saved the video of record %d (%s bytes)", record.record_id, values.get("size"))
+        return self.store.get(record.record_id)
+
+    def _finish(self, record: MediaRecord, **values: Any) -> None:
+        try:
+            self.store.finish(record.record_id, self.owner, **values)
+        except DatabaseError as exc:  # the lease lapses and the copy is tried again
+            log.warning("could not record the copy of record %d: %s", record.record_id, exc.message)
+
+    def _copy(self, record: MediaRecord) -> dict[str, Any]:
+        with tempfile.NamedTemporaryFile(prefix="starvideos-copy-", suffix=".video") as tee:
+            base = f"videos/{record.record_id}"
+            heartbeat = lambda: self.store.extend(record.record_id, self.owner, self.lease_seconds)  # noqa: E731
+            video_key, size = self.store_video(record.source_url, base, tee, heartbeat)
+            tee.flush()
+            local = self.storage.local_path(video_key) or Path(tee.name)
+            return self._derivatives(base, video_key, size, local)
+
+    def store_video(self, url: str, base: str, tee: IO[bytes] | None = None,
+                    heartbeat: Callable[[], None] = lambda: None) -> tuple[str, int]:
+        """Stream a video from ``url`` into storage under ``base``; returns its key and size. For a bucket, ``tee``
+        receives a local copy (the pictures are made from it). All or nothing."""
+        response = open_url(url, allow=self.allow, connect_timeout=self.connect_timeout,
+                            read_timeout=self.read_timeout, total_timeout=self.total_timeout, accept="video/*")
+        with response:
+            if response.status != 200:
+                hint = " (the provider's link may have expired)" if response.status in (401, 403, 404, 410) else ""
+                raise FetchError(f"The video link answered HTTP {response.status}{hint}.")
+            declared = response.content_length
+            if declared is not None and declared > self.max_bytes:
+                raise FetchError(f"The video is {declared / 2**20:.0f} MB; the limit is {self.max_bytes // 2**20} MB "
+                                 "(STARVIDEOS_MAX_VIDEO_MB).")
+            head = _read_head(response)
+            container = media.sniff_container(head)
+            if container is None:  # nothing is written for a web page, an error text or anything else
+                raise FetchError(f"The link answered with {response.content_type or 'something else'}, not a video.")
+            stream = _VideoStream(response, head, self.max_bytes, tee if self.storage.kind != "local" else None,
+                                  heartbeat)
+            video_key = f"{base}/video.{container}"
+            return video_key, self.storage.put_stream(video_key, stream, _CONTENT_TYPES[container])
+
+    def _derivatives(self, base: str, video_key: str, size: int, local: Path) -> dict[str, Any]:
+        info = media.inspect_video(local)
+        keys: dict[str, Any] = {"video_key": video_key, "size": size, "info": info.as_dict()}
+        for name, make, kind, field in (("poster.jpg", media.poster_jpeg, "image/jpeg", "poster_key"),
+                                        ("last-frame.png", media.last_frame_png, "image/png", "last_frame_key"),
+                                        ("preview.webp", media.animated_preview, "image/webp", "preview_key")):
+            try:
+                data = make(local)
+            except Exception as exc:  # a picture we cannot make does not undo the saved video
+                log.warning("could not make %s for %s: %s", name, base, exc)
+                continue
+            if data:
+                self.storage.put_bytes(f"{base}/{name}", data, kind)
+                keys[field] = f"{base}/{name}"
+        return keys
