@@ -140,7 +140,7 @@ def b17_export_memory(quick: bool) -> tuple[list[float], list[float]]:
 def b5_create_rerun(quick: bool) -> tuple[list[float], list[float]]:
     from streamlit.testing.v1 import AppTest
     reps = 10 if quick else 30
-    with tempfile.TemporaryDirectory() as tmp, environment(**CLEAR, **sandbox_env(tmp)), steady_router(), \
+    with tempfile.TemporaryDirectory() as tmp, environment(**{**CLEAR, **sandbox_env(tmp)}), steady_router(), \
             fresh_backend():
         app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
         hello = AppTest.from_file(str(HELLO), default_timeout=60).run()

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from bench.app import b2_history_at_scale, b4_cold_start, b5_create_rerun, b6_session_memory, b17_export_memory
 from bench.core import b1_client_overhead, b3_parallel_lookups
+from bench.storage import b9_copy_video, b10_upload_image
 from bench.team import b7_history_on_postgres, b8_lookups_across_replicas
 
 
@@ -35,6 +36,10 @@ CASES = [
          b7_history_on_postgres),
     Case("B8", "lookups per task per minute, 3 replicas on one PostgreSQL", "1 replica", 1.1, "/min",
          b8_lookups_across_replicas),
+    Case("B9", "copy of a 24 MB video (40 MB/s source) to local and S3", "bare requests download to a file", 1.5,
+         "s", b9_copy_video),
+    Case("B10", "upload of a 10 MB photo to S3 (check, strip, store, sign)", "bare boto3 put_object, same bytes", 1.5,
+         "s", b10_upload_image),
     Case("B17", "export of 1,000,000 records (CSV, JSON): extra peak", "process RSS before (MB, context)", 64.0, "MB",
          b17_export_memory),
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import streamlit as st
@@ -21,11 +22,13 @@ from starvideos.models import (
 from starvideos.submit import submit_video
 
 from . import registry
+from .image_preview import reference_doubts
 from .labels import MODE_BY_LABEL, MODE_NAMES, mode_label
 from .messages import show_error, show_problems
 from .runtime import Backend, current_user, session_id
 from .status import status_badge
 from .text import md_escape
+from .uploads_ui import image_keys, recent_uploads, upload_picker
 
 if TYPE_CHECKING:
     from starvideos.history import HistoryRecord
@@ -66,16 +69,24 @@ def render_inputs(backend: Backend) -> VideoRequest:
 
     images: tuple[str, ...] = ()
     if mode == "image":
-        images = (st.text_input("Image URL", key="form_image_url", placeholder="https://…/reference.png",
-                                persist_state="session") or "",)
+        url_col, file_col = st.columns([3, 2], vertical_alignment="bottom")
+        with url_col:
+            images = (st.text_input("Image URL", key="form_image_url", placeholder="https://…/reference.png",
+                                    persist_state="session") or "",)
+        with file_col:
+            upload_picker(backend, "form_image_url", "Or upload a picture")
+        recent_uploads(backend, [("form_image_url", "Use")])
     elif mode == "first_last":
         first_col, last_col = st.columns(2)
         with first_col:
             first = st.text_input("First frame URL", key="form_first_url", placeholder="https://…/first.png",
                                   persist_state="session") or ""
+            upload_picker(backend, "form_first_url", "Or upload the first frame")
         with last_col:
             last = st.text_input("Last frame URL", key="form_last_url", placeholder="https://…/last.png",
                                  persist_state="session") or ""
+            upload_picker(backend, "form_last_url", "Or upload the last frame")
+        recent_uploads(backend, [("form_first_url", "First"), ("form_last_url", "Last")])
         images = (first, last)
     for label, url in zip(image_field_labels(len(images)), images, strict=True):
         problem = url_problem(label, url) if url.strip() else None
@@ -95,17 +106,19 @@ def _use_samples(backend: Backend) -> None:
     st.session_state.form_last_url = urls["wide-last"]
 
 
-def reuse_settings(record: HistoryRecord) -> None:
-    """Fill the form with a record's parameters ("Reuse settings", "Try again"). Call from a button callback or
-    before the form renders, so Streamlit takes the values as the widgets' own."""
+def reuse_settings(record: HistoryRecord, relink: Callable[[str], str | None] = lambda key: None) -> None:
+    """Fill the form with a record's parameters ("Reuse settings"). Call from a button callback or before the form
+    renders, so Streamlit takes the values as the widgets' own. ``relink`` signs a fresh link for a stored picture."""
     ss = st.session_state
     ss.form_mode = mode_label(record.mode)
     ss.form_prompt, ss.form_model, ss.form_ratio = record.prompt, record.model, record.ratio
     ss.form_duration = record.duration if MIN_DURATION <= record.duration <= MAX_DURATION else DEFAULT_DURATION
-    if record.mode == "image":
-        ss.form_image_url = record.images[0]
-    elif record.mode == "first_last":
-        ss.form_first_url, ss.form_last_url = record.images[:2]
+    fields = {"image": ["form_image_url"], "first_last": ["form_first_url", "form_last_url"]}.get(record.mode, [])
+    keys = record.image_keys + [None] * len(fields)
+    for field, url, key in zip(fields, record.images, keys, strict=False):
+        ss[field] = (relink(key) if key else None) or url  # an uploaded picture gets a fresh link, never a dead one
+        if key:
+            ss.setdefault("upload_keys", {})[ss[field]] = key
     ss.pop("last_submission", None)
 
 
@@ -113,7 +126,8 @@ def submit_area(backend: Backend, request: VideoRequest) -> None:
     """The Create button and everything that follows one click: checks, one POST at most, the result."""
     ss = st.session_state
     clicked = st.button("Create video", type="primary", icon=":material/movie:", key="create_button")
-    clicked = ss.pop("create_again_confirmed", False) or clicked
+    anyway = ss.pop("create_anyway_confirmed", None) == _fingerprint(request)
+    clicked = ss.pop("create_again_confirmed", False) or anyway or clicked
     if clicked:
         ss.pop("last_submission", None)
         problems = request.problems(backend.settings.models)
@@ -121,25 +135,63 @@ def submit_area(backend: Backend, request: VideoRequest) -> None:
             ss.pop("pending_duplicate", None)
             show_problems(problems)
             return
-        try:
-            duplicate = backend.store.recent_duplicate(request)
-        except DatabaseError as exc:
-            show_error(exc)  # the attempt could not be recorded either: refuse before anything is sent
-            return
-        # A double click, an Enter or a rerun mid-request lands here too: the first attempt is already stored,
-        # so the second click asks instead of paying twice. Only an explicit confirmation for this very
-        # duplicate goes through.
-        if duplicate is not None and ss.pop("confirmed_duplicate_of", None) != duplicate.id:
-            ss.pending_duplicate = duplicate.id
+        doubts = reference_doubts(backend, request)
+        if doubts and not anyway:
+            _create_anyway(_fingerprint(request), doubts)
         else:
-            ss.pop("pending_duplicate", None)
-            # No st.* call between sending and storing: submit_video commits the id as it arrives.
-            submission = submit_video(backend.client, backend.store, request, session_id=session_id(),
-                                      created_by=current_user())
-            ss.last_submission = (submission.record_id, submission.error, request)
-            backend.poller.wake()
+            _create(backend, request)
     _duplicate_prompt(backend)
     _last_result(backend, request)
+
+
+def _create(backend: Backend, request: VideoRequest) -> None:
+    ss = st.session_state
+    try:
+        duplicate = backend.store.recent_duplicate(request)
+    except DatabaseError as exc:
+        show_error(exc)  # the attempt could not be recorded either: refuse before anything is sent
+        return
+    # A double click, an Enter or a rerun mid-request lands here too: the first attempt is already stored, so the
+    # second click asks instead of paying twice. Only an explicit confirmation for this very duplicate goes through.
+    if duplicate is not None and ss.pop("confirmed_duplicate_of", None) != duplicate.id:
+        ss.pending_duplicate = duplicate.id
+        return
+    ss.pop("pending_duplicate", None)
+    keys = image_keys(tuple(request.images))
+    parent = ss.get("form_parent")
+    extra = {"image_keys": keys if any(keys) else None,
+             "parent_id": parent[0] if parent and parent[1] in request.images else None}
+    # No st.* call between sending and storing: submit_video commits the id as it arrives.
+    submission = submit_video(backend.client, backend.store, request, session_id=session_id(),
+                              created_by=current_user(), **extra)
+    ss.last_submission = (submission.record_id, submission.error, request)
+    backend.poller.wake()
+
+
+def _fingerprint(request: VideoRequest) -> str:
+    return repr(request.to_payload(validate=False))
+
+
+@st.dialog("Create anyway?", icon=":material/warning:")
+def _create_anyway(fingerprint: str, doubts: list[str]) -> None:
+    st.write("The server could not confirm the reference picture, so the API will likely fail on it, and a task "
+             "that fails may still be billed.")
+    for doubt in doubts:
+        st.warning(md_escape(doubt), icon=":material/broken_image:")
+    yes, no = st.columns(2)
+    with yes:
+        # A callback, so the confirmation counts whether the dialog reruns alone (a browser) or with the page.
+        st.button("Create anyway", type="primary", key="confirm_create_anyway", on_click=_confirm_anyway,
+                  args=(fingerprint,))
+    with no:
+        if st.button("Cancel", key="cancel_create_anyway"):
+            st.rerun()
+    if st.session_state.get("create_anyway_confirmed") == fingerprint:
+        st.rerun()  # close the dialog and run the page, which sends the confirmed request
+
+
+def _confirm_anyway(fingerprint: str) -> None:
+    st.session_state.create_anyway_confirmed = fingerprint
 
 
 def _duplicate_prompt(backend: Backend) -> None:

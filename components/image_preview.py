@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from starvideos.models import VideoRequest, image_field_labels, is_http_url
+from starvideos.models import VideoRequest, is_http_url
 from starvideos.probe import ImageProbe, frames_advice, ratio_advice
 
 from .runtime import Backend
 from .styles import inject_styles
 from .text import md_escape
+from .uploads_ui import image_keys, upload_finding
 
 CHECK_EVERY = 0.5  # seconds between looks at a check that is still running
 
@@ -26,12 +27,18 @@ def reference_previews(backend: Backend, request: VideoRequest) -> dict[str, Ima
         return {}
     inject_styles()
     urls = [str(u) for u in request.images]
-    findings = {u: backend.probes.get(u) for u in urls if is_http_url(u)}
+    keys = dict(zip(urls, image_keys(tuple(urls)), strict=True))
+
+    def finding(url: str) -> ImageProbe | None:
+        key = keys.get(url)
+        return upload_finding(backend, url, key) if key else backend.probes.get(url)
+
+    findings = {u: finding(u) for u in urls if is_http_url(u)}
     checking = any(f is None for f in findings.values())
 
     @st.fragment(run_every=CHECK_EVERY if checking else None)
     def previews() -> None:
-        current = {u: backend.probes.get(u) for u in urls if is_http_url(u)}
+        current = {u: finding(u) for u in urls if is_http_url(u)}
         labels = ["Reference image"] if len(urls) == 1 else ["First frame", "Last frame"]
         columns = st.columns(len(urls)) if len(urls) > 1 else [st.container()]
         for column, label, url in zip(columns, labels, urls, strict=True):
@@ -70,5 +77,18 @@ def _frame(label: str, url: str, probe: ImageProbe | None, ratio: str) -> None:
             st.warning(md_escape(advice), icon=":material/aspect_ratio:")
 
 
-def field_labels(request: VideoRequest) -> list[str]:
-    return image_field_labels(len(request.images))
+
+def reference_doubts(backend: Backend, request: VideoRequest) -> list[str]:
+    """Why each visible reference picture is known to be unusable (unreachable, not a picture), to ask "Create
+    anyway?" before paying for a task that would likely fail. A check still running holds nothing up."""
+    urls = [str(u) for u in request.images]
+    keys = dict(zip(urls, image_keys(tuple(urls)), strict=True))
+    labels = ["Image URL"] if len(urls) == 1 else ["First frame URL", "Last frame URL"]
+    doubts = []
+    for label, url in zip(labels, urls, strict=False):
+        if keys.get(url):
+            continue  # an upload was checked when it was stored
+        probe = backend.probes.get(url)
+        if probe is not None and not probe.ok:
+            doubts.append(f"{label}: {probe.summary()}")
+    return doubts

@@ -26,9 +26,12 @@ from starvideos.sandbox import SandboxServer
 from starvideos.settings import Settings, load_settings
 
 if TYPE_CHECKING:
+    from starvideos.copier import MediaCopier, MediaStore
     from starvideos.database import Database
     from starvideos.history import HistoryStore
     from starvideos.poller import StatusPoller
+    from starvideos.storage import Storage
+    from starvideos.uploads import UploadStore
 
 log = logging.getLogger("starvideos.app")
 APP_DIR = Path(__file__).resolve().parents[1]
@@ -46,9 +49,14 @@ class DataLayer:
     database: Database
     store: HistoryStore
     poller: StatusPoller
+    storage: Storage
+    uploads: UploadStore
+    media: MediaStore
+    copier: MediaCopier
 
     def close(self) -> None:
         self.poller.close()
+        self.copier.close()
         self.database.dispose()
 
 
@@ -74,7 +82,7 @@ class Backend:
     def data(self) -> DataLayer:
         with self._lock:
             if self._data is None:
-                self._data = _data_layer(self.settings, self.client)
+                self._data = _data_layer(self.settings, self.client, self.fetch_allow)
             return self._data
 
     @property
@@ -88,6 +96,34 @@ class Backend:
     @property
     def poller(self) -> StatusPoller:
         return self.data.poller
+
+    @property
+    def storage(self) -> Storage:
+        return self.data.storage
+
+    @property
+    def uploads(self) -> UploadStore:
+        return self.data.uploads
+
+    @property
+    def media(self) -> MediaStore:
+        return self.data.media
+
+    @property
+    def copier(self) -> MediaCopier:
+        return self.data.copier
+
+    @property
+    def uploads_possible(self) -> bool:
+        """Uploads need a link the API can fetch: a bucket's signed link, or (sandbox) the sandbox's own."""
+        return self.settings.storage.startswith("s3://") or self.sandbox is not None
+
+    def upload_link(self, key: str) -> str | None:
+        """A link the API can fetch for a stored upload, signed afresh (so an old task reused gets a live one)."""
+        signed = self.storage.signed_url(key, self.settings.upload_url_ttl)
+        if signed is not None:
+            return signed
+        return self.sandbox.file_url(key) if self.sandbox is not None else None
 
     @property
     def fetch_allow(self) -> frozenset[tuple[str, int]]:
@@ -123,18 +159,25 @@ class Backend:
             self.sandbox.stop()
 
 
-def _data_layer(s: Settings, client: StarVideosClient) -> DataLayer:
+def _data_layer(s: Settings, client: StarVideosClient, allow: frozenset[tuple[str, int]]) -> DataLayer:
+    from starvideos.copier import MediaCopier, MediaStore
     from starvideos.database import Database
     from starvideos.history import HistoryStore
     from starvideos.limits import RateLimiter
     from starvideos.poller import StatusPoller
+    from starvideos.storage import open_storage
+    from starvideos.uploads import UploadStore
 
     database = Database.from_settings(s)
     store = HistoryStore(database)
     budget = RateLimiter(database, "lookups", per_minute=s.max_lookups_per_minute,
                          burst=max(1.0, s.max_lookups_per_minute / 2))
     poller = StatusPoller(client, store, interval=s.poll_interval, budget=budget).start()
-    return DataLayer(database, store, poller)
+    storage = open_storage(s.storage)
+    media = MediaStore(database)
+    copier = MediaCopier(media, storage, allow=allow, max_video_mb=s.max_video_mb, connect_timeout=s.connect_timeout,
+                         read_timeout=s.read_timeout).start()
+    return DataLayer(database, store, poller, storage, UploadStore(database, storage), media, copier)
 
 
 @st.cache_resource(show_spinner=False)
@@ -152,10 +195,12 @@ def backend() -> Backend:
     sandbox = None
     if s.effective_mode == "sandbox":
         timing = {"queued_seconds": 3 / s.sandbox_speed, "processing_seconds": 6 / s.sandbox_speed}
+        # With local storage the sandbox serves its files, as a bucket's signed links would be served.
+        files = None if s.storage.startswith("s3://") else Path(s.storage)
         try:
-            sandbox = SandboxServer(s.sandbox_port, **timing).start()
+            sandbox = SandboxServer(s.sandbox_port, files=files, **timing).start()
         except OSError:  # the stable port is taken (another app instance): any free port will do
-            sandbox = SandboxServer(0, **timing).start()
+            sandbox = SandboxServer(0, files=files, **timing).start()
         client = StarVideosClient(sandbox.base_url, SANDBOX_KEY, timeout=(s.connect_timeout, s.read_timeout),
                                   models=s.models)
     else:

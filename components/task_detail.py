@@ -7,7 +7,6 @@ from datetime import datetime
 import streamlit as st
 
 from starvideos.history import HistoryRecord
-from starvideos.models import is_http_url
 from starvideos.submit import submit_video
 
 from . import registry
@@ -15,26 +14,37 @@ from .create_form import reuse_settings
 from .history_view import go_to
 from .labels import mode_label
 from .messages import show_error
+from .players import continue_button, downloads, saving_state, video_source
 from .runtime import Backend, current_user, session_id
 from .status import status_badge
-from .text import md_escape
+from .text import md_escape, shorten
 
 
 def task_detail(backend: Backend, record: HistoryRecord) -> None:
     st.button("All tasks", icon=":material/arrow_back:", type="tertiary", key="back_to_list", on_click=_to_list)
 
-    @st.fragment(run_every=backend.settings.poll_interval if record.is_live else None)
+    saving = _saving(backend, record)
+
+    @st.fragment(run_every=backend.settings.poll_interval if record.is_live or saving else None)
     def live_part() -> None:
         current = backend.store.get(record.id)
         if current is None:
             st.info("This task was removed from history.")
             return
         _summary(backend, current)
-        if current.is_live != record.is_live:
-            st.rerun()  # finished: stop the timer and show the final actions
+        if current.is_live != record.is_live or _saving(backend, current) != saving:
+            st.rerun()  # finished (or its copy is): stop the timer and show the final actions
 
     live_part()
     _actions(backend, record)
+
+
+def _saving(backend: Backend, record: HistoryRecord) -> bool:
+    """True while the app's copy of a finished video is waiting or being made."""
+    if record.status != "completed":
+        return False
+    copy = backend.media.get(record.id)
+    return copy is not None and copy.state in ("pending", "saving")
 
 
 def _to_list() -> None:
@@ -53,9 +63,10 @@ def _summary(backend: Backend, record: HistoryRecord) -> None:
     # The video first: on a phone the columns stack, and the take is what people open a task for.
     media, info = st.columns(2, gap="large")
     with media:
-        _status_and_video(record)
+        _status_and_video(backend, record)
     with info:
         _parameters(record)
+        _lineage(backend, record)
     if record.raw:
         with st.expander("Last raw answer", icon=":material/data_object:"):
             st.json(record.raw)
@@ -76,7 +87,26 @@ def _parameters(record: HistoryRecord) -> None:
     ], hide_index=True, width="stretch")
 
 
-def _status_and_video(record: HistoryRecord) -> None:
+def _lineage(backend: Backend, record: HistoryRecord) -> None:
+    """A chain of shots: the take this one continues, and the takes that continue it."""
+    parent = backend.store.get(record.parent_id) if record.parent_id else None
+    if parent is not None:
+        st.caption("Continues")
+        _link(parent)
+    children = backend.store.children(record.id)
+    if children:
+        st.caption("Continued by")
+        for child in children:
+            _link(child)
+
+
+def _link(record: HistoryRecord) -> None:
+    query = {"task": record.task_id} if record.task_id else {"record": str(record.id)}
+    st.page_link(registry.HISTORY.path, label=shorten(record.prompt, 60), icon=":material/movie:",
+                 query_params=query)
+
+
+def _status_and_video(backend: Backend, record: HistoryRecord) -> None:
     if record.is_live:
         if record.lookup_error:
             st.warning(md_escape(record.lookup_error), icon=":material/sync_problem:")
@@ -85,11 +115,15 @@ def _status_and_video(record: HistoryRecord) -> None:
     if record.error and record.status != "outcome_unknown":
         st.error(md_escape(record.error), icon=":material/error:")
     if record.status == "completed":
-        if is_http_url(record.video_url):
-            st.video(record.video_url)
-            st.link_button("Download video", record.video_url, icon=":material/download:")
-        else:
+        copy = backend.media.get(record.id)
+        source = video_source(backend, record, copy)
+        if source is None:
             st.info("The task completed, but the API gave no video URL.", icon=":material/videocam_off:")
+            return
+        st.video(source)
+        saving_state(backend, record, copy)
+        downloads(backend, record, copy)
+        continue_button(backend, record, copy)
 
 
 def _actions(backend: Backend, record: HistoryRecord) -> None:
@@ -98,7 +132,7 @@ def _actions(backend: Backend, record: HistoryRecord) -> None:
     columns = st.columns(4)
     with columns[0]:
         if st.button("Reuse settings", icon=":material/replay:", key="reuse"):
-            reuse_settings(record)
+            reuse_settings(record, backend.upload_link)
             st.query_params.clear()
             st.switch_page(registry.CREATE.path)
     with columns[1]:

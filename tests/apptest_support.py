@@ -24,6 +24,7 @@ def app_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
         monkeypatch.setenv(name, "")
     for name, value in {"STARVIDEOS_MODE": "sandbox", "STARVIDEOS_API_KEY": "",
                         "STARVIDEOS_HISTORY_PATH": str(tmp_path / "history.sqlite3"),
+                        "STARVIDEOS_STORAGE_URL": str(tmp_path / "media"),
                         "STARVIDEOS_SANDBOX_PORT": "0", "STARVIDEOS_SANDBOX_SPEED": "30",
                         "STARVIDEOS_POLL_INTERVAL": "0.2", "STARVIDEOS_APP_PASSWORD": ""}.items():
         monkeypatch.setenv(name, value)

@@ -55,6 +55,7 @@ class AppServer:
         cleared = dict.fromkeys(SETTINGS_DOC, "")  # set, even if empty: they win over a developer's .env
         env = {**os.environ, **cleared, "STARVIDEOS_MODE": "sandbox", "STARVIDEOS_API_KEY": "",
                "STARVIDEOS_HISTORY_PATH": str(self.history), "STARVIDEOS_SANDBOX_PORT": str(self.sandbox_port),
+               "STARVIDEOS_STORAGE_URL": str(self.history.parent / "media"),
                "STARVIDEOS_SANDBOX_SPEED": "3", "STARVIDEOS_POLL_INTERVAL": "1", **self.env}
         log = (self.history.parent / f"streamlit-{self.port}.log").open("wb")
         self.process = subprocess.Popen(

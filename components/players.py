@@ -1,0 +1,121 @@
+"""Playing and downloading a take from the app's own copy (the provider's link is only the fallback until the copy
+exists), its saving state, and "Continue from last frame"."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from starvideos.copier import FAILED, MediaRecord
+from starvideos.errors import StarVideosError
+from starvideos.history import HistoryRecord
+from starvideos.models import is_http_url
+
+from . import registry
+from .labels import mode_label
+from .runtime import Backend, current_user
+from .text import md_escape
+from .uploads_ui import use_upload
+
+LINK_TTL = 3600.0
+
+
+def media_source(backend: Backend, key: str | None) -> str | Path | None:
+    """What st.video/st.image may be given for a stored file: a path the app itself wrote, or a signed https link."""
+    if not key:
+        return None
+    local = backend.storage.local_path(key)
+    if local is not None:
+        return local
+    return backend.storage.signed_url(key, LINK_TTL)
+
+
+def video_source(backend: Backend, record: HistoryRecord, copy: MediaRecord | None) -> str | Path | None:
+    """The stored copy when there is one; else the provider's link (an http(s) URL only)."""
+    if copy is not None and copy.saved:
+        return media_source(backend, copy.video_key)
+    return record.video_url if is_http_url(record.video_url) else None
+
+
+def saving_state(backend: Backend, record: HistoryRecord, copy: MediaRecord | None) -> None:
+    """"Saved", "Saving…" or "Could not save: <reason>" with "Retry saving"."""
+    if copy is None:
+        return
+    if copy.saved:
+        info = copy.video_info
+        detail = f" · {info.width}×{info.height} · {info.codec.upper()}" if info else ""
+        st.caption(f":material/cloud_done: Saved{detail}")
+        if info and info.warning:
+            st.warning(md_escape(info.warning), icon=":material/videocam_off:")
+    elif copy.state == FAILED:
+        st.warning(f"Could not save: {md_escape(copy.error or 'unknown reason')}", icon=":material/cloud_off:")
+        st.button("Retry saving", key="retry_saving", icon=":material/cloud_sync:", on_click=_retry,
+                  args=(backend, record.id))
+    else:
+        st.caption(":material/cloud_upload: Saving… a copy is being kept so this take still plays when the "
+                   "provider's link expires.")
+
+
+def _retry(backend: Backend, record_id: int) -> None:
+    backend.media.retry(record_id)
+    backend.copier.wake()
+
+
+def downloads(backend: Backend, record: HistoryRecord, copy: MediaRecord | None) -> None:
+    """The MP4, the poster and the animated preview, from the stored copy."""
+    if copy is None or not copy.saved:
+        if is_http_url(record.video_url):
+            st.link_button("Download video", record.video_url, icon=":material/download:")
+        return
+    stem = (record.task_id or f"take-{record.id}").replace("/", "_")
+    columns = st.columns(3)
+    for column, key, label, name, kind in (
+            (columns[0], copy.video_key, "Download video", f"{stem}.{(copy.video_key or '').rsplit('.', 1)[-1]}",
+             "video/mp4"),
+            (columns[1], copy.poster_key, "Poster", f"{stem}-poster.jpg", "image/jpeg"),
+            (columns[2], copy.preview_key, "Animated preview", f"{stem}-preview.webp", "image/webp")):
+        if not key:
+            continue
+        with column:
+            signed = backend.storage.signed_url(key, LINK_TTL, download_name=name)
+            if signed:
+                st.link_button(label, signed, icon=":material/download:")
+            else:
+                st.download_button(label, _reader(backend, key), name, kind, on_click="ignore",
+                                   icon=":material/download:", key=f"download_{label}")
+
+
+def _reader(backend: Backend, key: str):
+    def read() -> bytes:
+        return backend.storage.read_bytes(key)
+
+    return read
+
+
+def continue_button(backend: Backend, record: HistoryRecord, copy: MediaRecord | None) -> None:
+    """Make the last frame the reference of a new shot, opening Create in "Image to video" with it filled in."""
+    if copy is None or not copy.saved or not copy.last_frame_key:
+        return
+    if not backend.uploads_possible:
+        st.caption("Continue from last frame needs a bucket the API can fetch from (STARVIDEOS_STORAGE_URL).")
+        return
+    if st.button("Continue from last frame", key="continue_last_frame", icon=":material/arrow_forward:"):
+        try:
+            upload = backend.uploads.add(backend.storage.read_bytes(copy.last_frame_key),
+                                         name=f"last frame of {record.task_id or record.id}.png",
+                                         created_by=current_user())
+            link = backend.upload_link(upload.storage_key)
+        except StarVideosError as exc:
+            st.error(f"{md_escape(exc.message)} {md_escape(exc.hint)}")
+            return
+        if link is None:
+            return
+        ss = st.session_state
+        ss.form_mode = mode_label("image")
+        use_upload("form_image_url", link, upload)
+        ss.form_ratio, ss.form_duration, ss.form_model = record.ratio, record.duration, record.model
+        ss.form_parent = (record.id, link)
+        ss.pop("last_submission", None)
+        st.query_params.clear()
+        st.switch_page(registry.CREATE.path)
