@@ -52,6 +52,8 @@ except SettingsError as exc:
     st.stop()
 
 specs = registry.SETUP_PAGES if settings.effective_mode == "setup" else registry.APP_PAGES
+if settings.effective_mode != "setup":
+    runtime.backend()  # starts the background work (lookups, copies) with the process's first visit, gate or not
 if gate.allowed(settings):
     runtime.session_id()
     page = st.navigation(sections(real(specs), specs), position="sidebar")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from bench.app import b2_history_at_scale, b4_cold_start, b5_create_rerun, b6_session_memory, b17_export_memory
 from bench.core import b1_client_overhead, b3_parallel_lookups
+from bench.showcase import b11_gallery_at_scale, b12_gallery_bytes, b13_present_next
 from bench.storage import b9_copy_video, b10_upload_image
 from bench.team import b7_history_on_postgres, b8_lookups_across_replicas
 
@@ -40,6 +41,12 @@ CASES = [
          "s", b9_copy_video),
     Case("B10", "upload of a 10 MB photo to S3 (check, strip, store, sign)", "bare boto3 put_object, same bytes", 1.5,
          "s", b10_upload_image),
+    Case("B11", "Gallery in Chromium until posters load, 10,000 takes", "same page, 24 takes", 1.3, "s",
+         b11_gallery_at_scale),
+    Case("B12", "MB fetched for the Gallery's first page (app known)", "first-ever visit (MB, context)", 1.5, "MB",
+         b12_gallery_bytes),
+    Case("B13", "Present: Next until the next video plays (Chromium)", "hello-world button rerun", 3.0, "s",
+         b13_present_next),
     Case("B17", "export of 1,000,000 records (CSV, JSON): extra peak", "process RSS before (MB, context)", 64.0, "MB",
          b17_export_memory),
 ]

@@ -32,10 +32,15 @@ def media_source(backend: Backend, key: str | None) -> str | Path | None:
 
 
 def video_source(backend: Backend, record: HistoryRecord, copy: MediaRecord | None) -> str | Path | None:
-    """The stored copy when there is one; else the provider's link (an http(s) URL only)."""
+    """The stored copy when there is one; else the provider's link (an http(s) URL only), except the sandbox's:
+    its loopback address is not a teammate's browser's, so that take waits the moment its copy takes."""
     if copy is not None and copy.saved:
         return media_source(backend, copy.video_key)
-    return record.video_url if is_http_url(record.video_url) else None
+    if not is_http_url(record.video_url):
+        return None
+    if backend.sandbox is not None and str(record.video_url).startswith(backend.sandbox.base_url + "/"):
+        return None
+    return record.video_url
 
 
 def saving_state(backend: Backend, record: HistoryRecord, copy: MediaRecord | None) -> None:
@@ -71,18 +76,19 @@ def downloads(backend: Backend, record: HistoryRecord, copy: MediaRecord | None)
     stem = (record.task_id or f"take-{record.id}").replace("/", "_")
     columns = st.columns(3)
     for column, key, label, name, kind in (
-            (columns[0], copy.video_key, "Download video", f"{stem}.{(copy.video_key or '').rsplit('.', 1)[-1]}",
-             "video/mp4"),
+            (columns[0], copy.video_key, "Video", f"{stem}.{(copy.video_key or '').rsplit('.', 1)[-1]}", "video/mp4"),
             (columns[1], copy.poster_key, "Poster", f"{stem}-poster.jpg", "image/jpeg"),
-            (columns[2], copy.preview_key, "Animated preview", f"{stem}-preview.webp", "image/webp")):
+            (columns[2], copy.preview_key, "Preview", f"{stem}-preview.webp", "image/webp")):
         if not key:
             continue
         with column:
             signed = backend.storage.signed_url(key, LINK_TTL, download_name=name)
+            help_text = {"Video": "The take as a video file.", "Poster": "A still frame, for slides.",
+                         "Preview": "A small looping animation, for slides and chat."}[label]
             if signed:
-                st.link_button(label, signed, icon=":material/download:")
+                st.link_button(label, signed, icon=":material/download:", help=help_text)
             else:
-                st.download_button(label, _reader(backend, key), name, kind, on_click="ignore",
+                st.download_button(label, _reader(backend, key), name, kind, on_click="ignore", help=help_text,
                                    icon=":material/download:", key=f"download_{label}")
 
 

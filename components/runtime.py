@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from starvideos.database import Database
     from starvideos.history import HistoryStore
     from starvideos.poller import StatusPoller
+    from starvideos.showcase import Showcase
     from starvideos.storage import Storage
     from starvideos.uploads import UploadStore
 
@@ -53,6 +54,7 @@ class DataLayer:
     uploads: UploadStore
     media: MediaStore
     copier: MediaCopier
+    showcase: Showcase
 
     def close(self) -> None:
         self.poller.close()
@@ -114,6 +116,10 @@ class Backend:
         return self.data.copier
 
     @property
+    def showcase(self) -> Showcase:
+        return self.data.showcase
+
+    @property
     def uploads_possible(self) -> bool:
         """Uploads need a link the API can fetch: a bucket's signed link, or (sandbox) the sandbox's own."""
         return self.settings.storage.startswith("s3://") or self.sandbox is not None
@@ -165,6 +171,7 @@ def _data_layer(s: Settings, client: StarVideosClient, allow: frozenset[tuple[st
     from starvideos.history import HistoryStore
     from starvideos.limits import RateLimiter
     from starvideos.poller import StatusPoller
+    from starvideos.showcase import Showcase
     from starvideos.storage import open_storage
     from starvideos.uploads import UploadStore
 
@@ -177,7 +184,8 @@ def _data_layer(s: Settings, client: StarVideosClient, allow: frozenset[tuple[st
     media = MediaStore(database)
     copier = MediaCopier(media, storage, allow=allow, max_video_mb=s.max_video_mb, connect_timeout=s.connect_timeout,
                          read_timeout=s.read_timeout).start()
-    return DataLayer(database, store, poller, storage, UploadStore(database, storage), media, copier)
+    return DataLayer(database, store, poller, storage, UploadStore(database, storage), media, copier,
+                     Showcase(database))
 
 
 @st.cache_resource(show_spinner=False)

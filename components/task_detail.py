@@ -16,6 +16,7 @@ from .labels import mode_label
 from .messages import show_error
 from .players import continue_button, downloads, saving_state, video_source
 from .runtime import Backend, current_user, session_id
+from .showcase_ui import add_to_board_dialog, board_notice, feedback_panel, open_add_to_board, stars_text, viewer
 from .status import status_badge
 from .text import md_escape, shorten
 
@@ -87,6 +88,22 @@ def _parameters(record: HistoryRecord) -> None:
     ], hide_index=True, width="stretch")
 
 
+def _showcase(backend: Backend, record: HistoryRecord) -> None:
+    """Stars, comments and boards for a finished take."""
+    [take] = backend.showcase.takes([record.id], rater=viewer()[0]) or [None]
+    if take is None:
+        return
+    st.caption(stars_text(take.rating))
+    feedback_panel(backend, take, prefix="task")
+    on = backend.showcase.boards_of(record.id)
+    if on:
+        st.caption("On " + ", ".join(f"“{md_escape(b.name)}”" for b in on))
+    st.button("Add to board", key="task_add_to_board", icon=":material/dashboard:", on_click=open_add_to_board,
+              args=([record.id],))
+    add_to_board_dialog(backend)
+    board_notice()
+
+
 def _lineage(backend: Backend, record: HistoryRecord) -> None:
     """A chain of shots: the take this one continues, and the takes that continue it."""
     parent = backend.store.get(record.parent_id) if record.parent_id else None
@@ -118,12 +135,18 @@ def _status_and_video(backend: Backend, record: HistoryRecord) -> None:
         copy = backend.media.get(record.id)
         source = video_source(backend, record, copy)
         if source is None:
-            st.info("The task completed, but the API gave no video URL.", icon=":material/videocam_off:")
+            if copy is not None and not copy.saved and copy.state != "failed":
+                st.info("Done. The video plays here as soon as the app has its copy (a moment).",
+                        icon=":material/cloud_upload:")
+            elif copy is None or not copy.saved:
+                st.info("The task completed, but the API gave no video URL.", icon=":material/videocam_off:")
+            saving_state(backend, record, copy)
             return
-        st.video(source)
+        st.video(str(source) if not isinstance(source, str) else source)
         saving_state(backend, record, copy)
         downloads(backend, record, copy)
         continue_button(backend, record, copy)
+        _showcase(backend, record)
 
 
 def _actions(backend: Backend, record: HistoryRecord) -> None:

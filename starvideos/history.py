@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 from .database import Database
 from .models import TaskStatus, VideoRequest, VideoTask
-from .schema import task_counts, task_media, tasks
+from .schema import comments, ratings, task_counts, task_media, tasks
 
 PENDING = "pending"
 SENDING = "sending"
@@ -35,7 +35,8 @@ ALL_STATES = (*LOCAL_STATES, *(s.value for s in TaskStatus))
 LIVE_STATES = (TaskStatus.QUEUED.value, TaskStatus.PROCESSING.value, TaskStatus.UNKNOWN.value)
 FINISHED_STATES = (TaskStatus.COMPLETED.value, TaskStatus.FAILED.value)
 EXPORT_FIELDS = ("id", "task_id", "status", "created_by", "attempted_at", "updated_at", "finished_at", "prompt",
-                 "model", "duration", "ratio", "mode", "images", "error", "video_url", "remote_created")
+                 "model", "duration", "ratio", "mode", "images", "error", "video_url", "remote_created", "rating",
+                 "ratings", "comments")
 _TIME_FIELDS = ("attempted_at", "updated_at", "finished_at", "remote_created")
 _EXPORT_BATCH = 2000
 
@@ -375,22 +376,39 @@ class HistoryStore:
     def export_rows(self, filters: HistoryFilter | None = None) -> Iterator[dict[str, Any]]:
         """Every matching record as a plain dict, newest first, without internals (raw answers, sessions, leases)."""
         conditions = (filters or HistoryFilter()).clauses()
-        columns = [tasks.c[name] for name in EXPORT_FIELDS if name not in ("model", "images")] + [tasks.c.request]
+        derived = ("model", "images", "rating", "ratings", "comments")
+        columns = [tasks.c[name] for name in EXPORT_FIELDS if name not in derived] + [tasks.c.request]
         before: int | None = None
         while True:
             page = list(conditions) + ([tasks.c.id < before] if before is not None else [])
             rows = self.db.rows(sa.select(*columns).where(*page).order_by(tasks.c.id.desc()).limit(_EXPORT_BATCH))
+            stars, notes = self._feedback([row.id for row in rows])
             for row in rows:
                 data = dict(row._mapping)
-                payload = data.pop("request") or {}
+                payload = _json_value(data.pop("request")) or {}
                 data["model"] = payload.get("model")
                 data["images"] = list(payload.get("images") or [])
+                data["rating"], data["ratings"] = stars.get(row.id, (None, 0))
+                data["comments"] = notes.get(row.id, [])
                 for name in _TIME_FIELDS:
                     data[name] = _iso(data[name])
                 yield {name: data[name] for name in EXPORT_FIELDS}
             if len(rows) < _EXPORT_BATCH:
                 return
             before = rows[-1].id
+
+    def _feedback(self, record_ids: list[int]) -> tuple[dict[int, tuple[float, int]], dict[int, list[str]]]:
+        """Average stars and comments ("author: text") for a batch of takes, for exports."""
+        if not record_ids:
+            return {}, {}
+        stars = {row[0]: (round(float(row[1]), 2), int(row[2])) for row in self.db.rows(
+            sa.select(ratings.c.record_id, sa.func.avg(ratings.c.stars), sa.func.count())
+            .where(ratings.c.record_id.in_(record_ids)).group_by(ratings.c.record_id))}
+        notes: dict[int, list[str]] = {}
+        for row in self.db.rows(sa.select(comments.c.record_id, comments.c.author, comments.c.body)
+                                .where(comments.c.record_id.in_(record_ids)).order_by(comments.c.id)):
+            notes.setdefault(row.record_id, []).append(f"{row.author}: {row.body}")
+        return stars, notes
 
     def write_csv(self, out: TextIO, filters: HistoryFilter | None = None) -> int:
         """Write CSV to ``out``; returns the number of rows. Spreadsheet formulas in cells are neutralised."""
@@ -399,6 +417,7 @@ class HistoryStore:
         count = 0
         for row in self.export_rows(filters):
             row["images"] = " ".join(row["images"])
+            row["comments"] = " | ".join(row["comments"])
             writer.writerow({k: _csv_safe(v) for k, v in row.items()})
             count += 1
         return count

@@ -12,7 +12,7 @@ metadata = sa.MetaData()
 
 # Alembic revisions in order; the database layer checks a database's revision against these without importing
 # Alembic, so an up-to-date database opens fast and a newer one is refused.
-REVISIONS: tuple[str, ...] = ("0001", "0002")
+REVISIONS: tuple[str, ...] = ("0001", "0002", "0003")
 HEAD = REVISIONS[-1]
 
 tasks = sa.Table(
@@ -104,4 +104,59 @@ task_media = sa.Table(
     sa.Column("lease_until", sa.Float),
     sa.Column("updated_at", sa.Float, nullable=False),
     sa.Index("task_media_due", "state", "due_at"),
+)
+
+# Showcase: named, ordered collections of takes; stakeholder ratings and comments; share links to one board.
+boards = sa.Table(
+    "boards", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(120), nullable=False),
+    sa.Column("name_key", sa.String(120), nullable=False, unique=True),
+    sa.Column("best_record_id", sa.Integer, sa.ForeignKey("tasks.id", ondelete="SET NULL")),
+    sa.Column("created_by", sa.String(320)),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("updated_at", sa.Float, nullable=False),
+)
+
+board_items = sa.Table(
+    "board_items", metadata,
+    sa.Column("board_id", sa.Integer, sa.ForeignKey("boards.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("record_id", sa.Integer, sa.ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("added_by", sa.String(320)),
+    sa.Column("added_at", sa.Float, nullable=False),
+    sa.Index("board_items_order", "board_id", "position"),
+    sa.Index("board_items_record", "record_id"),
+)
+
+ratings = sa.Table(
+    "ratings", metadata,
+    sa.Column("record_id", sa.Integer, sa.ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("rater", sa.String(340), primary_key=True),
+    sa.Column("stars", sa.Integer, nullable=False),
+    sa.Column("updated_at", sa.Float, nullable=False),
+)
+
+comments = sa.Table(
+    "comments", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("record_id", sa.Integer, sa.ForeignKey("tasks.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("author", sa.String(80), nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("created_by", sa.String(320)),
+    sa.Column("share_link_id", sa.Integer, sa.ForeignKey("share_links.id", ondelete="SET NULL")),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Index("comments_record", "record_id", "id"),
+)
+
+share_links = sa.Table(
+    "share_links", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("board_id", sa.Integer, sa.ForeignKey("boards.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_by", sa.String(320)),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("expires_at", sa.Float),
+    sa.Column("revoked_at", sa.Float),
+    sa.Index("share_links_board", "board_id"),
 )

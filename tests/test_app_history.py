@@ -161,7 +161,7 @@ def test_task_detail_completed(app_env: Path) -> None:
     rerun_until(at, lambda: (m := runtime.backend().media.get(record.id)) is not None and m.state == "saved")
     [video] = at.get("video")
     assert video.proto.url.startswith("/mock/media/")  # the app's own copy, served by the app
-    assert at.expander[0].label == "Last raw answer"
+    assert [e.label for e in at.expander] == ["Comments (0)", "Last raw answer"]
     assert [m.value for m in at.markdown if "-badge[" in m.value] == [":green-badge[:material/check_circle: Completed]"]
     assert not [m for m in at.markdown if m.proto.allow_html and "<script" in m.value]
 

@@ -149,7 +149,7 @@ def test_task_view_plays_the_stored_copy(app_env: Path) -> None:
     [video] = at.get("video")
     assert video.proto.url.startswith("/mock/media/") and "sample.mp4" not in video.proto.url
     assert any(c.value.startswith(":material/cloud_done: Saved · 320×180 · H264") for c in at.caption)
-    assert [d.proto.label for d in at.get("download_button")] == ["Download video", "Poster", "Animated preview"]
+    assert [d.proto.label for d in at.get("download_button")] == ["Video", "Poster", "Preview"]
 
 
 def test_a_failed_copy_says_why_and_can_be_retried(app_env: Path) -> None:

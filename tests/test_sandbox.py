@@ -143,5 +143,21 @@ def test_tasks_survive_a_sandbox_restart() -> None:
         task_id = post(first, {"prompt": "cat", "model": "starvideos_v3"}).json()["id"]
     with SandboxServer(queued_seconds=0, processing_seconds=0) as second:
         answer = requests.get(f"{second.base_url}/v1/starvideos/videos/{task_id}", headers=AUTH, timeout=5).json()
-    assert (answer["id"], answer["status"]) == (task_id, "completed")
-    assert answer["video_url"] == f"{second.base_url}/assets/sample.mp4"
+        assert (answer["id"], answer["status"]) == (task_id, "completed")
+        assert answer["video_url"] == f"{second.base_url}/clips/{task_id}.mp4"
+        clip = requests.get(answer["video_url"], timeout=10)
+        assert clip.status_code == 200 and clip.content[4:8] == b"ftyp"  # drawn without the prompt it forgot
+
+
+def test_each_task_gets_its_own_clip(sandbox: SandboxServer) -> None:
+    """Test that two tasks' videos differ (so takes can be told apart), and that a clip is made once."""
+    sandbox.queued_seconds = sandbox.processing_seconds = 0
+    urls = []
+    for prompt in ("A red fox in snow", "A lighthouse in a storm"):
+        task_id = post(sandbox, {"prompt": prompt, "model": "starvideos_v3", "ratio": "9:16"}).json()["id"]
+        urls.append(requests.get(f"{sandbox.base_url}/v1/starvideos/videos/{task_id}", headers=AUTH,
+                                 timeout=5).json()["video_url"])
+    first, second = (requests.get(u, timeout=10).content for u in urls)
+    assert first[4:8] == second[4:8] == b"ftyp" and first != second
+    assert requests.get(urls[0], timeout=10).content == first
+    assert requests.get(urls[0].replace("/clips/", "/clips/x"), timeout=5).status_code == 404

@@ -1,9 +1,9 @@
 """A local simulated StarVideos API that follows the documented contract.
 
 Tasks move queued → processing → completed over a few seconds; a completed task's ``video_url`` points at a small
-H.264 clip this server serves. A prompt containing ``#fail`` ends in ``failed``. Faults can be injected for tests,
-in-process (``inject``) or over HTTP (``POST /_sandbox/faults``); every API request is logged (``received`` or
-``GET /_sandbox/requests``). It binds 127.0.0.1 only.
+H.264 clip of its own that this server serves (``clips.py``). A prompt containing ``#fail`` ends in ``failed``.
+Faults can be injected for tests, in-process (``inject``) or over HTTP (``POST /_sandbox/faults``); every API
+request is logged (``received`` or ``GET /_sandbox/requests``). It binds 127.0.0.1 only.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 from ..models import DEFAULT_MODEL, TaskStatus, VideoRequest
+from .clips import ClipMaker
 
 API_PATH = "/v1/starvideos/videos"
 REQUIRED = ("prompt", "model")  # documented as required; the rest have defaults
@@ -91,6 +92,8 @@ class SandboxServer:
         self._lock = threading.Lock()
         self._faults: list[Fault] = []
         self._requests: list[RecordedRequest] = []
+        self._clips = ClipMaker()
+        self._prompts: dict[str, tuple[str, str]] = {}
         self._lookups_now = 0
         self.peak_lookups = 0
         """The most status lookups that were being answered at the same moment (tests of parallelism)."""
@@ -177,6 +180,10 @@ class SandboxServer:
         fate = "f" if "#fail" in request.prompt else "c"
         task = _Task(id=f"video_starvideos_{created_ms}{fate}{uuid.uuid4().hex[:8]}", model=request.model,
                      created=created_ms // 1000, started=created_ms / 1000, fail=fate == "f")
+        with self._lock:  # for the task's own clip; after a restart the clip is drawn without the words
+            self._prompts[task.id] = (request.prompt, str(request.ratio))
+            if len(self._prompts) > 10_000:
+                self._prompts.pop(next(iter(self._prompts)))
         return 200, self._describe(task, TaskStatus.QUEUED)
 
     def _lookup(self, task_id: str) -> tuple[int, dict[str, Any]]:
@@ -198,7 +205,7 @@ class SandboxServer:
         if status is TaskStatus.FAILED:
             answer["error"] = "Sandbox: simulated failure (the prompt asked for #fail)."
         if status is TaskStatus.COMPLETED:
-            answer["video_url"] = f"{self.base_url}/assets/sample.mp4"
+            answer["video_url"] = f"{self.base_url}/clips/{task.id}.mp4"
         return answer
 
 
@@ -270,6 +277,10 @@ def _handler_for(sandbox: SandboxServer) -> type[BaseHTTPRequestHandler]:
                 if sandbox.assets_expired:
                     return self._json(403, {"error": {"message": "Request has expired."}})
                 return self._asset(path)
+            if method == "GET" and path.startswith("/clips/") and path.endswith(".mp4"):
+                if sandbox.assets_expired:
+                    return self._json(403, {"error": {"message": "Request has expired."}})
+                return self._clip(path[len("/clips/"):-len(".mp4")])
             if method == "GET" and path.startswith("/files/"):
                 return self._file(unquote(path[len("/files/"):]))
             try:
@@ -320,6 +331,21 @@ def _handler_for(sandbox: SandboxServer) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Length", str(len(data)))
             self.send_header("Cache-Control", "public, max-age=3600")
             self.send_header("Accept-Ranges", "none")
+            self.end_headers()
+            self.wfile.write(data)
+
+        def _clip(self, task_id: str) -> None:
+            if _parse_task_id(task_id) is None:
+                return self._json(404, {"error": {"message": "No such clip."}})
+            with sandbox._lock:
+                prompt, ratio = sandbox._prompts.get(task_id, ("", "16:9"))
+            data = sandbox._clips.clip(task_id, prompt, ratio)
+            if data is None:
+                return self._asset("/assets/sample.mp4")
+            self.send_response(200)
+            self.send_header("Content-Type", "video/mp4")
+            self.send_header("Content-Length", str(len(data)))
+            self.send_header("Cache-Control", "public, max-age=3600")
             self.end_headers()
             self.wfile.write(data)
 

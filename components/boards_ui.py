@@ -1,0 +1,162 @@
+"""Boards: the list, one board (order, prune, best take, rename, delete), and its share links."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from urllib.parse import urlsplit
+
+import streamlit as st
+
+from starvideos.errors import StarVideosError
+from starvideos.showcase import Board, ShareLink, Showcase, Take
+
+from . import registry
+from .runtime import Backend, current_user
+from .showcase_ui import feedback_panel, poster, take_caption, viewer
+from .styles import card_styles
+from .text import md_escape
+
+EXPIRY = {"Never": None, "1 day": 86400.0, "7 days": 7 * 86400.0, "30 days": 30 * 86400.0}
+
+
+def boards_list(backend: Backend) -> None:
+    showcase: Showcase = backend.showcase
+    st.title("Boards")
+    name_col, button_col = st.columns([4, 1], vertical_alignment="bottom")
+    with name_col:
+        name = st.text_input("New board", key="new_board_name", placeholder="Pitch for the spring campaign")
+    with button_col:
+        if st.button("Create board", key="create_board", icon=":material/add:", disabled=not (name or "").strip()):
+            try:
+                board = showcase.board_named(name or "", created_by=current_user())
+            except StarVideosError as exc:
+                st.error(md_escape(exc.message))
+            else:
+                st.query_params["board"] = str(board.id)
+                st.rerun()
+    boards = showcase.boards()
+    if not boards:
+        st.info("No boards yet. Create one here, or select takes in the Gallery and press “Add to board”.",
+                icon=":material/dashboard:")
+    for board in boards:
+        with st.container(border=True, key=f"board_row_{board.id}"):
+            title, size = st.columns([4, 1], vertical_alignment="center")
+            with title:
+                st.page_link(registry.BOARDS.path, label=board.name, icon=":material/dashboard:",
+                             query_params={"board": str(board.id)})
+            with size:
+                st.caption(f"{board.size} take{'s' if board.size != 1 else ''}")
+
+
+def board_view(backend: Backend, board: Board) -> None:
+    showcase: Showcase = backend.showcase
+    st.page_link(registry.BOARDS.path, label="All boards", icon=":material/arrow_back:")
+    st.title(md_escape(board.name))
+    takes = showcase.items(board.id, rater=viewer()[0])
+    selected = [t.record.id for t in takes if st.session_state.get(f"select_board_{t.record.id}")]
+    present_col, compare_col, share_col, rename_col, delete_col = st.columns(5)
+    with present_col:
+        st.page_link(registry.PRESENT.path, label="Present", icon=":material/slideshow:",
+                     query_params={"board": str(board.id)}, disabled=not takes)
+    with compare_col:
+        chosen = selected or [t.record.id for t in takes[:4]]
+        if st.button(f"Compare ({len(chosen)})", key="board_compare", icon=":material/compare:",
+                     disabled=not 2 <= len(chosen) <= 4, help="Select two to four takes (or the first four)."):
+            st.switch_page(registry.COMPARE.path, query_params={"ids": ",".join(map(str, chosen))})
+    with share_col, st.popover("Share link", icon=":material/share:"):
+        _share(backend, board)
+    with rename_col, st.popover("Rename", icon=":material/edit:"):
+        new_name = st.text_input("Board name", value=board.name, key="rename_board")
+        if st.button("Save name", key="rename_board_save"):
+            try:
+                showcase.rename(board.id, new_name)
+            except StarVideosError as exc:
+                st.error(f"{md_escape(exc.message)} {md_escape(exc.hint)}")
+            else:
+                st.rerun()
+    with delete_col, st.popover("Delete board", icon=":material/delete:"):
+        st.write("Delete this board? Its takes stay in the history; its share links stop working.")
+        if st.button("Yes, delete it", type="primary", key="delete_board_confirm"):
+            showcase.delete(board.id)
+            st.query_params.clear()
+            st.rerun()
+    if not takes:
+        st.info("This board is empty. Add takes from the Gallery or from a task's page.", icon=":material/movie:")
+    card_styles()
+    for position, take in enumerate(takes):
+        _item(backend, board, take, position, len(takes))
+
+
+def _item(backend: Backend, board: Board, take: Take, position: int, count: int) -> None:
+    showcase: Showcase = backend.showcase
+    record = take.record
+    best = board.best_record_id == record.id
+    with st.container(border=True, key=f"card_board_{record.id}"):
+        picture, words, tools = st.columns([2, 3, 2], gap="medium")
+        with picture:
+            poster(backend, take)
+        with words:
+            if best:
+                st.badge("Best take", icon=":material/star:", color="violet")
+            with st.container(key=f"prompt_board_{record.id}"):
+                st.markdown(md_escape(record.prompt))
+            st.caption(take_caption(take))
+            feedback_panel(backend, take, prefix="board")
+        with tools:
+            st.checkbox("Select", key=f"select_board_{record.id}")
+            up, down = st.columns(2)
+            with up:
+                st.button("Up", key=f"up_{record.id}", icon=":material/arrow_upward:", disabled=position == 0,
+                          on_click=showcase.move, args=(board.id, record.id, -1))
+            with down:
+                st.button("Down", key=f"down_{record.id}", icon=":material/arrow_downward:",
+                          disabled=position == count - 1, on_click=showcase.move, args=(board.id, record.id, 1))
+            st.button("Not the best take" if best else "Best take", key=f"best_{record.id}",
+                      icon=":material/star:", on_click=showcase.set_best,
+                      args=(board.id, None if best else record.id))
+            st.button("Remove from board", key=f"remove_{record.id}", icon=":material/remove_circle:",
+                      on_click=showcase.remove, args=(board.id, record.id))
+            query = {"task": record.task_id} if record.task_id else {"record": str(record.id)}
+            st.page_link(registry.HISTORY.path, label="Open", icon=":material/open_in_new:", query_params=query)
+
+
+def share_base(backend: Backend) -> str:
+    """STARVIDEOS_PUBLIC_URL, or the scheme and host the browser used."""
+    if backend.settings.public_url:
+        return backend.settings.public_url
+    url = st.context.url or "http://localhost:8501"
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _share(backend: Backend, board: Board) -> None:
+    showcase: Showcase = backend.showcase
+    st.caption("Anyone with the link sees this board only, read-only: play, present, compare, rate and comment. "
+               "No password or sign-in is asked.")
+    expiry = st.selectbox("Expires", list(EXPIRY), key="share_expiry")
+    if st.button("Create share link", key="share_create", icon=":material/link:"):
+        token, _link = showcase.share(board.id, created_by=current_user(), expires_in=EXPIRY[expiry or "Never"])
+        # Shown once, in this session only: the database keeps only its hash.
+        st.session_state.new_share_link = (board.id, f"{share_base(backend)}/{registry.SHARED.url_path}?token={token}")
+    new = st.session_state.get("new_share_link")
+    if new and new[0] == board.id:
+        st.success("Copy the link now; it is not shown again.", icon=":material/link:")
+        st.code(new[1], language=None)
+    links = showcase.links(board.id)
+    if links:
+        st.caption("Links to this board")
+    for link in links:
+        _link_row(showcase, link)
+
+
+def _link_row(showcase: Showcase, link: ShareLink) -> None:
+    state = link.state()
+    made = datetime.fromtimestamp(link.created_at).strftime("%b %d, %H:%M")
+    until = (" · expires " + datetime.fromtimestamp(link.expires_at).strftime("%b %d, %H:%M")
+             if link.expires_at else "")
+    text_col, action_col = st.columns([3, 1], vertical_alignment="center")
+    with text_col:
+        st.caption(f"Link {link.id} · made {made}{until} · {state}")
+    with action_col:
+        if state == "active":
+            st.button("Revoke", key=f"revoke_{link.id}", on_click=showcase.revoke, args=(link.id,))

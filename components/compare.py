@@ -1,0 +1,129 @@
+"""Compare: two to four takes side by side, in step. One play/pause/seek bar drives every player (a small
+components-v2 component: inline code, no CDN), and the settings that differ are highlighted under the players."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from starvideos.showcase import Take
+
+from .labels import mode_label
+from .players import video_source
+from .runtime import Backend
+from .showcase_ui import stars_text
+from .styles import compare_styles
+
+# Trusted, static code: it reads the players on the page and drives them together; no user text ever reaches it.
+_SYNC_JS = """
+export default function(component) {
+  const { parentElement } = component;
+  const root = parentElement;
+  if (!root.querySelector(".sv-sync")) {
+    const bar = document.createElement("div");
+    bar.className = "sv-sync";
+    bar.innerHTML = '<button type="button" class="sv-play" aria-label="Play all">Play all</button>' +
+      '<input class="sv-seek" type="range" min="0" max="1000" value="0" step="1" aria-label="Seek all">' +
+      '<span class="sv-time">0.0 s</span>';
+    root.appendChild(bar);
+  }
+  const play = root.querySelector(".sv-play");
+  const seek = root.querySelector(".sv-seek");
+  const time = root.querySelector(".sv-time");
+  const players = () => Array.from(document.querySelectorAll(".st-key-compare_players video"));
+  const longest = () => Math.max(0.001, ...players().map((v) => v.duration || 0));
+  let following = false;
+  const all = (action) => { following = true; try { players().forEach(action); } finally { following = false; } };
+  const seekAll = (t) => all((v) => { v.currentTime = Math.min(t, v.duration || t); });
+  play.onclick = () => {
+    const vs = players();
+    const start = vs.length && vs.every((v) => v.paused);
+    const t = vs.length ? vs[0].currentTime : 0;
+    seekAll(t);
+    all((v) => { v.muted = true; if (start) { v.play(); } else { v.pause(); } });
+  };
+  seek.oninput = () => seekAll((seek.value / 1000) * longest());
+  const wired = new WeakSet();
+  const wire = () => players().forEach((v) => {
+    if (wired.has(v)) return;
+    wired.add(v);
+    v.addEventListener("play", () => {
+      if (!following) all((o) => { if (o !== v) { o.currentTime = v.currentTime; o.play(); } });
+    });
+    v.addEventListener("pause", () => { if (!following) all((o) => { if (o !== v) o.pause(); }); });
+    v.addEventListener("seeked", () => {
+      if (following) return;
+      all((o) => { if (o !== v && Math.abs(o.currentTime - v.currentTime) > 0.05) o.currentTime = v.currentTime; });
+    });
+  });
+  let frame = 0;
+  const tick = () => {
+    wire();
+    const vs = players();
+    if (vs.length) {
+      const lead = vs[0];
+      vs.slice(1).forEach((v) => {
+        if (!v.paused && !lead.paused && Math.abs(v.currentTime - lead.currentTime) > 0.2) {
+          following = true; v.currentTime = lead.currentTime; following = false;
+        }
+      });
+      if (document.activeElement !== seek) seek.value = Math.round((lead.currentTime / longest()) * 1000);
+      time.textContent = lead.currentTime.toFixed(1) + " s";
+      play.textContent = vs.every((v) => v.paused) ? "Play all" : "Pause all";
+    }
+    frame = requestAnimationFrame(tick);
+  };
+  frame = requestAnimationFrame(tick);
+  return () => cancelAnimationFrame(frame);
+}
+"""
+_SYNC_CSS = """
+.sv-sync { display: flex; gap: 0.75rem; align-items: center; padding: 0.25rem 0; }
+.sv-play { background: var(--st-primary-color); color: white; border: none; border-radius: 0.5rem;
+  padding: 0.4rem 0.9rem; cursor: pointer; min-width: 6.5rem; font: inherit; }
+.sv-seek { flex: 1; accent-color: var(--st-primary-color); }
+.sv-time { font-variant-numeric: tabular-nums; min-width: 4rem; text-align: right; color: var(--st-text-color); }
+"""
+_sync_bar = st.components.v2.component("starvideos_compare_sync", js=_SYNC_JS, css=_SYNC_CSS)
+
+
+def compare(backend: Backend, takes: list[Take]) -> None:
+    """Players side by side, one bar driving them all, and what differs between them."""
+    compare_styles()
+    if not 2 <= len(takes) <= 4:
+        st.info("Select two to four takes to compare.", icon=":material/compare:")
+        return
+    with st.container(key="compare_players"):
+        columns = st.columns(len(takes))
+        for column, take in zip(columns, takes, strict=True):
+            with column:
+                source = video_source(backend, take.record, take.copy)
+                if source is None:
+                    st.info("No video yet.", icon=":material/videocam_off:")
+                else:
+                    st.video(str(source) if isinstance(source, Path) else source, muted=True)
+                st.caption(f"Take {takes.index(take) + 1} · {stars_text(take.rating)}")
+    _sync_bar(key="compare_sync", height=48)
+    differences(takes)
+
+
+def differences(takes: list[Take]) -> None:
+    """Each take's settings in a column; the rows where they differ are highlighted."""
+    import pandas as pd
+
+    def settings(take: Take) -> dict[str, str]:
+        record = take.record
+        info = take.copy.video_info if take.copy is not None and take.copy.saved else None
+        return {"Prompt": record.prompt, "Mode": mode_label(record.mode), "Model": record.model,
+                "Duration": f"{record.duration} s", "Aspect ratio": record.ratio,
+                "Reference images": "\n".join(record.images) or "—", "Created by": record.created_by or "—",
+                "Video": f"{info.width}×{info.height} {info.codec.upper()}" if info else "—",
+                "Rating": stars_text(take.rating)}
+
+    table = pd.DataFrame({f"Take {n}": settings(t) for n, t in enumerate(takes, start=1)})
+    differ = table.nunique(axis=1) > 1
+    styled = table.style.apply(lambda row: ["background-color: rgba(124, 92, 255, 0.28); font-weight: 600"
+                                            if differ[row.name] else "" for _ in row], axis=1)
+    st.caption("Settings that differ are highlighted.")
+    st.dataframe(styled, width="stretch", key="compare_differences")

@@ -1,0 +1,183 @@
+"""Showcase pieces shared by the Gallery, Boards, the task view and shared boards: take cards, star ratings and
+comments, and the "Add to board" dialog. User text (prompts, names, comments) is always shown as text."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import streamlit as st
+
+from starvideos.errors import StarVideosError
+from starvideos.showcase import MAX_COMMENT_CHARS, MAX_NAME_CHARS, Rating, ShareLink, Showcase, Take
+
+from . import registry
+from .players import media_source
+from .runtime import Backend, current_user, session_id
+from .text import md_escape
+
+
+def viewer(link: ShareLink | None = None) -> tuple[str, str]:
+    """Who is rating or commenting: (a stable rater key, the name to show). Signed in: the email. Otherwise the
+    name typed in "Your name", or this browser session; through a share link, kept apart per link."""
+    user = current_user()
+    if user:
+        return user, user
+    name = str(st.session_state.get("your_name") or "").strip()
+    key = f"name:{name.casefold()}" if name else f"session:{session_id()}"
+    return (f"link{link.id}:{key}" if link else key), name
+
+
+def stars_text(rating: Rating) -> str:
+    if not rating.count:
+        return "no ratings yet"
+    return f"★ {rating.average:.1f} · {rating.count} rating{'s' if rating.count != 1 else ''}"
+
+
+def take_caption(take: Take) -> str:
+    return f"{take.record.ratio} · {take.record.duration} s · {stars_text(take.rating)}"
+
+
+def poster(backend: Backend, take: Take) -> None:
+    """The take's poster from its stored copy; a placeholder until the copy exists (never the video itself)."""
+    source = media_source(backend, take.poster_key) if take.poster_key else None
+    if source is None:
+        with st.container(key=f"poster_missing_{take.record.id}"):
+            st.caption(":material/hourglass_top: Saving the take…" if take.copy is None or not take.copy.saved
+                       else ":material/image_not_supported: No poster")
+        return
+    st.image(str(source) if not isinstance(source, str) else source, width="stretch")
+
+
+def take_card(backend: Backend, take: Take, *, prefix: str, select: bool = True,
+              open_link: Callable[[Take], dict[str, str]] | None = None, extra: Callable[[], None] | None = None) \
+        -> bool:
+    """One card: poster, prompt (two lines), ratio · duration · stars, "Select" and "Open". Returns whether it is
+    selected."""
+    record = take.record
+    with st.container(border=True, key=f"card_{prefix}_{record.id}"):
+        poster(backend, take)
+        with st.container(key=f"prompt_{prefix}_{record.id}"):
+            st.markdown(md_escape(record.prompt))
+        st.caption(take_caption(take))
+        chosen = False
+        left, right = st.columns(2, vertical_alignment="center")
+        with left:
+            if select:
+                chosen = st.checkbox("Select", key=f"select_{prefix}_{record.id}")
+        with right:
+            query = open_link(take) if open_link else ({"task": record.task_id} if record.task_id
+                                                      else {"record": str(record.id)})
+            if open_link is None:
+                st.page_link(registry.HISTORY.path, label="Open", icon=":material/open_in_new:", query_params=query)
+            else:
+                st.page_link(registry.SHARED.path, label="Open", icon=":material/open_in_new:", query_params=query)
+        if extra is not None:
+            extra()
+    return chosen
+
+
+def feedback_panel(backend: Backend, take: Take, *, prefix: str, link: ShareLink | None = None) -> None:
+    """Stars (st.feedback) and comments for one take; through a share link, comments are rate-limited per link."""
+    showcase: Showcase = backend.showcase
+    rater, name = viewer(link)
+    record_id = take.record.id
+    key = f"{prefix}_stars_{record_id}"
+    st.feedback("stars", key=key, default=take.rating.mine - 1 if take.rating.mine else None,
+                on_change=_rate, args=(showcase, record_id, rater, key))
+    notes = showcase.comments(record_id, limit=20)
+    # A key keeps the expander open when its label's count changes after a post.
+    with st.expander(f"Comments ({len(notes)})", icon=":material/chat:", key=f"{prefix}_comments_{record_id}"):
+        for comment in notes:
+            st.caption(f"**{md_escape(comment.author)}** · {_ago(comment.created_at)}")
+            st.text(comment.body)  # plain text: never Markdown or HTML
+        with st.form(key=f"{prefix}_comment_form_{record_id}", clear_on_submit=True, border=False):
+            signed_in = current_user() is not None
+            st.text_input("Your name", value=name, max_chars=MAX_NAME_CHARS, disabled=signed_in,
+                          key=f"{prefix}_name_{record_id}")
+            st.text_area("Comment", max_chars=MAX_COMMENT_CHARS, key=f"{prefix}_comment_{record_id}")
+            # A callback: the comment is stored before the page is drawn again, so it shows at once.
+            st.form_submit_button("Post comment", icon=":material/send:", on_click=_post,
+                                  args=(backend, record_id, prefix, name if signed_in else None, link))
+        problem = st.session_state.pop(f"{prefix}_comment_problem_{record_id}", None)
+        if problem:
+            st.warning(md_escape(problem), icon=":material/edit:")
+
+
+def _rate(showcase: Showcase, record_id: int, rater: str, key: str) -> None:
+    value = st.session_state.get(key)
+    if value is not None:
+        showcase.rate(record_id, rater, int(value) + 1)
+
+
+def _post(backend: Backend, record_id: int, prefix: str, signed_name: str | None, link: ShareLink | None) -> None:
+    ss = st.session_state
+    showcase: Showcase = backend.showcase
+    name = signed_name or str(ss.get(f"{prefix}_name_{record_id}") or "")
+    body = str(ss.get(f"{prefix}_comment_{record_id}") or "")
+    if name.strip() and not signed_name:
+        ss.your_name = name.strip()
+    limiter = showcase.comment_limiter(link.id) if link else None
+    try:
+        showcase.comment(record_id, name, body, created_by=current_user(), share_link_id=link.id if link else None,
+                         limiter=limiter)
+    except StarVideosError as exc:
+        ss[f"{prefix}_comment_problem_{record_id}"] = f"{exc.message} {exc.hint}"
+
+
+def open_add_to_board(record_ids: list[int]) -> None:
+    """Ask for the dialog; it stays open across reruns until a board is chosen or it is dismissed."""
+    st.session_state.add_to_board_ids = list(record_ids)
+
+
+def add_to_board_dialog(backend: Backend) -> None:
+    """Draw the dialog when it was asked for (call once on a page that offers "Add to board")."""
+    ids = st.session_state.get("add_to_board_ids")
+    if ids:
+        add_to_board(backend, ids)
+
+
+def _close_add_to_board() -> None:
+    st.session_state.pop("add_to_board_ids", None)
+
+
+@st.dialog("Add to board", icon=":material/dashboard:", on_dismiss=_close_add_to_board)
+def add_to_board(backend: Backend, record_ids: list[int]) -> None:
+    """Pick an existing board or type a new name; the takes go to its end."""
+    showcase: Showcase = backend.showcase
+    names = [b.name for b in showcase.boards()]
+    st.caption(f"{len(record_ids)} take{'s' if len(record_ids) != 1 else ''} selected.")
+    name = st.selectbox("Board name", names, index=None, accept_new_options=True, key="board_name_choice",
+                        placeholder="Type a new name or pick a board")
+    if st.button("Add", type="primary", key="add_to_board_confirm"):
+        try:
+            board = showcase.board_named(name or "", created_by=current_user())
+            added = showcase.add(board.id, record_ids, added_by=current_user())
+        except StarVideosError as exc:
+            st.error(f"{md_escape(exc.message)} {md_escape(exc.hint)}")
+            return
+        st.session_state.board_notice = (board.id, board.name, added)
+        _close_add_to_board()
+        st.rerun()
+
+
+def board_notice() -> None:
+    notice = st.session_state.pop("board_notice", None)
+    if notice:
+        board_id, name, added = notice
+        st.success(f"Added {added} take{'s' if added != 1 else ''} to “{md_escape(name)}”.",
+                   icon=":material/dashboard:")
+        st.page_link(registry.BOARDS.path, label="Open the board", icon=":material/open_in_new:",
+                     query_params={"board": str(board_id)})
+
+
+def _ago(when: float) -> str:
+    import time
+
+    seconds = max(0, int(time.time() - when))
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{seconds // 60} min ago"
+    if seconds < 86400:
+        return f"{seconds // 3600} h ago"
+    return f"{seconds // 86400} d ago"

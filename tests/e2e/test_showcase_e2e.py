@@ -1,0 +1,224 @@
+"""End to end, in Chromium: the Gallery's posters, selection to a board, Present with the arrow keys, Compare in
+step, stars and comments, a share link opened in a fresh browser, and the pages on a phone."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from starvideos.client import StarVideosClient
+from starvideos.copier import MediaStore
+from starvideos.database import Database
+from starvideos.history import HistoryStore
+from starvideos.models import VideoRequest
+from starvideos.showcase import Showcase
+from starvideos.submit import submit_video
+from tests.conftest import DUMMY_KEY
+from tests.e2e.conftest import AppServer, screenshot, wait_idle
+
+pytestmark = pytest.mark.e2e
+
+PROMPTS = ["A lighthouse in a storm, slow aerial orbit", "A red fox runs through fresh snow, tracking shot",
+           "Neon street at night in the rain, slow push-in", "Jellyfish drifting in deep blue water, macro"]
+
+
+def seed(server: AppServer, prompts: list[str] = PROMPTS, *, visit: Page | None = None) -> list[int]:
+    """Takes made through the server's own sandbox; returns their record ids once the server has saved them. The
+    server's background work starts with its first visit, so a page visits it first."""
+    if visit is not None:
+        visit.goto(server.url)
+        wait_idle(visit)
+    store = HistoryStore(Database(f"sqlite:///{server.history}"))
+    client = StarVideosClient(server.sandbox_url, DUMMY_KEY)
+    ids = [submit_video(client, store, VideoRequest(p, ratio="9:16" if n == 1 else "16:9"), session_id="e2e")
+           .record_id for n, p in enumerate(prompts)]
+    media = MediaStore(store.db)
+    deadline = time.monotonic() + 60
+    while not all((m := media.get(i)) is not None and m.state == "saved" for i in ids):
+        assert time.monotonic() < deadline, "the server never saved the takes"
+        time.sleep(0.2)
+    store.close()
+    return ids
+
+
+def showcase(server: AppServer) -> Showcase:
+    return Showcase(Database(f"sqlite:///{server.history}"))
+
+
+def test_gallery_posters_selection_and_add_to_a_new_board(make_server: type, page: Page) -> None:
+    """Test that the Gallery's posters load (and no video does), and that two selected takes go to a board whose
+    name is typed in the "Add to board" dialog."""
+    server: AppServer = make_server(STARVIDEOS_SANDBOX_SPEED="10", STARVIDEOS_POLL_INTERVAL="0.5")
+    ids = seed(server, visit=page)
+    page.goto(f"{server.url}/gallery")
+    wait_idle(page)
+    posters = page.locator("[data-testid=stImage] img")
+    expect(posters).to_have_count(4)
+    page.wait_for_function("() => [...document.querySelectorAll('[data-testid=stImage] img')]"
+                           ".every(img => img.complete && img.naturalWidth > 0)")
+    assert page.locator("video").count() == 0
+    screenshot(page, "gallery.png")
+    for record_id in ids[:2]:
+        page.locator(f".st-key-select_gallery_{record_id} label").click()
+        wait_idle(page)
+    page.get_by_role("button", name="Add to board (2)").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_text("Add to board")).to_be_visible()
+    dialog.get_by_role("combobox").fill("Spring pitch")
+    dialog.get_by_role("combobox").press("Enter")
+    wait_idle(page)
+    dialog.get_by_role("button", name="Add").click()
+    wait_idle(page)
+    expect(page.get_by_text("Added 2 takes to “Spring pitch”.")).to_be_visible()
+    [board] = showcase(server).boards()
+    assert board.name == "Spring pitch" and {t.record.id for t in showcase(server).items(board.id)} == set(ids[:2])
+
+
+def test_present_with_the_arrow_keys(make_server: type, page: Page) -> None:
+    """Test Present: a big playing video with its prompt; → and ← move between takes; the sidebar is out of the way."""
+    server: AppServer = make_server(STARVIDEOS_SANDBOX_SPEED="10", STARVIDEOS_POLL_INTERVAL="0.5")
+    ids = seed(server, visit=page)
+    shows = showcase(server)
+    board = shows.board_named("Show")
+    shows.add(board.id, ids)
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    page.goto(f"{server.url}/present?board={board.id}")
+    wait_idle(page)
+    caption = page.locator(".st-key-present_caption")
+    expect(caption).to_have_text(PROMPTS[0])
+    expect(page.locator("[data-testid=stSidebar]")).to_be_hidden()
+    page.wait_for_function("() => { const v = document.querySelector('video'); return v && v.currentTime > 0.2; }")
+    box = page.locator("video").bounding_box()
+    assert box["height"] >= 700  # as big as a 1080p projector allows, with room for the caption and buttons
+    page.keyboard.press("ArrowRight")
+    expect(caption).to_have_text(PROMPTS[1])
+    page.wait_for_function("() => { const v = document.querySelector('video'); return v && v.currentTime > 0.5; }")
+    screenshot(page, "present.png")
+    page.keyboard.press("ArrowRight")
+    expect(caption).to_have_text(PROMPTS[2])
+    page.keyboard.press("ArrowLeft")
+    expect(caption).to_have_text(PROMPTS[1])
+    assert re.search(r"[?&]i=1\b", page.url)
+    page.wait_for_function("() => { const v = document.querySelector('video'); return v && v.currentTime > 0.2; }")
+
+
+def test_compare_players_stay_in_step(make_server: type, page: Page) -> None:
+    """Test Compare: one bar plays, pauses and seeks every player; after a seek their currentTime agrees."""
+    server: AppServer = make_server(STARVIDEOS_SANDBOX_SPEED="10", STARVIDEOS_POLL_INTERVAL="0.5")
+    ids = seed(server, visit=page)
+    page.goto(f"{server.url}/compare?ids={','.join(map(str, ids[:3]))}")
+    wait_idle(page)
+    players = page.locator(".st-key-compare_players video")
+    expect(players).to_have_count(3)
+    page.wait_for_function("() => [...document.querySelectorAll('.st-key-compare_players video')]"
+                           ".every(v => v.readyState >= 2)")
+    seek = page.locator(".sv-seek")
+    seek.evaluate("(el) => { el.value = 600; el.dispatchEvent(new Event('input', {bubbles: true})); }")
+    page.wait_for_function("() => [...document.querySelectorAll('.st-key-compare_players video')]"
+                           ".every(v => Math.abs(v.currentTime - 1.8) < 0.1)")
+    page.locator(".sv-play").click()
+    page.wait_for_function("() => [...document.querySelectorAll('.st-key-compare_players video')]"
+                           ".every(v => !v.paused && v.currentTime > 2.0)")
+    page.locator(".sv-play").click()
+    page.wait_for_function("() => [...document.querySelectorAll('.st-key-compare_players video')].every(v => v.paused)")
+    times = page.evaluate("() => [...document.querySelectorAll('.st-key-compare_players video')]"
+                          ".map(v => v.currentTime)")
+    assert max(times) - min(times) < 0.25, times
+    expect(page.get_by_text("Settings that differ are highlighted.")).to_be_visible()
+    screenshot(page, "compare.png")
+
+
+def test_stars_and_a_comment_round_trip(make_server: type, page: Page) -> None:
+    """Test that clicking a star and posting a comment on a take are stored and shown, as plain text."""
+    server: AppServer = make_server(STARVIDEOS_SANDBOX_SPEED="10", STARVIDEOS_POLL_INTERVAL="0.5")
+    [rid] = seed(server, PROMPTS[:1], visit=page)
+    task_id = HistoryStore(Database(f"sqlite:///{server.history}")).get(rid).task_id
+    page.goto(f"{server.url}/history?task={task_id}")
+    wait_idle(page)
+    page.locator("[data-testid=stFeedback] button, [data-testid=stButtonGroup] button").nth(3).click()
+    wait_idle(page)
+    expect(page.get_by_text("★ 4.0 · 1 rating")).to_be_visible()
+    page.get_by_text(re.compile(r"^Comments \(0\)")).click()
+    page.get_by_label("Your name").fill("Dana")
+    page.get_by_label("Comment").fill("<img src=x onerror=alert(1)> slower push-in, please")
+    page.get_by_role("button", name="Post comment").click()
+    wait_idle(page)
+    expect(page.get_by_text("<img src=x onerror=alert(1)> slower push-in, please")).to_be_visible()
+    assert showcase(server).ratings([rid])[rid].average == 4.0
+    assert [c.author for c in showcase(server).comments(rid)] == ["Dana"]
+
+
+def test_a_share_link_in_a_fresh_browser(make_server: type, browser: Browser) -> None:
+    """Test that a share link opens its board in a fresh browser without the password, and that /history in that
+    same browser still asks for it."""
+    server: AppServer = make_server(STARVIDEOS_SANDBOX_SPEED="10", STARVIDEOS_POLL_INTERVAL="0.5",
+                                    STARVIDEOS_APP_PASSWORD="team secret")
+    team = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    ids = seed(server, PROMPTS[:2], visit=team)
+    shows = showcase(server)
+    board = shows.board_named("For the client")
+    shows.add(board.id, ids)
+    shows.rate(ids[0], "ann", 5)
+    shows.comment(ids[0], "Ann", "Love the light; can we try a slower orbit?")
+    shows.set_best(board.id, ids[0])
+    team.goto(f"{server.url}/boards?board={board.id}")
+    wait_idle(team)
+    team.locator("input[type=password]").fill("team secret")
+    team.locator("input[type=password]").press("Enter")
+    wait_idle(team)
+    screenshot(team, "board.png")
+    team.get_by_role("button", name="Share link").click()
+    team.get_by_role("button", name="Create share link").click()
+    wait_idle(team)
+    link = team.locator("[data-testid=stCode]").filter(has_text="/shared?token=").inner_text().strip()
+    assert link.startswith(f"{server.url}/shared?token=")
+
+    stranger = browser.new_context().new_page()
+    stranger.goto(link)
+    wait_idle(stranger)
+    expect(stranger.get_by_role("heading", name="For the client")).to_be_visible()
+    assert stranger.locator("input[type=password]").count() == 0
+    expect(stranger.get_by_text("A shared board · read-only")).to_be_visible()
+    stranger.goto(f"{server.url}/history")
+    wait_idle(stranger)
+    expect(stranger.locator("input[type=password]")).to_be_visible()
+    assert stranger.get_by_text("For the client").count() == 0
+
+
+@pytest.mark.parametrize("where", ["gallery", "board", "shared", "history"])
+def test_comfortable_on_a_phone(make_server: type, browser: Browser, where: str) -> None:
+    """Test that at 390 px the page never scrolls sideways, cards stand in one column with their prompt visible,
+    and History shows time, status and prompt."""
+    server: AppServer = make_server(STARVIDEOS_SANDBOX_SPEED="10", STARVIDEOS_POLL_INTERVAL="0.5")
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True).new_page()
+    ids = seed(server, PROMPTS[:3], visit=phone)
+    shows = showcase(server)
+    board = shows.board_named("Phone")
+    shows.add(board.id, ids)
+    token, _ = shows.share(board.id)
+    path = {"gallery": "/gallery", "board": f"/boards?board={board.id}", "shared": f"/shared?token={token}",
+            "history": "/history"}[where]
+    phone.goto(server.url + path)
+    wait_idle(phone)
+    phone.wait_for_timeout(500)
+    assert phone.evaluate("() => document.documentElement.scrollWidth") <= 390
+    if where == "history":
+        grid = phone.locator("[data-testid=stDataFrame]")
+        expect(grid).to_contain_text(PROMPTS[2][:20])
+        box = grid.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+        headers = phone.locator("[data-testid=stDataFrame] table th").all_inner_texts()[:3]
+        assert [h.strip() for h in headers] == ["Time", "Status", "Prompt"]
+        return
+    cards = phone.locator("[class*='st-key-card_']")
+    expect(cards.first).to_be_visible()
+    boxes = [cards.nth(i).bounding_box() for i in range(cards.count())]
+    assert all(b["width"] >= 300 and b["x"] + b["width"] <= 390 for b in boxes)  # one column, within the screen
+    assert [round(b["y"]) for b in boxes] == sorted(round(b["y"]) for b in boxes)  # stacked, in order
+    prompt = phone.get_by_text(PROMPTS[2]).first
+    expect(prompt).to_be_visible()
+    box = prompt.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390

@@ -1,0 +1,197 @@
+"""AppTest: Gallery, boards, present, compare, ratings and comments, and share links opened without the password."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from components import runtime
+from starvideos.models import VideoRequest
+from starvideos.submit import submit_video
+from tests.apptest_support import new_app, plain, texts
+
+
+def takes(count: int, prompt: str = "take") -> list[int]:
+    """``count`` finished takes with their copies saved; returns their record ids, oldest first."""
+    b = runtime.backend()
+    ids = [submit_video(b.client, b.store, VideoRequest(f"{prompt} {n}", ratio="9:16" if n == 1 else "16:9"),
+                        session_id="s").record_id for n in range(count)]
+    deadline = time.monotonic() + 30
+    while not all((m := b.media.get(i)) is not None and m.state == "saved" for i in ids):
+        assert time.monotonic() < deadline, "the takes were never saved"
+        time.sleep(0.05)
+    return ids
+
+
+def page(path: str, at: AppTest | None = None, **query: str) -> AppTest:
+    at = at or new_app().run()
+    at.query_params.clear()
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.switch_page(path).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_gallery_shows_posters_not_videos(app_env: Path) -> None:
+    """Test that the Gallery shows one card per finished take, newest first, with its poster, prompt, ratio,
+    duration and rating, and loads no video at all."""
+    new_app().run()
+    ids = takes(3)
+    at = page("pages/gallery.py")
+    assert len(at.get("image")) == 3 and at.get("video") == []
+    captions = [c.value for c in at.caption if "·" in c.value]
+    assert captions == ["16:9 · 5 s · no ratings yet", "9:16 · 5 s · no ratings yet", "16:9 · 5 s · no ratings yet"]
+    assert [m.value for m in at.markdown if m.value.startswith("take")] == ["take 2", "take 1", "take 0"]
+    assert at.button(key="gallery_compare").disabled and at.button(key="gallery_add_to_board").disabled
+    for record_id in ids[:2]:
+        at.checkbox(key=f"select_gallery_{record_id}").check()
+    at.run()
+    assert not at.button(key="gallery_compare").disabled and at.button(key="gallery_compare").label == "Compare (2)"
+
+
+def test_gallery_pages_and_filters(app_env: Path) -> None:
+    """Test keyset pages of 24 cards and the ratio filter."""
+    new_app().run()
+    b = runtime.backend()
+    for n in range(26):  # finished without copies: cards show a placeholder until a copy exists
+        rid = b.store.record_attempt(VideoRequest(f"card {n}", ratio="9:16" if n < 3 else "16:9"))
+        from starvideos.models import TaskStatus, VideoTask
+        b.store.mark_created(rid, VideoTask(f"video_page_{n}", TaskStatus.COMPLETED))
+    at = page("pages/gallery.py")
+    first = [m.value for m in at.markdown if m.value.startswith("card")]
+    assert len(first) == 24 and first[0] == "card 25" and not at.button(key="gallery_next").disabled
+    assert any("Saving the take" in c.value for c in at.caption)
+    at.button(key="gallery_next").click().run()
+    assert [m.value for m in at.markdown if m.value.startswith("card")] == ["card 1", "card 0"]
+    at.selectbox(key="gallery_ratio").set_value("9:16").run()
+    assert [m.value for m in at.markdown if m.value.startswith("card")] == ["card 2", "card 1", "card 0"]
+
+
+def test_add_to_board_from_the_gallery(app_env: Path) -> None:
+    """Test that "Add to board" opens a dialog with "Board name" and "Add" that puts the selected takes on an
+    existing board (typing a new name, which AppTest cannot do, is driven in Chromium)."""
+    new_app().run()
+    ids = takes(3)
+    runtime.backend().showcase.board_named("Client pitch")
+    at = page("pages/gallery.py")
+    for record_id in ids[1:]:
+        at.checkbox(key=f"select_gallery_{record_id}").check()
+    at.run()
+    at.button(key="gallery_add_to_board").click().run()
+    at.selectbox(key="board_name_choice").set_value("Client pitch").run()
+    at.button(key="add_to_board_confirm").click().run()
+    [board] = runtime.backend().showcase.boards()
+    assert board.name == "Client pitch"
+    assert [t.record.id for t in runtime.backend().showcase.items(board.id)] == ids[:0:-1]  # as the gallery showed them
+    assert plain(at.main.success[0].value) == "Added 2 takes to “Client pitch”."
+
+
+def test_board_reorder_best_prune_rename_delete(app_env: Path) -> None:
+    """Test a board's own controls: Up/Down, Best take, Remove from board, Rename and Delete."""
+    new_app().run()
+    a, b_, c = takes(3)
+    showcase = runtime.backend().showcase
+    board = showcase.board_named("Review")
+    showcase.add(board.id, [a, b_, c])
+    at = page("pages/boards.py", board=str(board.id))
+    assert at.title[0].value == "Review"
+    at.button(key=f"down_{a}").click().run()
+    at.button(key=f"best_{c}").click().run()
+    assert [t.record.id for t in showcase.items(board.id)] == [b_, a, c]
+    assert showcase.board(board.id).best_record_id == c
+    assert [badge.value for badge in at.markdown if "badge" in badge.value] == [
+        ":violet-badge[:material/star: Best take]"]
+    at.button(key=f"remove_{b_}").click().run()
+    at.text_input(key="rename_board").set_value("Review, round 2").run()
+    at.button(key="rename_board_save").click().run()
+    assert showcase.board(board.id).name == "Review, round 2" and showcase.board(board.id).size == 2
+    at.button(key="delete_board_confirm").click().run()
+    assert showcase.boards() == [] and runtime.backend().store.get(a) is not None
+
+
+def test_rating_and_commenting_on_a_take(app_env: Path) -> None:
+    """Test the stars and a comment on the task view: stored, averaged, shown as plain text."""
+    new_app().run()
+    [rid] = takes(1)
+    task_id = runtime.backend().store.get(rid).task_id
+    at = page("pages/history.py", task=task_id)
+    at.get("feedback")[0].set_value(3).run()  # the fourth star
+    assert runtime.backend().showcase.ratings([rid])[rid].average == 4.0
+    assert "★ 4.0 · 1 rating" in [c.value for c in at.caption]
+    at.text_input(key=f"task_name_{rid}").set_value("Dana")  # a form: values go in together, on "Post comment"
+    at.text_area(key=f"task_comment_{rid}").set_value("<script>alert(1)</script> smoother, please")
+    at.button(key=f"FormSubmitter:task_comment_form_{rid}-Post comment").click().run()
+    [comment] = runtime.backend().showcase.comments(rid)
+    assert (comment.author, comment.body) == ("Dana", "<script>alert(1)</script> smoother, please")
+    assert "<script>alert(1)</script> smoother, please" in [t.value for t in at.text]
+    assert not [m for m in at.markdown if m.proto.allow_html and "<script" in m.value]
+
+
+def test_present_one_take_at_a_time(app_env: Path) -> None:
+    """Test Present: one video, autoplaying and looping, its prompt as caption, Previous/Next (← →) and Exit."""
+    new_app().run()
+    ids = takes(3)
+    showcase = runtime.backend().showcase
+    board = showcase.board_named("Show")
+    showcase.add(board.id, ids)
+    at = page("pages/present.py", board=str(board.id))
+    [video] = at.get("video")
+    assert video.proto.autoplay and video.proto.loop and video.proto.muted
+    assert "take 0" in [m.value for m in at.markdown] and "1 / 3" in [c.value for c in at.caption]
+    assert (at.button(key="present_next").proto.shortcut, at.button(key="present_previous").proto.shortcut) == (
+        "right", "left")
+    at.button(key="present_next").click().run()
+    assert at.query_params["i"] == "1" and "take 1" in [m.value for m in at.markdown]
+    at.button(key="present_exit").click().run()
+    assert at.title[0].value == "Show"
+
+
+def test_compare_highlights_what_differs(app_env: Path) -> None:
+    """Test Compare: one player per take and the settings that differ highlighted under them."""
+    new_app().run()
+    ids = takes(3)
+    at = page("pages/compare.py", ids=",".join(map(str, ids)))
+    assert len(at.get("video")) == 3
+    table = at.dataframe[0].value
+    assert list(table.columns) == ["Take 1", "Take 2", "Take 3"]
+    assert list(table.loc["Aspect ratio"]) == ["16:9", "9:16", "16:9"]
+    assert "Settings that differ are highlighted." in [c.value for c in at.caption]
+
+
+def test_a_share_link_opens_one_board_without_the_password(app_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Test that "Share link" makes a link on STARVIDEOS_PUBLIC_URL that opens that board only, read-only, with the
+    password on; that the rest of the app still asks for it; and that a revoked link says so."""
+    monkeypatch.setenv("STARVIDEOS_APP_PASSWORD", "team secret")
+    monkeypatch.setenv("STARVIDEOS_PUBLIC_URL", "https://studio.example.com")
+    at = new_app().run()
+    at.text_input(key="password_input").set_value("team secret").run()
+    ids = takes(2, "shared take")
+    showcase = runtime.backend().showcase
+    board = showcase.board_named("For the client")
+    showcase.add(board.id, ids)
+    other = showcase.board_named("Internal only")
+    at = page("pages/boards.py", at, board=str(board.id))
+    at.button(key="share_create").click().run()
+    link = next(c.value for c in at.code if c.value.startswith("https://"))
+    assert link.startswith("https://studio.example.com/shared?token=")
+    token = link.split("token=", 1)[1]
+
+    stranger = new_app().run()  # a fresh browser: no password typed
+    assert [t.label for t in stranger.text_input] == ["Password"]
+    stranger = page("pages/shared.py", stranger, token=token)
+    assert stranger.title[0].value == "For the client" and "Internal only" not in texts(stranger)
+    assert [m.value for m in stranger.markdown if m.value.startswith("shared take")] == ["shared take 0",
+                                                                                       "shared take 1"]
+    assert not [b for b in stranger.button if b.key in ("share_create", "delete_board_confirm")]
+    stranger.get("feedback")[0].set_value(4).run()
+    assert showcase.ratings([ids[0]])[ids[0]].count == 1
+    del other
+    showcase.revoke(showcase.links(board.id)[0].id)
+    stranger = page("pages/shared.py", stranger, token=token)
+    assert plain(stranger.warning[0].value).startswith("This link has been revoked.")
+    stranger = page("pages/shared.py", stranger, token="not-a-token")
+    assert plain(stranger.warning[0].value).startswith("This link does not open anything.")

@@ -1,0 +1,150 @@
+"""The showcase on both databases: the gallery query, boards, ratings and comments, share links (stored only as
+hashes, revocable, expiring) and comments slowed per link."""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+
+import pytest
+import sqlalchemy as sa
+
+from starvideos.database import Database
+from starvideos.errors import ThrottledError, ValidationError
+from starvideos.history import HistoryStore
+from starvideos.models import TaskStatus, VideoRequest, VideoTask
+from starvideos.schema import comments, share_links
+from starvideos.showcase import BoardError, GalleryFilter, Showcase, token_hash
+
+
+def finished(store: HistoryStore, count: int, **request: object) -> list[int]:
+    ids = []
+    prompt = request.pop("prompt", "take")
+    for n in range(count):
+        rid = store.record_attempt(VideoRequest(f"{prompt} {n}", **request),
+                                   created_by="ann@team.test" if n % 2 else "bob@team.test")
+        store.mark_created(rid, VideoTask(f"video_s{rid}", TaskStatus.COMPLETED, video_url=f"https://cdn.test/{rid}"))
+        ids.append(rid)
+    return ids
+
+
+def test_gallery_lists_finished_takes_newest_first_in_pages(database: Database) -> None:
+    """Test the gallery: only finished takes, newest first, keyset pages, filters by text, ratio, board, rating
+    and creator."""
+    store, showcase = HistoryStore(database), Showcase(database)
+    wide = finished(store, 30, prompt="fox")
+    tall = finished(store, 5, prompt="heron", ratio="9:16")
+    store.record_attempt(VideoRequest("still sending"))
+    store.delete(wide[0])
+    first = showcase.gallery(limit=24)
+    second = showcase.gallery(limit=24, before_id=first[-1].record.id)
+    assert [t.record.id for t in first + second] == sorted(wide[1:] + tall, reverse=True)
+    assert [t.record.id for t in showcase.gallery(GalleryFilter(ratio="9:16"))] == tall[::-1]
+    assert len(showcase.gallery(GalleryFilter(text="HERON 1"))) == 1
+    assert len(showcase.gallery(GalleryFilter(created_by="ann@team.test"), limit=100)) == 17
+    board = showcase.board_named("Pitch")
+    showcase.add(board.id, [wide[5], tall[2]])
+    assert {t.record.id for t in showcase.gallery(GalleryFilter(board_id=board.id))} == {wide[5], tall[2]}
+    showcase.rate(wide[7], "ann", 5)
+    showcase.rate(wide[7], "bob", 3)
+    showcase.rate(wide[8], "ann", 2)
+    assert [t.record.id for t in showcase.gallery(GalleryFilter(min_stars=4))] == [wide[7]]
+    [take] = showcase.takes([wide[7]], rater="bob")
+    assert (take.rating.average, take.rating.count, take.rating.mine) == (4.0, 2, 3)
+
+
+def test_boards_order_prune_best_rename_delete(database: Database) -> None:
+    """Test that a board keeps its order, can be reordered and pruned, marks a best take, is renamed and deleted
+    (its takes stay in the history), and that a take can sit on several boards."""
+    store, showcase = HistoryStore(database), Showcase(database)
+    a, b, c, d = finished(store, 4)
+    board = showcase.board_named("Spring pitch", created_by="ann@team.test")
+    assert showcase.board_named("spring PITCH").id == board.id  # names are one per board, any case
+    assert showcase.add(board.id, [a, b, c]) == 3 and showcase.add(board.id, [b, d]) == 1
+    assert [t.record.id for t in showcase.items(board.id)] == [a, b, c, d]
+    showcase.move(board.id, d, -2)
+    showcase.move(board.id, a, 10)
+    assert [t.record.id for t in showcase.items(board.id)] == [d, b, c, a]
+    showcase.set_best(board.id, c)
+    showcase.remove(board.id, c)
+    assert showcase.board(board.id).best_record_id is None and showcase.board(board.id).size == 3
+    other = showcase.board_named("Autumn")
+    showcase.add(other.id, [b])
+    assert [x.name for x in showcase.boards_of(b)] == ["Autumn", "Spring pitch"]
+    with pytest.raises(BoardError, match="There is already a board called “Autumn”"):
+        showcase.rename(board.id, "autumn")
+    showcase.rename(board.id, "Spring pitch, final")
+    token, _ = showcase.share(board.id)
+    showcase.delete(board.id)
+    assert showcase.board(board.id) is None and store.get(b) is not None
+    assert showcase.resolve(token) is None  # a deleted board's links open nothing
+
+
+def test_ratings_and_plain_comments(database: Database) -> None:
+    """Test one rating per rater (rating again replaces it) and plain-text comments, trimmed and limited."""
+    store, showcase = HistoryStore(database), Showcase(database)
+    [take] = finished(store, 1)
+    showcase.rate(take, "ann", 2)
+    showcase.rate(take, "ann", 5)
+    showcase.rate(take, "bob", 4)
+    assert showcase.ratings([take])[take].average == 4.5
+    with pytest.raises(ValidationError, match=r"Rating: choose from 1 to 5 stars\."):
+        showcase.rate(take, "ann", 6)
+    note = showcase.comment(take, "  Ann  ", "<b>Love</b> it\x07 — slower push-in?")
+    assert (note.author, note.body) == ("Ann", "<b>Love</b> it — slower push-in?")  # stored as typed, as text
+    with pytest.raises(ValidationError, match=r"Comment: is 1,001 characters long; keep it to 1,000\."):
+        showcase.comment(take, "Ann", "x" * 1001)
+    with pytest.raises(ValidationError, match=r"Your name: write something first\."):
+        showcase.comment(take, " ", "nice")
+    assert [c.body for c in showcase.comments(take)] == ["<b>Love</b> it — slower push-in?"]
+    out = io.StringIO()
+    store.write_csv(out)
+    [row] = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert (row["rating"], row["ratings"], row["comments"]) == ("4.5", "2", "Ann: <b>Love</b> it — slower push-in?")
+
+
+def test_share_links_are_stored_as_hashes_and_can_end(database: Database) -> None:
+    """Test that a share token is unguessable and never stored (only its hash), opens its board only, and stops
+    working when revoked or expired."""
+    store, showcase = HistoryStore(database), Showcase(database)
+    board = showcase.board_named("Client review")
+    showcase.add(board.id, finished(store, 2))
+    token, link = showcase.share(board.id, created_by="ann@team.test")
+    short, _brief = showcase.share(board.id, expires_in=0.2)
+    assert len(token) >= 43 and token != short
+    with database.read() as conn:
+        stored = [r.token_hash for r in conn.execute(sa.select(share_links))]
+    assert token_hash(token) in stored and token not in str(stored)
+    assert showcase.resolve(token).board_id == board.id and showcase.resolve(token).state() == "active"
+    assert showcase.resolve(token[:-1] + ("A" if token[-1] != "A" else "B")) is None
+    assert showcase.resolve("") is None and showcase.resolve("x" * 500) is None
+    time.sleep(0.3)
+    assert showcase.resolve(short).state() == "expired"
+    showcase.revoke(link.id)
+    assert showcase.resolve(token).state() == "revoked"
+    assert [x.state() for x in showcase.links(board.id)] == ["expired", "revoked"]
+
+
+def test_a_burst_of_comments_through_one_link_is_slowed(database: Database) -> None:
+    """Test that 200 comments fired at once through one share link are mostly refused with a wait, not stored;
+    another link is not affected."""
+    store, showcase = HistoryStore(database), Showcase(database)
+    board = showcase.board_named("Spam target")
+    [take] = finished(store, 1)
+    showcase.add(board.id, [take])
+    _, link = showcase.share(board.id)
+    _, other = showcase.share(board.id)
+    limiter = showcase.comment_limiter(link.id)
+    refused = 0
+    for n in range(200):
+        try:
+            showcase.comment(take, "bot", f"spam {n}", share_link_id=link.id, limiter=limiter)
+        except ThrottledError as exc:
+            refused += 1
+            assert exc.wait_seconds > 0
+    with database.read() as conn:
+        stored = conn.execute(sa.select(sa.func.count()).select_from(comments)).scalar()
+    assert stored <= 6 and refused >= 194
+    showcase.comment(take, "Ann", "a real comment", share_link_id=other.id,
+                     limiter=showcase.comment_limiter(other.id))
