@@ -87,7 +87,7 @@ def test_get_and_wait_follow_the_task_to_its_video(client: StarVideosClient, san
     done = StarVideosClient(sandbox.base_url, DUMMY_KEY).wait(task.id, timeout=10, interval=0.05,
                                                              on_update=lambda t: seen.append(t.status))
     assert done.status is TaskStatus.COMPLETED
-    assert done.video_url == f"{sandbox.base_url}/assets/sample.mp4"
+    assert done.video_url == f"{sandbox.base_url}/clips/{task.id}.mp4"
     assert seen[-1] is TaskStatus.COMPLETED and TaskStatus.PROCESSING in seen
     assert all(r.path == f"/v1/starvideos/videos/{task.id}" for r in sandbox.received("GET"))
 
@@ -97,7 +97,7 @@ def test_create_and_wait(sandbox: SandboxServer) -> None:
     c = StarVideosClient(sandbox.base_url, DUMMY_KEY)
     seen: list[TaskStatus] = []
     done = c.create_and_wait(VideoRequest("cat"), timeout=10, interval=0.05, on_update=lambda t: seen.append(t.status))
-    assert done.status is TaskStatus.COMPLETED and done.video_url == f"{sandbox.base_url}/assets/sample.mp4"
+    assert done.status is TaskStatus.COMPLETED and done.video_url == f"{sandbox.base_url}/clips/{done.id}.mp4"
     assert seen[0] is TaskStatus.QUEUED and seen[-1] is TaskStatus.COMPLETED
     assert len(sandbox.received("POST")) == 1 and len(sandbox.received("GET")) == len(seen) - 1
 

@@ -41,7 +41,7 @@ def test_documented_answer_and_lifecycle(sandbox: SandboxServer) -> None:
     assert seen == ["queued", "processing", "completed"]
     video = requests.get(status["video_url"], timeout=5)
     assert video.headers["Content-Type"] == "video/mp4" and video.content[4:8] == b"ftyp"
-    assert 10_000 < len(video.content) < 200_000
+    assert 5_000 < len(video.content) < 200_000 and status["video_url"].endswith(f"/clips/{answer['id']}.mp4")
 
 
 def test_fail_marker(sandbox: SandboxServer) -> None:
