@@ -228,6 +228,13 @@ class Database:
             from sqlalchemy.dialects.sqlite import insert
         return insert(table).values(**values).on_conflict_do_nothing(index_elements=list(keys))
 
+    def whole_units(self, column: Any, unit: float) -> Any:
+        """``floor(column / unit)`` as an integer (UTC days from epoch seconds): SQLite truncates when casting,
+        PostgreSQL rounds, and not every SQLite has ``floor``."""
+        if self.dialect == "postgresql":
+            return sa.cast(sa.func.floor(column / unit), sa.Integer)
+        return sa.cast(column / unit, sa.Integer)
+
     def like_escape(self, text: str) -> str:
         """``%text%`` with LIKE's wildcards escaped (use with ``escape='\\\\'``)."""
         return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

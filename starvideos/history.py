@@ -169,12 +169,8 @@ class HistoryStore:
     def record_attempt(self, request: VideoRequest, *, session_id: str = "", created_by: str | None = None,
                        status: str = SENDING, **extra: Any) -> int:
         """Commit an attempt before it is sent (or, with ``status="pending"``, queue it); returns the record id."""
-        now = time.time()
-        payload = request.to_payload(validate=False)
-        values = {
-            "status": status, "request": payload, "params_hash": params_hash(request), "prompt": payload["prompt"],
-            "mode": request.mode, "ratio": str(request.ratio), "duration": _int(request.duration),
-            "session_id": session_id, "created_by": created_by, "attempted_at": now, "updated_at": now, **extra}
+        values = attempt_values(request, session_id=session_id, created_by=created_by, now=time.time(),
+                                status=status, **extra)
         with self.db.write() as conn:
             return int(conn.execute(tasks.insert().values(**values).returning(tasks.c.id)).scalar_one())
 
@@ -185,17 +181,17 @@ class HistoryStore:
             conn.execute(tasks.update().where(tasks.c.id == record_id).values(
                 task_id=task.id, status=task.status.value, error=task.error, video_url=task.video_url,
                 remote_created=task.created, raw=task.raw or None, updated_at=now, next_lookup_at=None,
-                finished_at=now if task.status.is_terminal else None))
+                finished_at=now if task.status.is_terminal else None, lease_owner=None, lease_until=None))
             if task.status is TaskStatus.COMPLETED and task.video_url:
                 self._queue_copy(conn, record_id, task.video_url)
 
     def mark_rejected(self, record_id: int, error: str) -> None:
         """Settle an attempt the API (or the client) refused: no task exists."""
-        self._set(record_id, status=REJECTED, error=error)
+        self._set(record_id, status=REJECTED, error=error, lease_owner=None, lease_until=None)
 
     def mark_unknown(self, record_id: int, error: str) -> None:
         """Settle an attempt that was sent without an answer: a task may exist and may be billed."""
-        self._set(record_id, status=OUTCOME_UNKNOWN, error=error)
+        self._set(record_id, status=OUTCOME_UNKNOWN, error=error, lease_owner=None, lease_until=None)
 
     def attach_task_id(self, record_id: int, task_id: str) -> bool:
         """Give an outcome-unknown record the id the user found, so its status can be looked up. False when another
@@ -288,8 +284,11 @@ class HistoryStore:
         return [row.task_id for row in sorted(claimed, key=lambda r: (r.next_lookup_at or 0.0, r.task_id))]
 
     def next_lookup_due(self) -> float | None:
-        """When the next unfinished task is due for a lookup (0 when one is due now); None when none is unfinished."""
-        value = self.db.scalar(sa.select(sa.func.min(sa.func.coalesce(tasks.c.next_lookup_at, 0.0))).where(
+        """When the next unfinished task can be claimed for a lookup: due, and its lease (another replica's lookup)
+        over; 0 when one can be now, None when none is unfinished. A read: pollers ask it before writing anything."""
+        due = sa.func.coalesce(tasks.c.next_lookup_at, 0.0)
+        leased = sa.func.coalesce(tasks.c.lease_until, 0.0)
+        value = self.db.scalar(sa.select(sa.func.min(sa.case((leased > due, leased), else_=due))).where(
             tasks.c.status.in_(LIVE_STATES), tasks.c.task_id.is_not(None), tasks.c.deleted_at.is_(None)))
         return None if value is None else float(value)
 
@@ -432,6 +431,16 @@ class HistoryStore:
             count += 1
         out.write("\n]\n" if count else "]\n")
         return count
+
+
+def attempt_values(request: VideoRequest, *, session_id: str, created_by: str | None, now: float, status: str,
+                   **extra: Any) -> dict[str, Any]:
+    """The row of one attempt: the body as sent, plus the columns lists filter on."""
+    payload = request.to_payload(validate=False)
+    return {"status": status, "request": payload, "params_hash": params_hash(request), "prompt": payload["prompt"],
+            "mode": request.mode, "ratio": str(request.ratio), "duration": _int(request.duration),
+            "session_id": session_id, "created_by": created_by, "attempted_at": now, "updated_at": now,
+            "enqueued_at": now if status == PENDING else None, "lookup_failures": 0, **extra}
 
 
 def _int(value: Any) -> int:

@@ -41,11 +41,15 @@ class RateLimiter:
         """Take up to ``wanted`` tokens. With ``force`` all are granted, going into debt that later callers wait
         out (a person's explicit "Refresh now" is never refused, but still counts)."""
         with self.db.write() as conn:
-            tokens, now = self._current(conn)
-            granted = wanted if force else max(0, min(wanted, math.floor(tokens + 1e-9)))
-            tokens -= granted
-            conn.execute(rate_limits.update().where(rate_limits.c.name == self.name)
-                         .values(tokens=tokens, updated_at=now))
+            return self.take_in(conn, wanted, force=force)
+
+    def take_in(self, conn: sa.Connection, wanted: int = 1, *, force: bool = False) -> Grant:
+        """``take`` inside the caller's transaction (so a token is spent only if the rest of it commits)."""
+        tokens, now = self._current(conn)
+        granted = wanted if force else max(0, min(wanted, math.floor(tokens + 1e-9)))
+        tokens -= granted
+        conn.execute(rate_limits.update().where(rate_limits.c.name == self.name)
+                     .values(tokens=tokens, updated_at=now))
         return Grant(granted, 0.0 if tokens >= 1 else (1 - tokens) / self.rate)
 
     def give_back(self, count: int) -> None:

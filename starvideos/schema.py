@@ -12,7 +12,7 @@ metadata = sa.MetaData()
 
 # Alembic revisions in order; the database layer checks a database's revision against these without importing
 # Alembic, so an up-to-date database opens fast and a newer one is refused.
-REVISIONS: tuple[str, ...] = ("0001", "0002", "0003")
+REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004")
 HEAD = REVISIONS[-1]
 
 tasks = sa.Table(
@@ -43,6 +43,8 @@ tasks = sa.Table(
     sa.Column("lease_until", sa.Float),
     sa.Column("image_keys", sa.JSON),
     sa.Column("parent_id", sa.Integer, sa.ForeignKey("tasks.id", ondelete="SET NULL")),
+    sa.Column("batch_id", sa.Integer, sa.ForeignKey("batches.id", ondelete="SET NULL")),
+    sa.Column("enqueued_at", sa.Float),
     sa.Index("tasks_status", "status", "id"),
     sa.Index("tasks_mode", "mode", "id"),
     sa.Index("tasks_session", "session_id", "id"),
@@ -50,6 +52,7 @@ tasks = sa.Table(
     sa.Index("tasks_params", "params_hash", "attempted_at"),
     sa.Index("tasks_due", "status", "next_lookup_at"),
     sa.Index("tasks_parent", "parent_id"),
+    sa.Index("tasks_batch", "batch_id", "status"),
     sqlite_autoincrement=True,  # ids are never reused: higher is always newer, even after deletes
 )
 
@@ -159,4 +162,35 @@ share_links = sa.Table(
     sa.Column("expires_at", sa.Float),
     sa.Column("revoked_at", sa.Float),
     sa.Index("share_links_board", "board_id"),
+)
+
+# Batch work: batches of queued creates, the queue's shared switch (paused, or waiting out a 429), team presets.
+batches = sa.Table(
+    "batches", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("source", sa.String(20), nullable=False),
+    sa.Column("total", sa.Integer, nullable=False),
+    sa.Column("created_by", sa.String(320)),
+    sa.Column("created_at", sa.Float, nullable=False),
+)
+
+queue_state = sa.Table(
+    "queue_state", metadata,
+    sa.Column("name", sa.String(40), primary_key=True),
+    sa.Column("paused", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("paused_until", sa.Float),
+    sa.Column("reason", sa.Text),
+    sa.Column("updated_at", sa.Float, nullable=False),
+)
+
+presets = sa.Table(
+    "presets", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(120), nullable=False),
+    sa.Column("name_key", sa.String(120), nullable=False, unique=True),
+    sa.Column("form", sa.JSON, nullable=False),
+    sa.Column("created_by", sa.String(320)),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("updated_at", sa.Float, nullable=False),
 )

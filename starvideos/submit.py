@@ -9,11 +9,19 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .client import StarVideosClient
-from .errors import DatabaseError, InvalidResponseError, OutcomeUnknownError, ServerError, StarVideosError
+from .errors import (
+    DatabaseError,
+    InvalidResponseError,
+    OutcomeUnknownError,
+    RateLimitError,
+    ServerError,
+    StarVideosError,
+)
 from .models import VideoRequest, VideoTask
 
 if TYPE_CHECKING:
@@ -33,6 +41,10 @@ class Submission:
     record_id: int | None
     task: VideoTask | None = None
     error: StarVideosError | None = None
+    queued: bool = False
+    """True when the create waits in the queue (the pace or the in-flight limit said not yet)."""
+    wait: float = 0.0
+    """For a queued create: about how many seconds until it goes out."""
 
     @property
     def outcome_unknown(self) -> bool:
@@ -50,10 +62,18 @@ def submit_video(client: StarVideosClient, store: HistoryStore, request: VideoRe
     return send_recorded(client, store, record_id, request)
 
 
-def send_recorded(client: StarVideosClient, store: HistoryStore, record_id: int, request: VideoRequest) -> Submission:
-    """Send an attempt that is already recorded as ``sending``, and settle it. The queue uses this too."""
+def send_recorded(client: StarVideosClient, store: HistoryStore, record_id: int, request: VideoRequest, *,
+                  requeue: Callable[[int, RateLimitError], None] | None = None) -> Submission:
+    """Send an attempt that is already recorded as ``sending``, and settle it. The queue uses this too: it passes
+    ``requeue``, which puts the item back after a 429 (a definite "not now", nothing created)."""
     try:
         task = client.create_video(request)
+    except RateLimitError as exc:
+        if requeue is None:
+            return _rejected(store, record_id, exc)
+        log.info("create rate-limited (record %d): back in the queue for %s s", record_id, exc.retry_after)
+        _settle(requeue, record_id, exc)
+        return Submission(record_id, error=exc, queued=True, wait=exc.retry_after or 60.0)
     except (OutcomeUnknownError, InvalidResponseError) as exc:
         return _unknown(store, record_id, exc)
     except ServerError as exc:

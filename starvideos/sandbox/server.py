@@ -59,6 +59,8 @@ class RecordedRequest:
     path: str
     headers: dict[str, str]
     body: Any
+    at: float = 0.0
+    """When it arrived (``time.time()``): pacing is checked against it."""
 
 
 @dataclass
@@ -288,7 +290,8 @@ def _handler_for(sandbox: SandboxServer) -> type[BaseHTTPRequestHandler]:
             except ValueError:
                 body = raw.decode("utf-8", "replace")
             with sandbox._lock:
-                sandbox._requests.append(RecordedRequest(method, self.path, dict(self.headers.items()), body))
+                sandbox._requests.append(RecordedRequest(method, self.path, dict(self.headers.items()), body,
+                                                          time.time()))
             fault = sandbox._take_fault(method, path)
             if fault is not None:
                 return self._fault(fault)

@@ -1,0 +1,194 @@
+"""The durable, paced create queue: the deployment's pace and in-flight limit, single creates ahead of batches, a 429
+that holds the queue, a crash that never sends anything twice, and the monthly budget checked before anything is
+recorded. Every test runs on SQLite and on PostgreSQL, against the sandbox over loopback."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+
+import pytest
+import sqlalchemy as sa
+
+from starvideos import StarVideosClient
+from starvideos.database import Database
+from starvideos.errors import BudgetExceededError
+from starvideos.estimates import Estimates
+from starvideos.history import HistoryStore
+from starvideos.models import VideoRequest
+from starvideos.queue import CreateQueue
+from starvideos.sandbox import Fault, SandboxServer
+from starvideos.schema import tasks
+from tests.conftest import DUMMY_KEY
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not reached in time"
+        time.sleep(0.02)
+
+
+def statuses(database: Database) -> dict[str, str]:
+    """Each record's prompt → status."""
+    rows = database.rows(sa.select(tasks.c.prompt, tasks.c.status))
+    return {prompt: status for prompt, status in rows}
+
+
+def posted_prompts(sandbox: SandboxServer) -> Counter[str]:
+    return Counter(r.body["prompt"] for r in sandbox.received("POST") if isinstance(r.body, dict))
+
+
+@pytest.fixture
+def make_queue(sandbox: SandboxServer, database: Database, store: HistoryStore) -> Iterator[Callable[..., CreateQueue]]:
+    made: list[CreateQueue] = []
+
+    def make(**options: object) -> CreateQueue:
+        client = StarVideosClient(sandbox.base_url, DUMMY_KEY, timeout=(2.0, 2.0))
+        queue = CreateQueue(database, store, client, **options)  # type: ignore[arg-type]
+        made.append(queue)
+        return queue
+
+    yield make
+    for queue in made:
+        queue.close()
+
+
+def requests_named(prefix: str, n: int) -> list[VideoRequest]:
+    return [VideoRequest(f"{prefix} {i}") for i in range(n)]
+
+
+def test_batch_goes_out_at_the_pace_each_item_once(make_queue: Callable[..., CreateQueue], database: Database,
+                                                  sandbox: SandboxServer) -> None:
+    """Test that a batch is sent at the set pace (after a small burst) and every item exactly once."""
+    queue = make_queue(per_minute=600, max_in_flight=100, burst=3)  # 10 a second, a burst of 3
+    batch = queue.enqueue(requests_named("paced", 13), name="paced", source="csv")
+    assert batch.total == 13 and set(statuses(database).values()) == {"pending"}
+    queue.start()
+    wait_for(lambda: set(statuses(database).values()) == {"queued"})
+    sent = sorted(r[0] for r in database.rows(sa.select(tasks.c.attempted_at)))
+    span = sent[-1] - sent[0]
+    assert 0.9 <= span <= 1.6, f"13 items at 10/s after a burst of 3 took {span:.2f} s"
+    assert posted_prompts(sandbox) == Counter({f"paced {i}": 1 for i in range(13)})
+    assert queue.progress(batch.id) == {"queued": 13} and queue.waiting() == 0
+
+
+def test_in_flight_limit_and_single_creates_first(make_queue: Callable[..., CreateQueue], database: Database) -> None:
+    """Test that nothing is claimed while the in-flight limit is reached, and a waiting single create is claimed
+    before older batch items."""
+    queue = make_queue(per_minute=6000, max_in_flight=2)
+    queue.enqueue(requests_named("batch", 3), name="b", source="csv")
+    first, _ = queue.claim()
+    assert first is not None and first[1].prompt == "batch 0"
+    queue.pause()  # so that the next single create has to wait in the queue
+    single = queue.submit(VideoRequest("single"))
+    assert single.queued and statuses(database)["single"] == "pending"
+    queue.resume()
+    second, _ = queue.claim()
+    assert second is not None and second[1].prompt == "single"
+    third, wait = queue.claim()
+    assert third is None and wait == 1.0  # two are sending: the limit holds
+    assert statuses(database) == {"batch 0": "sending", "single": "sending", "batch 1": "pending",
+                                  "batch 2": "pending"}
+
+
+def test_a_burst_of_clicks_queues_instead_of_failing(make_queue: Callable[..., CreateQueue], database: Database,
+                                                     sandbox: SandboxServer) -> None:
+    """Test that single creates past the pace are queued (with a wait estimate), then sent once each with no click."""
+    queue = make_queue(per_minute=60, max_in_flight=100, burst=2)  # a burst of 2, then one a second
+    results = [queue.submit(VideoRequest(f"click {i}"), session_id="s1") for i in range(4)]
+    assert [r.queued for r in results] == [False, False, True, True]
+    assert all(r.task is not None for r in results[:2]) and all(r.error is None for r in results)
+    assert 0 < results[2].wait <= 1.5 and statuses(database)["click 3"] == "pending"
+    queue.start()
+    wait_for(lambda: set(statuses(database).values()) == {"queued"})
+    assert posted_prompts(sandbox) == Counter({f"click {i}": 1 for i in range(4)})
+
+
+def test_429_puts_the_item_back_and_holds_the_queue(make_queue: Callable[..., CreateQueue], database: Database,
+                                                    sandbox: SandboxServer) -> None:
+    """Test that a 429 to a queued create puts it back as pending, holds every sender for Retry-After, and the item
+    then goes out once."""
+    queue = make_queue(per_minute=6000, max_in_flight=100)
+    sandbox.inject(Fault(status=429, method="POST", headers={"Retry-After": "1"}))
+    queue.enqueue([VideoRequest("limited")], name="b", source="csv")
+    queue.start()
+    wait_for(lambda: queue.state().paused_until is not None)
+    held_until = queue.state().paused_until
+    assert held_until is not None and queue.state().reason
+    wait_for(lambda: statuses(database)["limited"] == "queued")
+    attempted = database.scalar(sa.select(tasks.c.attempted_at).where(tasks.c.prompt == "limited"))
+    assert attempted >= held_until - 0.05
+    assert len(sandbox.received("POST")) == 2  # the refused one and the one that went through
+    assert posted_prompts(sandbox) == Counter({"limited": 2})
+
+
+def test_after_a_crash_nothing_is_sent_twice(make_queue: Callable[..., CreateQueue], database: Database,
+                                             store: HistoryStore, sandbox: SandboxServer) -> None:
+    """Test that an item a dead process was sending is never re-sent (it becomes outcome unknown once its lease has
+    lapsed), while the items still waiting go out with no click, each once."""
+    dead = make_queue(per_minute=6000, max_in_flight=100, owner="dead-process")
+    dead.enqueue(requests_named("item", 4), name="b", source="csv")
+    claimed, _ = dead.claim()  # the process died right after its attempt record, maybe mid-POST
+    assert claimed is not None and claimed[1].prompt == "item 0"
+    with database.write() as conn:
+        conn.execute(tasks.update().where(tasks.c.prompt == "item 0").values(lease_until=time.time() - 1))
+    alive = make_queue(per_minute=6000, max_in_flight=100).start()
+    wait_for(lambda: [statuses(database)[f"item {i}"] for i in (1, 2, 3)] == ["queued"] * 3)
+    assert statuses(database)["item 0"] == "sending"
+    assert store.settle_stale_sends(older_than=0) == 1
+    assert statuses(database)["item 0"] == "outcome_unknown"
+    assert posted_prompts(sandbox) == Counter({"item 1": 1, "item 2": 1, "item 3": 1})
+    alive.wake()
+    time.sleep(0.3)  # a window in which a wrong worker would re-send it
+    assert "item 0" not in posted_prompts(sandbox)
+
+
+def test_two_processes_share_one_pace(make_queue: Callable[..., CreateQueue], database: Database,
+                                      sandbox: SandboxServer) -> None:
+    """Test that two workers (two replicas) on one database hold the pace together and send each item once."""
+    first = make_queue(per_minute=600, max_in_flight=100, burst=3)
+    second = make_queue(per_minute=600, max_in_flight=100, burst=3)
+    first.enqueue(requests_named("shared", 16), name="b", source="csv")
+    first.start()
+    second.start()
+    wait_for(lambda: set(statuses(database).values()) == {"queued"})
+    owners = {r[0] for r in database.rows(sa.select(tasks.c.lease_owner))}
+    sent = sorted(r[0] for r in database.rows(sa.select(tasks.c.attempted_at)))
+    assert sent[-1] - sent[0] >= 1.2, "16 items at 10/s (a burst of 3) between two workers"
+    assert posted_prompts(sandbox) == Counter({f"shared {i}": 1 for i in range(16)})
+    assert owners == {None}  # every claim was settled
+
+
+def test_pause_resume_and_cancel_pending(make_queue: Callable[..., CreateQueue], database: Database) -> None:
+    """Test that Pause stops claims for every worker, Resume restarts them, and Cancel pending cancels only what
+    waits."""
+    queue = make_queue(per_minute=6000, max_in_flight=100)
+    batch = queue.enqueue(requests_named("p", 3), name="b", source="csv")
+    queue.pause()
+    assert queue.state().paused and queue.claim() == (None, 2.0)
+    queue.resume()
+    claimed, _ = queue.claim()
+    assert claimed is not None and not queue.state().holding()
+    assert queue.cancel_pending(batch.id) == 2 and queue.waiting() == 0
+    assert queue.progress(batch.id) == {"sending": 1, "cancelled": 2}
+    assert queue.claim()[0] is None
+
+
+def test_budget_refuses_before_anything_is_recorded(make_queue: Callable[..., CreateQueue], database: Database,
+                                                    sandbox: SandboxServer) -> None:
+    """Test that a create or a batch past the monthly budget is refused with a clear message, nothing recorded and
+    nothing sent; what fits goes ahead."""
+    estimates = Estimates(database, price_per_second=0.05, currency="USD", monthly_budget=1.0)
+    queue = make_queue(per_minute=6000, max_in_flight=100, estimates=estimates)
+    assert queue.submit(VideoRequest("fits", duration=10)).task is not None  # $0.50
+    refused = queue.submit(VideoRequest("too much", duration=15))  # would be $1.25
+    assert isinstance(refused.error, BudgetExceededError) and refused.record_id is None
+    assert refused.error.message == (
+        "This would bring this month's spend to 1.25 USD, past the monthly budget of 1.00 USD "
+        "(STARVIDEOS_MONTHLY_BUDGET); 0.50 USD is already spent or queued. Nothing was sent.")
+    with pytest.raises(BudgetExceededError):
+        queue.enqueue(requests_named("batch", 3), name="b", source="csv")  # 3 × 5 s = $0.75 more
+    assert statuses(database) == {"fits": "queued"}
+    assert posted_prompts(sandbox) == Counter({"fits": 1})
