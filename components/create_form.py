@@ -19,15 +19,17 @@ from starvideos.models import (
     image_field_labels,
     url_problem,
 )
-from starvideos.submit import submit_video
 
 from . import registry
+from .craft import cost_caption
+from .drafts import restore_pending_draft
 from .image_preview import reference_doubts
 from .labels import MODE_BY_LABEL, MODE_NAMES, mode_label
 from .messages import show_error, show_problems
 from .runtime import Backend, current_user, session_id
 from .status import status_badge
 from .text import md_escape
+from .timing import time_left
 from .uploads_ui import image_keys, recent_uploads, upload_picker
 
 if TYPE_CHECKING:
@@ -42,12 +44,26 @@ FORM_DEFAULTS: dict[str, object] = {
 }
 
 
-def render_inputs(backend: Backend) -> VideoRequest:
-    """Draw the form and return the request it describes (only the visible mode's images)."""
+DURATION_LABELS = {seconds: f"{seconds} seconds" for seconds in DURATIONS}
+MODE_FIELDS = {"image": ("form_image_url",), "first_last": ("form_first_url", "form_last_url")}
+IMAGE_FIELDS = frozenset(key for keys in MODE_FIELDS.values() for key in keys)
+
+
+def _duration_label(seconds: object) -> str:
+    return DURATION_LABELS.get(seconds) or f"{seconds} seconds"  # type: ignore[call-overload]
+
+
+def render_inputs(backend: Backend, *, builder: Callable[[], None] | None = None) -> VideoRequest:
+    """Draw the form and return the request it describes (only the visible mode's images). ``builder`` draws under
+    the prompt (the prompt builder)."""
     settings = backend.settings
     ss = st.session_state
+    # Defaults through Session State only, so reuse/restore never clash with them. The image fields get theirs only
+    # once their mode is picked: every key in Session State is work for each field drawn on every rerun (B16).
     for key, value in FORM_DEFAULTS.items():
-        ss.setdefault(key, value)  # defaults through Session State only, so reuse/restore never clash with them
+        if key not in IMAGE_FIELDS:
+            ss.setdefault(key, value)
+    restore_pending_draft()
     mode_label_value = st.radio("Mode", [label for label, _ in MODE_NAMES.values()], key="form_mode",
                                 horizontal=True, persist_state="session")
     mode = MODE_BY_LABEL.get(mode_label_value or "", "text")
@@ -55,19 +71,22 @@ def render_inputs(backend: Backend) -> VideoRequest:
                           persist_state="session") or ""
     count_colour = "red" if len(prompt) > MAX_PROMPT_CHARS else "gray"
     st.caption(f":{count_colour}[{len(prompt):,} / {MAX_PROMPT_CHARS:,} characters] · {PROMPT_HINT}")
+    if builder is not None:
+        builder()
 
-    model_col, duration_col, ratio_col = st.columns([2, 3, 2])
-    with model_col:
-        model = st.selectbox("Model", settings.models, key="form_model", persist_state="session")
-    with duration_col:
+    # One wrapping row rather than columns: fewer blocks to build on every rerun (B5, B16).
+    with st.container(horizontal=True, gap="small"):
+        model = st.selectbox("Model", settings.models, key="form_model", persist_state="session", width=170)
         # A selectbox, not a slider: it reuses the Model field's browser code, where a slider pulls ~200 KB of
         # number and date formatting into the first paint (B4).
-        duration = st.selectbox("Duration (seconds)", DURATIONS, format_func=lambda s: f"{s} seconds",
-                                key="form_duration", persist_state="session")
-    with ratio_col:
-        ratio = st.radio("Aspect ratio", RATIOS, key="form_ratio", horizontal=True, persist_state="session")
+        duration = st.selectbox("Duration (seconds)", DURATIONS, format_func=_duration_label,
+                                key="form_duration", persist_state="session", width=170)
+        ratio = st.radio("Aspect ratio", RATIOS, key="form_ratio", horizontal=True, persist_state="session",
+                         width="content")
 
     images: tuple[str, ...] = ()
+    for key in MODE_FIELDS.get(mode, ()):
+        ss.setdefault(key, "")
     if mode == "image":
         url_col, file_col = st.columns([3, 2], vertical_alignment="bottom")
         with url_col:
@@ -126,6 +145,9 @@ def submit_area(backend: Backend, request: VideoRequest) -> None:
     """The Create button and everything that follows one click: checks, one POST at most, the result."""
     ss = st.session_state
     clicked = st.button("Create video", type="primary", icon=":material/movie:", key="create_button")
+    cost = cost_caption(backend, [request])
+    if cost:
+        st.caption(cost)
     anyway = ss.pop("create_anyway_confirmed", None) == _fingerprint(request)
     clicked = ss.pop("create_again_confirmed", False) or anyway or clicked
     if clicked:
@@ -161,10 +183,10 @@ def _create(backend: Backend, request: VideoRequest) -> None:
     parent = ss.get("form_parent")
     extra = {"image_keys": keys if any(keys) else None,
              "parent_id": parent[0] if parent and parent[1] in request.images else None}
-    # No st.* call between sending and storing: submit_video commits the id as it arrives.
-    submission = submit_video(backend.client, backend.store, request, session_id=session_id(),
-                              created_by=current_user(), **extra)
-    ss.last_submission = (submission.record_id, submission.error, request)
+    # No st.* call between sending and storing: the queue commits the attempt, sends (or queues, when the team's
+    # pace says wait) and commits the id as it arrives.
+    submission = backend.queue.submit(request, session_id=session_id(), created_by=current_user(), **extra)
+    ss.last_submission = (submission.record_id, None if submission.queued else submission.error, request)
     backend.poller.wake()
 
 
@@ -233,20 +255,42 @@ def _last_result(backend: Backend, request: VideoRequest) -> None:
         if error is not None:
             show_error(error)
         return
-    if record.task_id:
-        with st.container(border=True, key="create_result"):
-            st.success("Task created. It is saved in History and updates there on its own.",
-                       icon=":material/task_alt:")
-            status_badge(record.status)
-            st.code(record.task_id, language=None)
-            st.page_link(registry.HISTORY.path, label="Open in History", icon=":material/history:",
-                         query_params={"task": record.task_id})
-        return
-    if error is not None:
-        show_error(error)
-    if record.status == "outcome_unknown":
-        st.page_link(registry.HISTORY.path, label="See it in History (Check status / Create again)",
-                     icon=":material/history:", query_params={"record": str(record.id)})
+    moving = record.status in ("pending", "sending") or record.is_live
+
+    @st.fragment(run_every=1.0 if moving else None)
+    def card() -> None:
+        current = backend.store.get(record_id) or record
+        if current.status in ("pending", "sending"):
+            with st.container(border=True, key="create_queued"):
+                if current.status == "pending" and current.error:  # put back after a 429
+                    st.warning(md_escape(current.error), icon=":material/hourglass_top:")
+                else:
+                    st.info(f"Queued: the team sends at most {backend.settings.max_creates_per_minute:g} a minute "
+                            f"and runs at most {backend.settings.max_in_flight} at once. It goes out on its own; "
+                            "this updates when it does.", icon=":material/hourglass_empty:")
+                status_badge(current.status)
+        elif current.task_id:
+            with st.container(border=True, key="create_result"):
+                st.success("Task created. It is saved in History and updates there on its own.",
+                           icon=":material/task_alt:")
+                status_badge(current.status)
+                st.code(current.task_id, language=None)
+                if current.is_live:
+                    time_left(backend, current)
+                st.page_link(registry.HISTORY.path, label="Open in History", icon=":material/history:",
+                             query_params={"task": current.task_id})
+        else:
+            if error is not None:
+                show_error(error)
+            elif current.error:
+                st.error(md_escape(current.error), icon=":material/error:")
+            if current.status == "outcome_unknown":
+                st.page_link(registry.HISTORY.path, label="See it in History (Check status / Create again)",
+                             icon=":material/history:", query_params={"record": str(current.id)})
+        if (current.status in ("pending", "sending") or current.is_live) != moving:
+            st.rerun()
+
+    card()
 
 
 def _ago(when: float) -> str:

@@ -14,9 +14,10 @@ from .labels import MODE_BY_LABEL
 # Static code, no user text: the draft travels as data and is written with JSON, never as HTML.
 _JS = """
 export default function(component) {
-  const { data, setTriggerValue } = component;
+  const [values, empty] = component.data;
+  const { setTriggerValue } = component;
   const KEY = "starvideos.createDraft.v1";
-  if (data.empty) {
+  if (empty) {
     if (window.__starvideosDraftOffered) return;
     window.__starvideosDraftOffered = true;
     let stored = null;
@@ -25,10 +26,11 @@ export default function(component) {
     return;
   }
   window.__starvideosDraftOffered = true;
-  try { window.localStorage.setItem(KEY, JSON.stringify(data.values)); } catch (e) { /* storage full or off */ }
+  try { window.localStorage.setItem(KEY, JSON.stringify(values)); } catch (e) { /* storage full or off */ }
 }
 """
 _keeper = st.components.v2.component("starvideos_draft_keeper", js=_JS)
+_PENDING = "draft_to_restore"
 _TEXT_FIELDS = {"form_prompt": MAX_PROMPT_CHARS, "form_image_url": MAX_URL_CHARS, "form_first_url": MAX_URL_CHARS,
                 "form_last_url": MAX_URL_CHARS}
 
@@ -36,16 +38,27 @@ _TEXT_FIELDS = {"form_prompt": MAX_PROMPT_CHARS, "form_image_url": MAX_URL_CHARS
 def keep_draft(values: dict[str, Any]) -> None:
     """Save the form in the browser; on a fresh page with an empty form, put the saved draft back.
 
-    Drawn last on the page, so the form paints first; a restored draft comes back through the callback, which
-    Streamlit runs before the next run's widgets (the supported way to set their values)."""
+    Drawn last on the page, so the form paints first. Keyless on purpose: a keyed component's value is presented
+    again for every field the page draws, on every rerun (B16). A draft the browser offers is held for one rerun and
+    applied before the form's widgets (the supported way to set their values)."""
     empty = not any(str(values.get(key) or "").strip() for key in _TEXT_FIELDS)
-    _keeper(key="draft_keeper", data={"values": values, "empty": empty}, height=0, on_restore_change=_restore)
+    # A list, not a dict: Streamlit checks each value of a dict for a dataframe (a quarter of a Create rerun).
+    result = _keeper(data=[values, empty], height=0, on_restore_change=_held_for_the_next_run)
+    saved = getattr(result, "restore", None)
+    if empty and isinstance(saved, dict):
+        st.session_state[_PENDING] = saved
+        st.rerun()
 
 
-def _restore() -> None:
-    ss = st.session_state
-    saved = getattr(ss.get("draft_keeper"), "restore", None)
-    if isinstance(saved, dict) and not any(str(ss.get(key) or "").strip() for key in _TEXT_FIELDS):
+def _held_for_the_next_run() -> None:
+    """The offered draft is read in the run itself (``keep_draft``), after this callback."""
+
+
+def restore_pending_draft() -> None:
+    """Call before the form's widgets: put back the draft the browser offered on the previous run, if the form is
+    still empty."""
+    saved = st.session_state.pop(_PENDING, None)
+    if isinstance(saved, dict) and not any(str(st.session_state.get(key) or "").strip() for key in _TEXT_FIELDS):
         _apply(saved)
 
 

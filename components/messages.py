@@ -23,3 +23,10 @@ def show_error(error: StarVideosError) -> None:
         st.warning(body, icon=":material/help:")
     else:
         st.error(body, icon=":material/error:")
+
+
+def stop_unless_database(problem: StarVideosError | None) -> None:
+    """A page that needs the database says plainly why it cannot show anything, and stops there."""
+    if problem is not None:
+        show_error(problem)
+        st.stop()

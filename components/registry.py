@@ -31,5 +31,5 @@ COMPARE = PageSpec("pages/compare.py", "Compare", ":material/compare:", "compare
 SHARED = PageSpec("pages/shared.py", "Shared board", ":material/share:", "shared", hidden=True, public=True)
 SETUP = PageSpec("pages/setup.py", "Set up", ":material/key:", "setup", default=True)
 
-APP_PAGES = (CREATE, HISTORY, GALLERY, BOARDS, PRESENT, COMPARE, SHARED)
+APP_PAGES = (CREATE, BATCH, HISTORY, GALLERY, BOARDS, USAGE, PRESENT, COMPARE, SHARED)
 SETUP_PAGES = (SETUP, SHARED)

@@ -28,8 +28,11 @@ from starvideos.settings import Settings, load_settings
 if TYPE_CHECKING:
     from starvideos.copier import MediaCopier, MediaStore
     from starvideos.database import Database
+    from starvideos.estimates import Estimates
     from starvideos.history import HistoryStore
     from starvideos.poller import StatusPoller
+    from starvideos.presets import PresetStore
+    from starvideos.queue import CreateQueue
     from starvideos.showcase import Showcase
     from starvideos.storage import Storage
     from starvideos.uploads import UploadStore
@@ -55,10 +58,14 @@ class DataLayer:
     media: MediaStore
     copier: MediaCopier
     showcase: Showcase
+    estimates: Estimates
+    queue: CreateQueue
+    presets: PresetStore
 
     def close(self) -> None:
         self.poller.close()
         self.copier.close()
+        self.queue.close()
         self.database.dispose()
 
 
@@ -120,6 +127,18 @@ class Backend:
         return self.data.showcase
 
     @property
+    def estimates(self) -> Estimates:
+        return self.data.estimates
+
+    @property
+    def queue(self) -> CreateQueue:
+        return self.data.queue
+
+    @property
+    def presets(self) -> PresetStore:
+        return self.data.presets
+
+    @property
     def uploads_possible(self) -> bool:
         """Uploads need a link the API can fetch: a bucket's signed link, or (sandbox) the sandbox's own."""
         return self.settings.storage.startswith("s3://") or self.sandbox is not None
@@ -168,9 +187,12 @@ class Backend:
 def _data_layer(s: Settings, client: StarVideosClient, allow: frozenset[tuple[str, int]]) -> DataLayer:
     from starvideos.copier import MediaCopier, MediaStore
     from starvideos.database import Database
+    from starvideos.estimates import Estimates
     from starvideos.history import HistoryStore
     from starvideos.limits import RateLimiter
     from starvideos.poller import StatusPoller
+    from starvideos.presets import PresetStore
+    from starvideos.queue import CreateQueue
     from starvideos.showcase import Showcase
     from starvideos.storage import open_storage
     from starvideos.uploads import UploadStore
@@ -184,8 +206,12 @@ def _data_layer(s: Settings, client: StarVideosClient, allow: frozenset[tuple[st
     media = MediaStore(database)
     copier = MediaCopier(media, storage, allow=allow, max_video_mb=s.max_video_mb, connect_timeout=s.connect_timeout,
                          read_timeout=s.read_timeout).start()
+    estimates = Estimates(database, price_per_second=s.price_per_second, currency=s.currency,
+                          monthly_budget=s.monthly_budget)
+    queue = CreateQueue(database, store, client, per_minute=s.max_creates_per_minute, max_in_flight=s.max_in_flight,
+                        estimates=estimates).start()
     return DataLayer(database, store, poller, storage, UploadStore(database, storage), media, copier,
-                     Showcase(database))
+                     Showcase(database), estimates, queue, PresetStore(database))
 
 
 @st.cache_resource(show_spinner=False)

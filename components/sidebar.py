@@ -15,14 +15,16 @@ def app_sidebar(settings: Settings) -> None:
         if settings.effective_mode == "sandbox":
             sandbox = runtime.backend().sandbox
             st.success("**Sandbox — simulated tasks, no credits used**", icon=":material/science:")
-            st.caption(f"Simulated API at {sandbox.base_url if sandbox else '127.0.0.1'}. Set `STARVIDEOS_API_KEY` "
-                       "to go live.")
+            about = (f"Simulated API at {sandbox.base_url if sandbox else '127.0.0.1'}. Set `STARVIDEOS_API_KEY` to "
+                     "go live.")
         elif settings.effective_mode == "live":
             st.info(f"**Live** · {settings.api_host}", icon=":material/cloud_done:")
-            st.caption("Tasks created here are real and use credits.")
+            about = "Tasks created here are real and use credits."
         else:
             st.warning("**Setup needed**: live mode without an API key.", icon=":material/key_off:")
-        st.caption("API key: configured" if settings.api_key else "API key: not configured")
+            about = ""
+        key_state = "API key: configured" if settings.api_key else "API key: not configured"
+        st.caption(f"{about}\n\n{key_state}" if about else key_state)
         user = runtime.current_user()
         if user:
             st.caption(f"Signed in as {md_escape(user)}")

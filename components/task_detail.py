@@ -7,7 +7,6 @@ from datetime import datetime
 import streamlit as st
 
 from starvideos.history import HistoryRecord
-from starvideos.submit import submit_video
 
 from . import registry
 from .create_form import reuse_settings
@@ -19,6 +18,7 @@ from .runtime import Backend, current_user, session_id
 from .showcase_ui import add_to_board_dialog, board_notice, feedback_panel, open_add_to_board, stars_text, viewer
 from .status import status_badge
 from .text import md_escape, shorten
+from .timing import time_left
 
 
 def task_detail(backend: Backend, record: HistoryRecord) -> None:
@@ -129,16 +129,22 @@ def _status_and_video(backend: Backend, record: HistoryRecord) -> None:
             st.warning(md_escape(record.lookup_error), icon=":material/sync_problem:")
         else:
             st.info("Generating… status updates on its own every few seconds.", icon=":material/hourglass_top:")
+        time_left(backend, record)
+    if record.status == "pending":
+        st.info("Waiting in the queue: it goes out at the team's pace, on its own.",
+                icon=":material/hourglass_empty:")
     if record.error and record.status != "outcome_unknown":
         st.error(md_escape(record.error), icon=":material/error:")
     if record.status == "completed":
         copy = backend.media.get(record.id)
         source = video_source(backend, record, copy)
         if source is None:
-            if copy is not None and not copy.saved and copy.state != "failed":
+            if copy is not None and copy.state == "failed":
+                pass  # saving_state says why, with "Retry saving"
+            elif record.video_url:
                 st.info("Done. The video plays here as soon as the app has its copy (a moment).",
                         icon=":material/cloud_upload:")
-            elif copy is None or not copy.saved:
+            else:
                 st.info("The task completed, but the API gave no video URL.", icon=":material/videocam_off:")
             saving_state(backend, record, copy)
             return
@@ -184,8 +190,8 @@ def _try_again(backend: Backend, record: HistoryRecord) -> None:
 
 
 def _create_again(backend: Backend, record: HistoryRecord) -> None:
-    submission = submit_video(backend.client, backend.store, record.request, session_id=session_id(),
-                              created_by=current_user())
+    submission = backend.queue.submit(record.request, session_id=session_id(), created_by=current_user(),
+                                      image_keys=record.image_keys or None)
     if submission.record_id is None:
         if submission.error is not None:
             show_error(submission.error)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components import registry, runtime
-from components.messages import show_error
+from components.messages import stop_unless_database
 from components.router import ensure_router
 from components.showcase_ui import add_to_board_dialog, board_notice, open_add_to_board, take_card
 from components.styles import card_styles
@@ -17,10 +17,7 @@ ensure_router()
 PAGE_SIZE = 24
 backend = runtime.backend()
 st.title("Gallery")
-problem = backend.database_problem()
-if problem is not None:
-    show_error(problem)
-    st.stop()
+stop_unless_database(backend.database_problem())
 
 showcase = backend.showcase
 board_notice()

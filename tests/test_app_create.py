@@ -51,7 +51,7 @@ def test_create_page_elements(app_env: Path) -> None:
         "16:9", "9:16"]
     assert at.button(key="create_button").label == "Create video"
     assert at.sidebar.success[0].value == "**Sandbox — simulated tasks, no credits used**"
-    assert "API key: not configured" in [c.value for c in at.sidebar.caption]
+    assert [c.value.rsplit("\n\n", 1)[-1] for c in at.sidebar.caption] == ["API key: not configured"]
     assert at.caption[0].value.startswith(":gray[0 / 5,000 characters]")
 
 
@@ -132,10 +132,13 @@ def test_switching_mode_keeps_values_and_drops_hidden_images(app_env: Path) -> N
 def test_request_panel_shows_exact_body_and_curl(app_env: Path) -> None:
     """Test that the Request panel shows the JSON body and a cURL command with the key as a variable."""
     at, sandbox = started(app_env)
-    assert at.expander[0].label == "Request" and not at.expander[0].code  # rendered only when opened
+    def panel():
+        return next(e for e in at.expander if e.label == "Request")
+
+    assert not panel().code  # rendered only when opened
     at.session_state["request_panel"] = True
     fill(at, prompt="it's $5")
-    body, curl = [c.value for c in at.expander[0].code]
+    body, curl = [c.value for c in panel().code]
     assert body == '{\n  "prompt": "it\'s $5",\n  "model": "starvideos_v3",\n  "duration": 5,\n  "ratio": "16:9"\n}'
     assert f"--url {sandbox.base_url}/v1/starvideos/videos" in curl
     assert '"Authorization: Bearer $STARVIDEOS_API_KEY"' in curl and body in curl
@@ -231,7 +234,8 @@ FAULTS = [
     (Fault(404, "{}"), "rejected", "**Not found.**"),
     (Fault(409, '{"error": "busy"}'), "rejected", "**The API reported a conflict.**"),
     (Fault(422, '{"detail": "nope"}'), "rejected", "**The API rejected the request.**"),
-    (Fault(429, "{}", headers={"Retry-After": "30"}), "rejected", "Wait 30 seconds and try again."),
+    (Fault(429, "{}", headers={"Retry-After": "30"}), "pending",
+     "nothing was created. It waits in the queue and goes out on its own in about 30 seconds."),
     (Fault(500, "{}"), "rejected", "**The StarVideos service had a problem.**"),
     (Fault(502, "<html><h1>Bad Gateway</h1></html>", "text/html"), "outcome_unknown",
      "HTTP 502 Bad Gateway \\(non\\-JSON response\\)"),

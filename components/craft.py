@@ -1,0 +1,159 @@
+"""Craft on the Create page: the prompt builder, team presets, variants, and what a create will cost.
+
+The builder and variants draw their widgets only when opened (like the Request panel), so the Create page stays as
+quick to rerun as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import streamlit as st
+
+from starvideos.errors import StarVideosError
+from starvideos.models import MAX_DURATION, MIN_DURATION, RATIOS, VideoRequest
+from starvideos.pricing import estimate_cost, money
+
+from . import registry
+from .labels import MODE_BY_LABEL, mode_label
+from .runtime import Backend, current_user, session_id
+from .text import md_escape, shorten
+
+BUILDER_FIELDS = {"subject": ("Subject", "a red fox"), "action": ("Action", "runs through fresh snow"),
+                  "camera": ("Camera", "low tracking shot"), "style": ("Style", "golden hour, cinematic")}
+MAX_TAKES = 8
+DURATION_CHOICES = list(range(MIN_DURATION, MAX_DURATION + 1))
+TAKE_CHOICES = list(range(1, MAX_TAKES + 1))
+
+
+def compose(parts: Sequence[str]) -> str:
+    """The builder's prompt: the filled-in parts, in order, as one sentence."""
+    words = [" ".join(p.split()) for p in parts if p and p.strip()]
+    if not words:
+        return ""
+    sentence = ", ".join(words)
+    return sentence[0].upper() + sentence[1:] + ("" if sentence.endswith((".", "!", "?")) else ".")
+
+
+def prompt_builder() -> None:
+    """"Subject", "Action", "Camera", "Style" → the prompt (which stays editable)."""
+    panel = st.expander("Prompt builder", icon=":material/construction:", key="builder_panel", on_change="rerun")
+    if not panel.open:
+        return
+    with panel:
+        # One wrapping row, not columns: every block is work on each rerun (B16).
+        with st.container(horizontal=True):
+            for key, (label, example) in BUILDER_FIELDS.items():
+                st.text_input(label, key=f"builder_{key}", placeholder=example, max_chars=300, width=220)
+        st.button("Use as prompt", icon=":material/arrow_upward:", on_click=_use_built)
+
+
+def _use_built() -> None:
+    ss = st.session_state
+    built = compose([str(ss.get(f"builder_{key}") or "") for key in BUILDER_FIELDS])
+    if built:
+        ss.form_prompt = built
+
+
+def presets_bar(backend: Backend) -> None:
+    """Load a team preset into the form, or save the form as one (drawn, and read from the database, only when
+    opened)."""
+    panel = st.expander("Presets", icon=":material/bookmarks:", key="presets_panel", on_change="rerun")
+    if not panel.open:
+        return
+    with panel:
+        _presets(backend)
+
+
+def _presets(backend: Backend) -> None:
+    try:
+        presets = {p.id: p for p in backend.presets.all()}
+    except StarVideosError as exc:
+        st.caption(md_escape(exc.message))
+        return
+    pick_col, load_col, save_col = st.columns([4, 1, 2], vertical_alignment="bottom")
+    with pick_col:
+        chosen = st.selectbox("Preset", list(presets), format_func=lambda i: presets[i].name, index=None,
+                              key="preset_choice", placeholder="Start from a team preset")
+    with load_col:
+        st.button("Load", key="preset_load", disabled=chosen is None, on_click=_load_preset,
+                  args=(presets.get(chosen) if chosen is not None else None,))
+    with save_col, st.popover("Save as preset", icon=":material/bookmark_add:"):
+        name = st.text_input("Preset name", key="preset_name", placeholder="Product hero shot")
+        if st.button("Save", key="preset_save", type="primary"):
+            try:
+                saved = backend.presets.save(name or "", _form_now(), created_by=current_user())
+            except StarVideosError as exc:
+                st.error(md_escape(exc.message))
+            else:
+                st.success(f"Saved “{md_escape(saved.name)}” for the whole team.", icon=":material/bookmark:")
+
+
+def _form_now() -> dict[str, object]:
+    ss = st.session_state
+    form = {"mode": MODE_BY_LABEL.get(ss.get("form_mode") or "", "text"), "prompt": ss.get("form_prompt") or "",
+            "model": ss.get("form_model"), "duration": ss.get("form_duration"), "ratio": ss.get("form_ratio")}
+    form.update({key: ss.get(f"builder_{key}") or "" for key in BUILDER_FIELDS})
+    return form
+
+
+def _load_preset(preset: object) -> None:
+    if preset is None:
+        return
+    form = preset.form  # type: ignore[attr-defined]
+    ss = st.session_state
+    ss.form_mode = mode_label(str(form.get("mode") or "text"))
+    if isinstance(form.get("prompt"), str):
+        ss.form_prompt = form["prompt"]
+    if form.get("ratio") in RATIOS:
+        ss.form_ratio = form["ratio"]
+    if isinstance(form.get("duration"), int) and MIN_DURATION <= form["duration"] <= MAX_DURATION:
+        ss.form_duration = form["duration"]
+    for key in BUILDER_FIELDS:
+        if isinstance(form.get(key), str):
+            ss[f"builder_{key}"] = form[key]
+    ss.pop("last_submission", None)
+
+
+def cost_caption(backend: Backend, requests: Sequence[VideoRequest]) -> str | None:
+    """"Estimated cost: …" when a price is set."""
+    cost = estimate_cost(requests, backend.settings.price_per_second) if requests else None
+    return None if cost is None else f"Estimated cost: {money(cost, backend.settings.currency)}"
+
+
+def variants_panel(backend: Backend, request: VideoRequest) -> None:
+    """One prompt as a grid over ratios × durations × takes, its count and cost shown before "Queue all"."""
+    panel = st.expander("Variants", icon=":material/grid_view:", key="variants_panel", on_change="rerun")
+    if not panel.open:
+        return
+    with panel:
+        with st.container(horizontal=True, vertical_alignment="bottom"):
+            ratios = st.pills("Ratios", RATIOS, selection_mode="multi",
+                              default=[request.ratio] if request.ratio in RATIOS else [], key="variants_ratios")
+            durations = st.pills("Durations (seconds)", DURATION_CHOICES, selection_mode="multi",
+                                 default=[request.duration] if request.duration in DURATION_CHOICES else [],
+                                 key="variants_durations")
+            takes = st.segmented_control("Takes", TAKE_CHOICES, default=1, key="variants_takes",
+                                         help=f"Takes of each setting (at most {MAX_TAKES}).")
+        grid = [VideoRequest(request.prompt, request.model, d, r, tuple(request.images))
+                for r in ratios for d in sorted(durations) for _ in range(int(takes or 1))]
+        cost = cost_caption(backend, grid)
+        st.caption(f"{len(grid)} task{'s' if len(grid) != 1 else ''}" + (f" · {cost}" if cost else ""))
+        if st.button("Queue all", icon=":material/playlist_add:", disabled=not grid):
+            _queue_variants(backend, request, grid)
+
+
+def _queue_variants(backend: Backend, request: VideoRequest, grid: list[VideoRequest]) -> None:
+    problems = request.problems(backend.settings.models)
+    if problems:
+        st.error("Fix the form first (nothing was queued): " + md_escape("; ".join(problems)))
+        return
+    try:
+        batch = backend.queue.enqueue(grid, name=f"Variants of “{shorten(request.prompt, 50)}”", source="variants",
+                                      session_id=session_id(), created_by=current_user())
+    except StarVideosError as exc:
+        st.error(f"**{exc.title}** {md_escape(exc.message)}")
+        return
+    st.success(f"Queued {batch.total} tasks. They go out at the team's pace.", icon=":material/playlist_add_check:")
+    st.page_link(registry.BATCH.path, label="Follow them on the Batch page", icon=":material/open_in_new:",
+                 query_params={"batch": str(batch.id)})

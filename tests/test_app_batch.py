@@ -1,0 +1,172 @@
+"""AppTest: the prompt builder, team presets, variants with their count and cost, the Batch page's CSV check and
+"Queue all", the queue's Pause/Resume/Cancel pending, the Usage page, and the budget refusing before anything is
+recorded."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from components import runtime
+from tests.apptest_support import new_app, plain, texts
+
+CSV = (b"\xef\xbb\xbfprompt;duration;ratio\n"
+       b"A red fox runs through snow;5;16:9\n"
+       b"A lighthouse in a storm;8;9:16\n"
+       b";5;16:9\n"
+       b"Too long;30;16:9\n")
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not reached in time"
+        time.sleep(0.05)
+
+
+def page(path: str, at: AppTest | None = None) -> AppTest:
+    at = at or new_app().run()
+    at.switch_page(path).run()
+    assert not at.exception, at.exception
+    return at
+
+
+@pytest.fixture
+def priced(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STARVIDEOS_PRICE_PER_SECOND", "0.05")
+    monkeypatch.setenv("STARVIDEOS_CURRENCY", "EUR")
+
+
+def test_builder_composes_an_editable_prompt(app_env: Path) -> None:
+    """Test that Subject, Action, Camera and Style compose the prompt, which stays editable."""
+    at = new_app().run()
+    assert not [w for w in at.text_input if str(w.key).startswith("builder_")]  # drawn only when opened
+    at.session_state["builder_panel"] = True
+    at.run()
+    assert [at.text_input(key=f"builder_{k}").label for k in ("subject", "action", "camera", "style")] == [
+        "Subject", "Action", "Camera", "Style"]
+    at.text_input(key="builder_subject").set_value("a red fox")
+    at.text_input(key="builder_action").set_value("runs  through fresh snow")
+    at.text_input(key="builder_style").set_value("golden hour, cinematic")
+    next(b for b in at.button if b.label == "Use as prompt").click().run()
+    assert at.text_area(key="form_prompt").value == "A red fox, runs through fresh snow, golden hour, cinematic."
+    at.text_area(key="form_prompt").set_value("A red fox runs through fresh snow at golden hour.").run()
+    assert at.text_area(key="form_prompt").value == "A red fox runs through fresh snow at golden hour."
+    assert not at.exception
+
+
+def test_presets_load_and_save_for_the_team(app_env: Path) -> None:
+    """Test that a shipped preset loads into the form, and the form saved as a preset is there for a new session."""
+    at = new_app().run()
+    at.session_state["presets_panel"] = True
+    at.run()
+    choice = at.selectbox(key="preset_choice")
+    assert choice.options == ["Cinematic establishing shot", "Product hero shot", "Vertical social teaser"]
+    choice.select("Vertical social teaser").run()
+    at.button(key="preset_load").click().run()
+    assert at.text_area(key="form_prompt").value.startswith("A barista pours latte art")
+    assert (at.radio(key="form_ratio").value, at.selectbox(key="form_duration").value) == ("9:16", 8)
+    at.text_area(key="form_prompt").set_value("Our own take")
+    at.text_input(key="preset_name").set_value("Team <b>favourite</b>")
+    at.button(key="preset_save").click().run()
+    assert "Saved “Team <b>favourite</b>” for the whole team." in [plain(s.value) for s in at.success]
+    saved = [p for p in runtime.backend().presets.all() if p.name == "Team <b>favourite</b>"]
+    assert saved and saved[0].form["prompt"] == "Our own take" and saved[0].form["ratio"] == "9:16"
+    other = new_app().run()
+    other.session_state["presets_panel"] = True
+    other.run()
+    assert "Team <b>favourite</b>" in other.selectbox(key="preset_choice").options
+    assert not at.exception and not other.exception
+
+
+def test_variants_show_count_and_cost_then_queue(app_env: Path, priced: None) -> None:
+    """Test that Variants shows the grid's count and cost before "Queue all", and queues exactly that grid."""
+    at = new_app().run()
+    at.text_area(key="form_prompt").set_value("A paper boat on a stream").run()
+    at.session_state["variants_panel"] = True
+    at.run()
+    at.pills(key="variants_ratios").set_value(["16:9", "9:16"])
+    at.pills(key="variants_durations").set_value([5, 10, 3])
+    at.button_group(key="variants_takes").set_value(2).run()
+    assert "12 tasks · Estimated cost: 3.60 EUR" in [c.value for c in at.caption]  # 2 × (5+10+3) × 2 × 0.05
+    queue = runtime.backend().queue
+    queue.pause()  # so the rows are seen as queued, before any is sent
+    next(b for b in at.button if b.label == "Queue all").click().run()
+    assert "Queued 12 tasks. They go out at the team's pace." in [s.value for s in at.success]
+    [batch] = queue.batches()
+    assert (batch.total, batch.source) == (12, "variants") and queue.progress(batch.id) == {"pending": 12}
+    requests = [r.request for r in runtime.backend().store.list(limit=20)]
+    assert sorted((r.ratio, r.duration) for r in requests) == sorted(
+        [(ratio, d) for ratio in ("16:9", "9:16") for d in (3, 5, 10)] * 2)
+    assert {r.prompt for r in requests} == {"A paper boat on a stream"}
+
+
+def test_csv_checked_first_then_queue_all_sends_valid_rows(app_env: Path, priced: None) -> None:
+    """Test that a CSV shows its problems by row and field, queues nothing until "Queue all", then queues the valid
+    rows (saying how many were skipped and why) and sends each once."""
+    at = page("pages/batch.py")
+    b = runtime.backend()
+    at.file_uploader(key="batch_csv").upload("launch.csv", CSV, "text/csv").run()
+    assert not at.exception
+    assert at.subheader[0].value == "4 rows: 2 ready, 2 with problems"
+    problems = at.dataframe[0].value
+    assert problems.to_dict("records") == [
+        {"Row": 4, "Field": "prompt", "Problem": problems["Problem"][0]},
+        {"Row": 5, "Field": "duration", "Problem": problems["Problem"][1]}]
+    assert "describe the video" in problems["Problem"][0] and "15" in problems["Problem"][1]
+    assert "Estimated cost: 0.65 EUR" in [c.value for c in at.caption]
+    assert b.store.count() == 0 and b.queue.batches() == []
+    at.button(key="batch_queue").click().run()
+    assert plain(at.success[0].value) == ("Queued 2 tasks as “launch”; skipped 2 rows with problems (rows 4, 5; see "
+                                          "the table above).")
+    wait_for(lambda: b.store.counts_by_status().get("pending", 0) == 0 and b.store.count() == 2)
+    wait_for(lambda: len(b.sandbox.received("POST")) == 2)
+    assert sorted(r.body["prompt"] for r in b.sandbox.received("POST")) == [
+        "A lighthouse in a storm", "A red fox runs through snow"]
+
+
+def test_queue_panel_pause_resume_cancel(app_env: Path) -> None:
+    """Test that Pause holds the queue for everyone, Cancel pending cancels what waits, Resume opens it again."""
+    at = page("pages/batch.py")
+    queue = runtime.backend().queue
+    at.button(key="queue_pause").click().run()
+    assert queue.state().paused
+    at.file_uploader(key="batch_csv").upload("two.csv", b"prompt\none\ntwo\n", "text/csv").run()
+    at.button(key="batch_queue").click().run()
+    at.run()
+    assert "The queue is paused; 2 tasks waiting." in [w.value for w in at.warning]
+    [batch] = queue.batches()
+    assert queue.progress(batch.id) == {"pending": 2}
+    at.button(key="queue_cancel").click().run()
+    assert queue.progress(batch.id) == {"cancelled": 2} and queue.waiting() == 0
+    at.button(key="queue_resume").click().run()
+    assert not queue.state().holding()
+    assert len(runtime.backend().sandbox.received("POST")) == 0
+    assert "2 cancelled" in " ".join(c.value for c in at.caption)
+
+
+def test_usage_page_and_budget_refusal(app_env: Path, priced: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Test that Usage shows this month against the budget, and a create past it is refused on the Create page
+    with the figures, nothing recorded and nothing sent."""
+    monkeypatch.setenv("STARVIDEOS_MONTHLY_BUDGET", "0.30")
+    at = new_app().run()
+    at.text_area(key="form_prompt").set_value("A cat surfing").run()
+    assert "Estimated cost: 0.25 EUR" in " ".join(c.value for c in at.caption)
+    at.button(key="create_button").click().run()
+    b = runtime.backend()
+    assert b.store.count() == 1
+    at.text_area(key="form_prompt").set_value("A dog surfing").run()
+    at.button(key="create_button").click().run()
+    shown = plain(" ".join(e.value for e in at.error))
+    assert "past the monthly budget of 0.30 EUR (STARVIDEOS_MONTHLY_BUDGET); 0.25 EUR is already spent" in shown
+    assert b.store.count() == 1 and len(b.sandbox.received("POST")) == 1
+    usage = page("pages/usage.py")
+    [bar] = usage.get("progress")
+    assert "This month: 0.25 EUR of 0.30 EUR" in bar.proto.text
+    months = usage.dataframe[0].value
+    assert months.to_dict("records")[0]["Cost"] == "0.25 EUR" and months.to_dict("records")[0]["Tasks"] == 1
+    assert "Traceback" not in texts(usage)
