@@ -19,9 +19,10 @@ from bench.support import (
     apptest_render,
     chromium,
     environment,
+    interleaved_reruns,
     sandbox_env,
     server,
-    timed,
+    steady_backend,
     wait_health,
 )
 from components.testing import fresh_backend, steady_router
@@ -143,14 +144,11 @@ def b5_create_rerun(quick: bool) -> tuple[list[float], list[float]]:
     with tempfile.TemporaryDirectory() as tmp, environment(**{**CLEAR, **sandbox_env(tmp)}), steady_router(), \
             fresh_backend():
         app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
-        hello = AppTest.from_file(str(HELLO), default_timeout=60).run()
-        candidate, baseline = [], []
-        for i in range(reps):
-            hello.text_input(key="name").set_value(f"name {i}")
-            baseline.append(timed(hello.run))
-            app.text_area(key="form_prompt").set_value(f"A fox runs through snow, take {i}")
-            candidate.append(timed(app.run))
+        steady_backend()
+
+        def check() -> None:
             assert not app.exception
-    return candidate, baseline
+
+        return interleaved_reruns(app, reps, check)
 
 

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import requests
+from sqlalchemy import text as sa_text
 
 from components.testing import fresh_backend, steady_router
 from starvideos.settings import SETTINGS_DOC
@@ -112,3 +113,30 @@ def apptest_render(page: str, **env: str) -> float:
         elapsed = timed(at.run)
         assert not at.exception, at.exception
         return elapsed
+
+
+def steady_backend() -> None:
+    """Start the app's data layer and let its background work settle, as on a server that has been up a while: its
+    warm-up (a timer two seconds after the first visit) would otherwise land in the middle of the measurements."""
+    from components import runtime
+
+    backend = runtime.backend()
+    backend.data  # noqa: B018 - builds the data layer, starting the poller, copier and queue
+    backend.database.scalar(sa_text("SELECT 1"))
+    time.sleep(1.0)
+
+
+def interleaved_reruns(app: object, reps: int, check: Callable[[], None]) -> tuple[list[float], list[float]]:
+    """Rerun ``app`` after a prompt change and a hello-world app after a text change, alternately, ``reps`` times;
+    ``check`` runs after each app rerun (outside the timing)."""
+    from streamlit.testing.v1 import AppTest
+
+    hello = AppTest.from_file(str(HELLO), default_timeout=60).run()
+    candidate, baseline = [], []
+    for i in range(reps):
+        hello.text_input(key="name").set_value(f"name {i}")
+        baseline.append(timed(hello.run))
+        app.text_area(key="form_prompt").set_value(f"A fox runs through snow, take {i}")  # type: ignore[attr-defined]
+        candidate.append(timed(app.run))  # type: ignore[attr-defined]
+        check()
+    return candidate, baseline

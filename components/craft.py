@@ -127,13 +127,14 @@ def variants_panel(backend: Backend, request: VideoRequest) -> None:
     if not panel.open:
         return
     with panel:
+        # Keyless: the grid starts from the form's ratio and duration, and a keyed widget's value would be presented
+        # again for every text field and select box on each rerun (B16).
         with st.container(horizontal=True, vertical_alignment="bottom"):
             ratios = st.pills("Ratios", RATIOS, selection_mode="multi",
-                              default=[request.ratio] if request.ratio in RATIOS else [], key="variants_ratios")
+                              default=[request.ratio] if request.ratio in RATIOS else [])
             durations = st.pills("Durations (seconds)", DURATION_CHOICES, selection_mode="multi",
-                                 default=[request.duration] if request.duration in DURATION_CHOICES else [],
-                                 key="variants_durations")
-            takes = st.segmented_control("Takes", TAKE_CHOICES, default=1, key="variants_takes",
+                                 default=[request.duration] if request.duration in DURATION_CHOICES else [])
+            takes = st.segmented_control("Takes", TAKE_CHOICES, default=1,
                                          help=f"Takes of each setting (at most {MAX_TAKES}).")
         grid = [VideoRequest(request.prompt, request.model, d, r, tuple(request.images))
                 for r in ratios for d in sorted(durations) for _ in range(int(takes or 1))]

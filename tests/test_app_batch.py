@@ -89,9 +89,10 @@ def test_variants_show_count_and_cost_then_queue(app_env: Path, priced: None) ->
     at.text_area(key="form_prompt").set_value("A paper boat on a stream").run()
     at.session_state["variants_panel"] = True
     at.run()
-    at.pills(key="variants_ratios").set_value(["16:9", "9:16"])
-    at.pills(key="variants_durations").set_value([5, 10, 3])
-    at.button_group(key="variants_takes").set_value(2).run()
+    ratios, durations = [next(p for p in at.pills if p.label == label) for label in ("Ratios", "Durations (seconds)")]
+    ratios.set_value(["16:9", "9:16"])
+    durations.set_value([5, 10, 3])
+    next(b for b in at.button_group if b.label == "Takes").set_value(2).run()
     assert "12 tasks · Estimated cost: 3.60 EUR" in [c.value for c in at.caption]  # 2 × (5+10+3) × 2 × 0.05
     queue = runtime.backend().queue
     queue.pause()  # so the rows are seen as queued, before any is sent

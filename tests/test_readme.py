@@ -20,7 +20,8 @@ def test_two_setup_commands_and_screenshots() -> None:
     assert ("python3 -m venv .venv && . .venv/bin/activate && pip install -r requirements.txt && streamlit run app.py"
             in README)
     assert "\n.ci/run\n" in README
-    for shot in ("create.png", "history.png", "task.png", "gallery.png", "board.png", "present.png", "compare.png"):
+    for shot in ("create.png", "history.png", "task.png", "gallery.png", "board.png", "present.png", "compare.png",
+                 "batch.png", "usage.png"):
         assert f"docs/screenshots/{shot}" in README
         assert (Path(__file__).resolve().parents[1] / "docs" / "screenshots" / shot).exists()
 
