@@ -23,3 +23,16 @@ def test_bench_quick_run_writes_results(tmp_path: Path) -> None:
         assert row["value"] == round(row["candidate_median"] / row["baseline_median"], 3) or abs(
             row["value"] - row["candidate_median"] / row["baseline_median"]) < 0.01
     assert "B1 " in run.stdout and "B3 " in run.stdout
+
+
+def test_batch_benchmarks_hold(tmp_path: Path) -> None:
+    """Test that the batch cases run and their reliability targets hold even in a quick run: B14 paces within 5%
+    with no duplicate, B15 sends every waiting item exactly once after a SIGKILL; B16 measures a ratio."""
+    out = tmp_path / "results.json"
+    run = subprocess.run([sys.executable, "-m", "bench", "--quick", "--only", "B14,B15,B16", "--output", str(out)],
+                         cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert run.returncode in (0, 1), run.stderr
+    rows = {r["id"]: r for r in json.loads(out.read_text())["results"]}
+    assert 0.95 <= rows["B14"]["value"] <= 1.05 and rows["B14"]["pass"]
+    assert rows["B15"]["value"] == 1.0 and rows["B15"]["pass"]
+    assert rows["B16"]["candidate_median"] > rows["B16"]["baseline_median"] > 0
