@@ -71,14 +71,31 @@ def _presets(backend: Backend) -> None:
     except StarVideosError as exc:
         st.caption(md_escape(exc.message))
         return
-    pick_col, load_col, save_col = st.columns([4, 1, 2], vertical_alignment="bottom")
-    with pick_col:
+    with st.container(horizontal=True, vertical_alignment="bottom"):
         chosen = st.selectbox("Preset", list(presets), format_func=lambda i: presets[i].name, index=None,
-                              key="preset_choice", placeholder="Start from a team preset")
-    with load_col:
+                              key="preset_choice", placeholder="Start from a team preset", width=260)
         st.button("Load", key="preset_load", disabled=chosen is None, on_click=_load_preset,
                   args=(presets.get(chosen) if chosen is not None else None,))
-    with save_col, st.popover("Save as preset", icon=":material/bookmark_add:"):
+        with st.popover("Delete", icon=":material/delete:", disabled=chosen is None):
+            st.write("Delete this preset for the whole team?")
+            st.button("Yes, delete it", key="preset_delete", type="primary", on_click=_delete_preset,
+                      args=(backend, chosen))
+        _save_preset(backend)
+
+
+def _delete_preset(backend: Backend, preset_id: int | None) -> None:
+    if preset_id is None:
+        return
+    try:
+        backend.presets.delete(preset_id)
+    except StarVideosError as exc:
+        st.toast(md_escape(exc.message), icon=":material/error:")
+        return
+    st.session_state.pop("preset_choice", None)
+
+
+def _save_preset(backend: Backend) -> None:
+    with st.popover("Save as preset", icon=":material/bookmark_add:"):
         name = st.text_input("Preset name", key="preset_name", placeholder="Product hero shot")
         if st.button("Save", key="preset_save", type="primary"):
             try:

@@ -80,6 +80,11 @@ def test_presets_load_and_save_for_the_team(app_env: Path) -> None:
     other.session_state["presets_panel"] = True
     other.run()
     assert "Team <b>favourite</b>" in other.selectbox(key="preset_choice").options
+    other.selectbox(key="preset_choice").select("Team <b>favourite</b>").run()
+    other.button(key="preset_delete").click().run()
+    assert "Team <b>favourite</b>" not in other.selectbox(key="preset_choice").options
+    assert [p.name for p in runtime.backend().presets.all()] == [
+        "Cinematic establishing shot", "Product hero shot", "Vertical social teaser"]
     assert not at.exception and not other.exception
 
 
