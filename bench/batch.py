@@ -132,7 +132,7 @@ def b16_create_rerun_with_craft(quick: bool) -> tuple[list[float], list[float]]:
             steady_router(), fresh_backend():
         app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
         app.session_state["builder_panel"] = True
-        app.session_state["variants_panel"] = True
+        app.session_state["variants_on"] = True
         app.run()
         assert app.text_input(key="builder_subject")
         ratios, durations = [next(p for p in app.pills if p.label == label) for label in ("Ratios",

@@ -1,12 +1,13 @@
 """Craft on the Create page: the prompt builder, team presets, variants, and what a create will cost.
 
-The builder and variants draw their widgets only when opened (like the Request panel), so the Create page stays as
-quick to rerun as it was.
+The builder draws its fields only when opened (like the Request panel), and Variants replaces the single duration,
+ratio and "Create video" rather than adding to them, so the Create page stays quick to rerun (B16).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import streamlit as st
 
@@ -24,6 +25,7 @@ BUILDER_FIELDS = {"subject": ("Subject", "a red fox"), "action": ("Action", "run
 MAX_TAKES = 8
 DURATION_CHOICES = list(range(MIN_DURATION, MAX_DURATION + 1))
 TAKE_CHOICES = list(range(1, MAX_TAKES + 1))
+VARIANTS_HELP = "Several ratios, durations and takes of this prompt at once, queued together at the team's pace."
 
 
 def compose(parts: Sequence[str]) -> str:
@@ -41,10 +43,9 @@ def prompt_builder() -> None:
     if not panel.open:
         return
     with panel:
-        # One wrapping row, not columns: every block is work on each rerun (B16).
-        with st.container(horizontal=True):
-            for key, (label, example) in BUILDER_FIELDS.items():
-                st.text_input(label, key=f"builder_{key}", placeholder=example, max_chars=300, width=220)
+        # Stacked, with no row or columns around them: every block is work on each rerun (B16).
+        for key, (label, example) in BUILDER_FIELDS.items():
+            st.text_input(label, key=f"builder_{key}", placeholder=example, max_chars=300)
         st.button("Use as prompt", icon=":material/arrow_upward:", on_click=_use_built)
 
 
@@ -138,27 +139,43 @@ def cost_caption(backend: Backend, requests: Sequence[VideoRequest]) -> str | No
     return None if cost is None else f"Estimated cost: {money(cost, backend.settings.currency)}"
 
 
-def variants_panel(backend: Backend, request: VideoRequest) -> None:
-    """One prompt as a grid over ratios × durations × takes, its count and cost shown before "Queue all"."""
-    panel = st.expander("Variants", icon=":material/grid_view:", key="variants_panel", on_change="rerun")
-    if not panel.open:
-        return
-    with panel:
-        # Keyless: the grid starts from the form's ratio and duration, and a keyed widget's value would be presented
-        # again for every text field and select box on each rerun (B16).
-        with st.container(horizontal=True, vertical_alignment="bottom"):
-            ratios = st.pills("Ratios", RATIOS, selection_mode="multi",
-                              default=[request.ratio] if request.ratio in RATIOS else [])
-            durations = st.pills("Durations (seconds)", DURATION_CHOICES, selection_mode="multi",
-                                 default=[request.duration] if request.duration in DURATION_CHOICES else [])
-            takes = st.segmented_control("Takes", TAKE_CHOICES, default=1,
-                                         help=f"Takes of each setting (at most {MAX_TAKES}).")
-        grid = [VideoRequest(request.prompt, request.model, d, r, tuple(request.images))
-                for r in ratios for d in sorted(durations) for _ in range(int(takes or 1))]
-        cost = cost_caption(backend, grid)
-        st.caption(f"{len(grid)} task{'s' if len(grid) != 1 else ''}" + (f" · {cost}" if cost else ""))
-        if st.button("Queue all", icon=":material/playlist_add:", disabled=not grid):
-            _queue_variants(backend, request, grid)
+@dataclass(frozen=True)
+class VariantGrid:
+    """What the Variants controls ask for: every ratio × every duration × ``takes``."""
+
+    ratios: tuple[str, ...]
+    durations: tuple[int, ...]
+    takes: int
+
+    def requests(self, request: VideoRequest) -> list[VideoRequest]:
+        """The grid for ``request``'s prompt, model and pictures, one request per task."""
+        return [VideoRequest(request.prompt, request.model, d, r, tuple(request.images))
+                for r in self.ratios for d in sorted(self.durations) for _ in range(self.takes)]
+
+
+def variants_toggle() -> bool:
+    """"Variants" on turns the form's single duration and ratio into a grid, and "Create video" into "Queue all"."""
+    return st.toggle("Variants", key="variants_on", help=VARIANTS_HELP)
+
+
+def grid_controls(ratio: str, duration: int) -> VariantGrid:
+    """Drawn in place of the single Duration and Aspect ratio: one set of controls for what gets made, never two."""
+    # Keyless: the grid starts from the form's ratio and duration, and a keyed widget's value would be presented
+    # again for every text field and select box on each rerun (B16).
+    ratios = st.pills("Ratios", RATIOS, selection_mode="multi", default=[ratio] if ratio in RATIOS else [])
+    durations = st.pills("Durations (seconds)", DURATION_CHOICES, selection_mode="multi",
+                         default=[duration] if duration in DURATION_CHOICES else [])
+    takes = st.segmented_control("Takes", TAKE_CHOICES, default=1, help=f"Takes of each setting (at most {MAX_TAKES}).")
+    return VariantGrid(tuple(ratios), tuple(durations), int(takes or 1))
+
+
+def queue_variants_area(backend: Backend, request: VideoRequest, grid: VariantGrid) -> None:
+    """The grid's count and cost, then "Queue all" (in place of "Create video")."""
+    requests = grid.requests(request)
+    cost = cost_caption(backend, requests)
+    st.caption(f"{len(requests)} task{'s' if len(requests) != 1 else ''}" + (f" · {cost}" if cost else ""))
+    if st.button("Queue all", icon=":material/playlist_add:", type="primary", disabled=not requests):
+        _queue_variants(backend, request, requests)
 
 
 def _queue_variants(backend: Backend, request: VideoRequest, grid: list[VideoRequest]) -> None:

@@ -21,7 +21,7 @@ from starvideos.models import (
 )
 
 from . import registry
-from .craft import cost_caption
+from .craft import VariantGrid, cost_caption, grid_controls, prompt_builder, variants_toggle
 from .drafts import restore_pending_draft
 from .image_preview import reference_doubts
 from .labels import MODE_BY_LABEL, MODE_NAMES, mode_label
@@ -53,9 +53,9 @@ def _duration_label(seconds: object) -> str:
     return DURATION_LABELS.get(seconds) or f"{seconds} seconds"  # type: ignore[call-overload]
 
 
-def render_inputs(backend: Backend, *, builder: Callable[[], None] | None = None) -> VideoRequest:
-    """Draw the form and return the request it describes (only the visible mode's images). ``builder`` draws under
-    the prompt (the prompt builder)."""
+def render_inputs(backend: Backend, *, craft: bool = False) -> tuple[VideoRequest, VariantGrid | None]:
+    """Draw the form; return the request it describes (only the visible mode's images) and, with Variants on, the
+    grid asked for. ``craft`` adds the prompt builder under the prompt and the Variants switch."""
     settings = backend.settings
     ss = st.session_state
     # Defaults through Session State only, so reuse/restore never clash with them. The image fields get theirs only
@@ -71,18 +71,26 @@ def render_inputs(backend: Backend, *, builder: Callable[[], None] | None = None
                           persist_state="session") or ""
     count_colour = "red" if len(prompt) > MAX_PROMPT_CHARS else "gray"
     st.caption(f":{count_colour}[{len(prompt):,} / {MAX_PROMPT_CHARS:,} characters] · {PROMPT_HINT}")
-    if builder is not None:
-        builder()
+    grid: VariantGrid | None = None
+    variants = False
+    if craft:
+        prompt_builder()
+        variants = variants_toggle()
 
     # One wrapping row rather than columns: fewer blocks to build on every rerun (B5, B16).
     with st.container(horizontal=True, gap="small"):
         model = st.selectbox("Model", settings.models, key="form_model", persist_state="session", width=170)
-        # A selectbox, not a slider: it reuses the Model field's browser code, where a slider pulls ~200 KB of
-        # number and date formatting into the first paint (B4).
-        duration = st.selectbox("Duration (seconds)", DURATIONS, format_func=_duration_label,
-                                key="form_duration", persist_state="session", width=170)
-        ratio = st.radio("Aspect ratio", RATIOS, key="form_ratio", horizontal=True, persist_state="session",
-                         width="content")
+        if variants:
+            # The single values stay in Session State (persisted) for when Variants is switched off again.
+            duration, ratio = ss.get("form_duration"), ss.get("form_ratio")
+            grid = grid_controls(str(ratio), int(duration or DEFAULT_DURATION))
+        else:
+            # A selectbox, not a slider: it reuses the Model field's browser code, where a slider pulls ~200 KB of
+            # number and date formatting into the first paint (B4).
+            duration = st.selectbox("Duration (seconds)", DURATIONS, format_func=_duration_label,
+                                    key="form_duration", persist_state="session", width=170)
+            ratio = st.radio("Aspect ratio", RATIOS, key="form_ratio", horizontal=True, persist_state="session",
+                             width="content")
 
     images: tuple[str, ...] = ()
     for key in MODE_FIELDS.get(mode, ()):
@@ -114,7 +122,7 @@ def render_inputs(backend: Backend, *, builder: Callable[[], None] | None = None
     if mode != "text" and backend.sandbox is not None:
         st.button("Use sample images", icon=":material/image:", on_click=_use_samples, args=(backend,),
                   type="tertiary")
-    return VideoRequest(prompt, model or "", int(duration or DEFAULT_DURATION), ratio or "", images)
+    return VideoRequest(prompt, model or "", int(duration or DEFAULT_DURATION), ratio or "", images), grid
 
 
 def _use_samples(backend: Backend) -> None:

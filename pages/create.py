@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components import runtime
-from components.craft import presets_bar, prompt_builder, variants_panel
+from components.craft import presets_bar, queue_variants_area
 from components.create_form import FORM_DEFAULTS, render_inputs, submit_area
 from components.drafts import keep_draft
 from components.image_preview import reference_previews
@@ -20,9 +20,11 @@ st.title("Create a video")
 form_col, side_col = st.columns([3, 2], gap="large")
 with form_col:
     presets_bar(backend)
-    request = render_inputs(backend, builder=prompt_builder)
-    submit_area(backend, request)
-    variants_panel(backend, request)
+    request, grid = render_inputs(backend, craft=True)
+    if grid is None:
+        submit_area(backend, request)
+    else:
+        queue_variants_area(backend, request, grid)
 with side_col:
     reference_previews(backend, request)
     request_panel(request, base_url=backend.client.base_url, models=backend.settings.models,

@@ -89,11 +89,15 @@ def test_presets_load_and_save_for_the_team(app_env: Path) -> None:
 
 
 def test_variants_show_count_and_cost_then_queue(app_env: Path, priced: None) -> None:
-    """Test that Variants shows the grid's count and cost before "Queue all", and queues exactly that grid."""
+    """Test that Variants replaces the single duration, ratio and "Create video" with the grid's controls, shows the
+    grid's count and cost before "Queue all", queues exactly that grid, and gives the single form back when off."""
     at = new_app().run()
     at.text_area(key="form_prompt").set_value("A paper boat on a stream").run()
-    at.session_state["variants_panel"] = True
-    at.run()
+    at.selectbox(key="form_duration").set_value(8).run()
+    at.toggle(key="variants_on").set_value(True).run()
+    assert at.toggle(key="variants_on").label == "Variants"
+    assert not [w for w in (*at.selectbox, *at.radio) if w.key in ("form_duration", "form_ratio")]
+    assert "Create video" not in [b.label for b in at.button]
     ratios, durations = [next(p for p in at.pills if p.label == label) for label in ("Ratios", "Durations (seconds)")]
     ratios.set_value(["16:9", "9:16"])
     durations.set_value([5, 10, 3])
@@ -109,6 +113,9 @@ def test_variants_show_count_and_cost_then_queue(app_env: Path, priced: None) ->
     assert sorted((r.ratio, r.duration) for r in requests) == sorted(
         [(ratio, d) for ratio in ("16:9", "9:16") for d in (3, 5, 10)] * 2)
     assert {r.prompt for r in requests} == {"A paper boat on a stream"}
+    at.toggle(key="variants_on").set_value(False).run()
+    assert (at.selectbox(key="form_duration").value, at.radio(key="form_ratio").value) == (8, "16:9")
+    assert at.button(key="create_button").label == "Create video" and "Queue all" not in [b.label for b in at.button]
 
 
 def test_csv_checked_first_then_queue_all_sends_valid_rows(app_env: Path, priced: None) -> None:
