@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
 DURATIONS = list(range(MIN_DURATION, MAX_DURATION + 1))
 PROMPT_HINT = "Describe the subject, the action, the camera and the style."
+PROMPT_COUNT_FROM = MAX_PROMPT_CHARS * 4 // 5
 # Every form field, with its default; the draft keeper and "Reuse settings" use this list.
 FORM_DEFAULTS: dict[str, object] = {
     "form_mode": MODE_NAMES["text"][0], "form_prompt": "", "form_duration": DEFAULT_DURATION, "form_ratio": RATIOS[0],
@@ -69,8 +70,11 @@ def render_inputs(backend: Backend, *, craft: bool = False) -> tuple[VideoReques
     mode = MODE_BY_LABEL.get(mode_label_value or "", "text")
     prompt = st.text_area("Prompt", key="form_prompt", height=130, placeholder=PROMPT_HINT, help=PROMPT_HINT,
                           persist_state="session") or ""
-    count_colour = "red" if len(prompt) > MAX_PROMPT_CHARS else "gray"
-    st.caption(f":{count_colour}[{len(prompt):,} / {MAX_PROMPT_CHARS:,} characters] · {PROMPT_HINT}")
+    # The count only once it matters: the hint is the placeholder and the help, and every element drawn is work on
+    # each rerun (B5, B16).
+    if len(prompt) > PROMPT_COUNT_FROM:
+        count_colour = "red" if len(prompt) > MAX_PROMPT_CHARS else "gray"
+        st.caption(f":{count_colour}[{len(prompt):,} / {MAX_PROMPT_CHARS:,} characters]")
     grid: VariantGrid | None = None
     variants = False
     if craft:

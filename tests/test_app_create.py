@@ -36,7 +36,8 @@ def create(at: AppTest) -> AppTest:
 
 
 def test_create_page_elements(app_env: Path) -> None:
-    """Test that the Create page shows the product's labels, defaults and the sandbox banner."""
+    """Test that the Create page shows the product's labels, defaults, the sandbox banner, and the prompt's count
+    only near its limit."""
     at, _ = started(app_env)
     assert not at.get("html")  # text mode: no previews, no frame CSS
     assert at.radio(key="form_mode").label == "Mode"
@@ -52,7 +53,13 @@ def test_create_page_elements(app_env: Path) -> None:
     assert at.button(key="create_button").label == "Create video"
     assert at.sidebar.success[0].value == "**Sandbox — simulated tasks, no credits used**"
     assert [c.value.rsplit("\n\n", 1)[-1] for c in at.sidebar.caption] == ["API key: not configured"]
-    assert at.caption[0].value.startswith(":gray[0 / 5,000 characters]")
+    assert at.text_area(key="form_prompt").proto.placeholder == (
+        "Describe the subject, the action, the camera and the style.")
+    assert not [c for c in at.caption if "characters" in c.value]  # the count shows only near the limit
+    at.text_area(key="form_prompt").set_value("x" * 4_500).run()
+    assert ":gray[4,500 / 5,000 characters]" in [c.value for c in at.caption]
+    at.text_area(key="form_prompt").set_value("x" * 5_001).run()
+    assert ":red[5,001 / 5,000 characters]" in [c.value for c in at.caption]
 
 
 @pytest.mark.parametrize(("mode", "values", "images"), [
