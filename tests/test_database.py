@@ -4,10 +4,11 @@ the declared tables matching what the migrations build, and plain errors when th
 from __future__ import annotations
 
 import hashlib
-import shutil
+import json
 import sqlite3
 import threading
 import time
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,8 @@ from starvideos.schema import HEAD, metadata
 from starvideos.submit import submit_video
 from tests.conftest import DUMMY_KEY
 
-FIXTURE = Path(__file__).parent / "fixtures" / "history-v2.sqlite3"
+# The schema-v2 file as SQL (a database is never committed): loaded into a fresh file for each upgrade test.
+FIXTURE = Path(__file__).parent / "fixtures" / "history-v2.sql"
 
 
 @pytest.mark.parametrize(("url", "normalized"), [
@@ -48,7 +50,8 @@ def test_schema_v2_file_upgrades_in_place_with_every_row(tmp_path: Path) -> None
     """Test that a history file made by the schema-v2 app is upgraded in place: every row and value kept, counts
     right, duplicates still noticed, and new rows get new ids."""
     path = tmp_path / "history.sqlite3"
-    shutil.copy(FIXTURE, path)
+    with closing(sqlite3.connect(path)) as made:
+        made.executescript(FIXTURE.read_text(encoding="utf-8"))
     with sqlite3.connect(path) as old:
         before = [tuple(r) for r in old.execute(
             "SELECT id, task_id, status, session_id, attempted_at, updated_at, prompt, model, duration, ratio,"
@@ -63,7 +66,7 @@ def test_schema_v2_file_upgrades_in_place_with_every_row(tmp_path: Path) -> None
         assert (record.attempted_at, record.updated_at) == (attempted, updated)
         assert (record.prompt, record.model, record.duration, record.ratio, record.mode) == (
             prompt, model, duration, ratio, mode)
-        assert record.images == __import__("json").loads(images)
+        assert record.images == json.loads(images)
         assert (record.error, record.video_url, record.remote_created) == (error, video_url, remote_created)
     assert store.counts_by_status() == {"completed": 1, "failed": 1, "outcome_unknown": 1, "processing": 1,
                                         "rejected": 1, "sending": 1}
