@@ -153,6 +153,12 @@ class VariantGrid:
                 for r in self.ratios for d in sorted(self.durations) for _ in range(self.takes)]
 
 
+def first_of_grid(request: VideoRequest, grid: VariantGrid | None) -> VideoRequest:
+    """The request the Request panel shows: the form's own, or with Variants on the grid's first task."""
+    requests = grid.requests(request)[:1] if grid is not None else []
+    return requests[0] if requests else request
+
+
 def variants_toggle() -> bool:
     """"Variants" on turns the form's single duration and ratio into a grid, and "Create video" into "Queue all"."""
     return st.toggle("Variants", key="variants_on", help=VARIANTS_HELP)
@@ -178,13 +184,13 @@ def queue_variants_area(backend: Backend, request: VideoRequest, grid: VariantGr
         _queue_variants(backend, request, requests)
 
 
-def _queue_variants(backend: Backend, request: VideoRequest, grid: list[VideoRequest]) -> None:
+def _queue_variants(backend: Backend, request: VideoRequest, requests: list[VideoRequest]) -> None:
     problems = request.problems(backend.settings.models)
     if problems:
         st.error("Fix the form first (nothing was queued): " + md_escape("; ".join(problems)))
         return
     try:
-        batch = backend.queue.enqueue(grid, name=f"Variants of “{shorten(request.prompt, 50)}”", source="variants",
+        batch = backend.queue.enqueue(requests, name=f"Variants of “{shorten(request.prompt, 50)}”", source="variants",
                                       session_id=session_id(), created_by=current_user())
     except StarVideosError as exc:
         st.error(f"**{exc.title}** {md_escape(exc.message)}")

@@ -86,8 +86,8 @@ def render_inputs(backend: Backend, *, craft: bool = False) -> tuple[VideoReques
         model = st.selectbox("Model", settings.models, key="form_model", persist_state="session", width=170)
         if variants:
             # The single values stay in Session State (persisted) for when Variants is switched off again.
-            duration, ratio = ss.get("form_duration"), ss.get("form_ratio")
-            grid = grid_controls(str(ratio), int(duration or DEFAULT_DURATION))
+            duration, ratio = ss.form_duration, ss.form_ratio
+            grid = grid_controls(ratio, duration)
         else:
             # A selectbox, not a slider: it reuses the Model field's browser code, where a slider pulls ~200 KB of
             # number and date formatting into the first paint (B4).

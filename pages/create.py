@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components import runtime
-from components.craft import presets_bar, queue_variants_area
+from components.craft import first_of_grid, presets_bar, queue_variants_area
 from components.create_form import FORM_DEFAULTS, render_inputs, submit_area
 from components.drafts import keep_draft
 from components.image_preview import reference_previews
@@ -27,6 +27,7 @@ with form_col:
         queue_variants_area(backend, request, grid)
 with side_col:
     reference_previews(backend, request)
-    request_panel(request, base_url=backend.client.base_url, models=backend.settings.models,
-                  valid=not request.problems(backend.settings.models))
+    sender = "**Create video** will send" if grid is None else "**Queue all** will send for the grid's first task"
+    request_panel(first_of_grid(request, grid), base_url=backend.client.base_url, models=backend.settings.models,
+                  valid=not request.problems(backend.settings.models), sender=sender)
 keep_draft({key: st.session_state.get(key) for key in FORM_DEFAULTS})

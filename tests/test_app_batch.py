@@ -118,6 +118,31 @@ def test_variants_show_count_and_cost_then_queue(app_env: Path, priced: None) ->
     assert at.button(key="create_button").label == "Create video" and "Queue all" not in [b.label for b in at.button]
 
 
+def test_variants_refuse_a_bad_form_and_a_grid_past_the_budget(app_env: Path, priced: None,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Test that "Queue all" queues nothing for an empty prompt or for a grid that would pass the monthly budget,
+    says why, and that the Request panel shows the grid's first task as it will be sent."""
+    monkeypatch.setenv("STARVIDEOS_MONTHLY_BUDGET", "1.00")
+    at = new_app().run()
+    at.toggle(key="variants_on").set_value(True).run()
+    next(p for p in at.pills if p.label == "Durations (seconds)").set_value([10, 3]).run()
+    queue_all = next(b for b in at.button if b.label == "Queue all")
+    queue_all.click().run()
+    assert plain(at.error[0].value).startswith("Fix the form first (nothing was queued): Prompt:")
+    at.text_area(key="form_prompt").set_value("A kite over the dunes").run()
+    at.session_state["request_panel"] = True
+    at.run()
+    assert "The exact JSON body **Queue all** will send for the grid's first task." in [c.value for c in at.caption]
+    assert '"duration": 3' in at.code[0].value and '"ratio": "16:9"' in at.code[0].value
+    next(p for p in at.pills if p.label == "Ratios").set_value(["16:9", "9:16"]).run()
+    assert "4 tasks · Estimated cost: 1.30 EUR" in [c.value for c in at.caption]  # 2 × (10+3) × 0.05
+    next(b for b in at.button if b.label == "Queue all").click().run()
+    assert "STARVIDEOS_MONTHLY_BUDGET" in plain(" ".join(e.value for e in at.error))
+    b = runtime.backend()
+    assert b.queue.batches() == [] and b.store.count() == 0 and b.sandbox.received("POST") == []
+    assert not at.exception
+
+
 def test_csv_checked_first_then_queue_all_sends_valid_rows(app_env: Path, priced: None) -> None:
     """Test that a CSV shows its problems by row and field, queues nothing until "Queue all", then queues the valid
     rows (saying how many were skipped and why) and sends each once."""
