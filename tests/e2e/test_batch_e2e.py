@@ -80,8 +80,11 @@ def test_csv_batch_goes_out_paced_and_once_across_a_kill(make_server: type, page
         assert set(counts) <= set(PROMPTS) and waiting <= set(counts)
         times = [t for t, _ in before]
         burst = 5  # the queue saves up a few tokens for quick clicks: min(5, pace / 4)
-        for i in range(burst, len(times)):  # then one a second
-            assert times[i] - times[0] >= (i - burst + 1) * 1.0 - 0.15, (i, times[i] - times[0])
+        # Then one a second, counted from the first claim. These are arrival times at the API, and the first POST
+        # also opens the connection on a busy machine (CI saw it land at least 0.16 s after its claim), so 0.3 s of
+        # slack; one token too many would still show as a whole second early. test_queue checks it at claim time.
+        for i in range(burst, len(times)):
+            assert times[i] - times[0] >= (i - burst + 1) * 1.0 - 0.3, (i, times[i] - times[0])
         with sqlite3.connect(server.history) as db:
             statuses = Counter(row[0] for row in db.execute("SELECT status FROM tasks"))
             seconds = sum(row[0] for row in db.execute(
