@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from .models import DEFAULT_DURATION, DEFAULT_RATIO, VideoRequest
+from .models import DEFAULT_DURATION, DEFAULT_RATIO, MAX_PROMPT_CHARS, VideoRequest, whole_number
 
 COLUMNS = ("prompt", "duration", "ratio", "model", "image_url", "last_frame_url")
 MAX_ROWS = 5000
@@ -46,7 +47,11 @@ class ParsedBatch:
 
 
 def parse_csv(data: bytes, models: Sequence[str]) -> ParsedBatch:
-    """Every row checked; nothing is queued here."""
+    """Every row checked; nothing is queued here.
+
+    Never raises, whatever the bytes: a file that cannot be read at all is one problem on row 0 (field ``file``),
+    a bad header one on row 1 (field ``header``), and everything else a problem on its row, naming its column.
+    """
     if len(data) > MAX_BYTES:
         return ParsedBatch(problems=[RowProblem(0, "file", f"is {len(data) / 2**20:.1f} MB; split it into files "
                                                             f"of {MAX_BYTES // 2**20} MB or less.")])
@@ -55,18 +60,31 @@ def parse_csv(data: bytes, models: Sequence[str]) -> ParsedBatch:
     except UnicodeDecodeError:
         return ParsedBatch(problems=[RowProblem(0, "file", "is not UTF-8 text; save it as “CSV UTF-8” and try "
                                                            "again.")])
-    first_line = text.split("\n", 1)[0]
+    # Lines as the csv module counts them: \r\n, \n and a lone \r (old Mac spreadsheets) each end one.
+    lines = io.StringIO(text, newline="").readlines()
+    first_line = lines[0] if lines else ""
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    header = [h.strip().lower() for h in next(reader, [])]
+    records = _records(lines, delimiter)
+    header_cells = next(records, (1, []))[1]
+    if isinstance(header_cells, _Unreadable):
+        return ParsedBatch(problems=[RowProblem(1, "header", header_cells.problem)])
+    header = [h.strip().lower() for h in header_cells]
     if "prompt" not in header:
         return ParsedBatch(problems=[RowProblem(1, "header", "the first row must name the columns, with at least "
                                                              "“prompt” (also: " + ", ".join(COLUMNS[1:]) + ").")])
+    twice = sorted({name for name in header if name in COLUMNS and header.count(name) > 1})
+    if twice:  # which of the two is meant? Guessing could send the wrong prompts
+        return ParsedBatch(problems=[RowProblem(1, name, "is the name of two columns; keep one of them.")
+                                     for name in twice])
     problems = [RowProblem(1, name, f"is not a column this app reads (it reads {', '.join(COLUMNS)}); it is "
                                     "ignored.") for name in header if name and name not in COLUMNS]
     requests: list[tuple[int, VideoRequest]] = []
     rows = 0
-    for number, cells in enumerate(reader, start=2):
+    for number, cells in records:
+        if isinstance(cells, _Unreadable):
+            rows += 1
+            problems.append(RowProblem(number, _column(header, cells.column), cells.problem))
+            continue
         if not any(cell.strip() for cell in cells):
             continue
         rows += 1
@@ -82,12 +100,112 @@ def parse_csv(data: bytes, models: Sequence[str]) -> ParsedBatch:
     return ParsedBatch(requests, problems, rows)
 
 
+@dataclass(frozen=True)
+class _Unreadable:
+    """A row the csv module could not read, and the column it went wrong in."""
+
+    column: int
+    problem: str
+
+
+def _records(lines: list[str], delimiter: str) -> Iterator[tuple[int, list[str] | _Unreadable]]:
+    """Each record with its spreadsheet row number (a cell may span lines; a row is one record).
+
+    The csv module gives up on a cell over its limit (128 KB) and, outside strict mode, reads an unclosed quote as
+    one cell running to the end of the file. Both are reported on the row they start in; after an over-long cell,
+    reading goes on from where that row really ends.
+    """
+    number, line = 0, 0
+    while line < len(lines):
+        reader = csv.reader(lines[line:], delimiter=delimiter)
+        start = line
+        try:
+            for cells in reader:
+                number += 1
+                record_start, start = start, line + reader.line_num
+                shape = _shape(lines[record_start:], delimiter) if start == len(lines) else None
+                yield number, (_unclosed(shape) if shape and shape.quoted else cells)
+            return
+        except csv.Error as exc:
+            number += 1
+            shape = _shape(lines[start:], delimiter)
+            line = start + shape.lines
+            yield number, _unclosed(shape) if shape.quoted else _too_long(shape, exc)
+
+
+@dataclass(frozen=True)
+class _Shape:
+    lengths: list[int]
+    """The length of each cell."""
+    lines: int
+    """How many lines the record takes."""
+    quoted: bool
+    """True when it ends inside a quote: the quote was never closed."""
+
+
+_SPECIAL = {delimiter: re.compile(f'[{re.escape(delimiter)}"\r\n]') for delimiter in ",;"}
+
+
+def _shape(lines: list[str], delimiter: str) -> _Shape:
+    """The shape of the first record of ``lines``, read by the csv module's own rules (a quote opens a cell only at
+    its start, \"\" inside a quoted cell is one quote, text after the closing quote joins the cell)."""
+    special = _SPECIAL[delimiter]
+    lengths: list[int] = []
+    length, quoted, at_start = 0, False, True
+    for used, text in enumerate(lines, start=1):
+        i = 0
+        while i < len(text):
+            if quoted:
+                end = text.find('"', i)
+                if end < 0:
+                    length += len(text) - i
+                    break
+                length += end - i
+                doubled = text.startswith('"', end + 1)
+                length, quoted, i = length + doubled, doubled, end + 1 + doubled
+                continue
+            match = special.search(text, i)
+            end = match.start() if match else len(text)
+            if end > i:
+                length, at_start = length + end - i, False
+            if match is None:
+                break
+            i = end + 1
+            if match.group() == '"':
+                quoted, length, at_start = at_start, length + (not at_start), False
+            elif match.group() == delimiter:
+                lengths.append(length)
+                length, at_start = 0, True
+            else:
+                return _Shape([*lengths, length], used, False)
+    return _Shape([*lengths, length], len(lines), quoted)
+
+
+def _unclosed(shape: _Shape) -> _Unreadable:
+    return _Unreadable(len(shape.lengths) - 1, "a quote (\") opened in this cell is never closed, so the rest of the "
+                                               "file was read into it. Close the quote or remove it.")
+
+
+def _too_long(shape: _Shape, exc: csv.Error) -> _Unreadable:
+    limit = csv.field_size_limit()
+    column = next((i for i, n in enumerate(shape.lengths) if n > limit), len(shape.lengths) - 1)
+    if "field limit" not in str(exc):  # the only error the reader raises outside strict mode, today
+        return _Unreadable(column, f"this row cannot be read as CSV ({exc}).")
+    return _Unreadable(column, f"has more than {limit:,} characters; no column takes that much (a prompt is at "
+                               f"most {MAX_PROMPT_CHARS:,}). Shorten it.")
+
+
+def _column(header: list[str], index: int) -> str:
+    return header[index] if 0 <= index < len(header) and header[index] else f"column {index + 1}"
+
+
 def _row(number: int, row: dict[str, str], models: Sequence[str]) -> tuple[VideoRequest, list[RowProblem]]:
     found: list[RowProblem] = []
     duration: object = DEFAULT_DURATION
     if row.get("duration"):
         raw = row["duration"]
-        duration = int(raw) if raw.isdigit() else raw
+        parsed = whole_number(raw)
+        duration = raw if parsed is None else parsed
     images = tuple(url for url in (row.get("image_url", ""), row.get("last_frame_url", "")) if url)
     if row.get("last_frame_url") and not row.get("image_url"):
         found.append(RowProblem(number, "image_url", "a last frame needs a first frame too: fill in image_url."))

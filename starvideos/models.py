@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import math
+import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
@@ -42,6 +43,19 @@ class TaskStatus(str, enum.Enum):
     def is_terminal(self) -> bool:
         """True when the task will not change any more (completed or failed)."""
         return self in (TaskStatus.COMPLETED, TaskStatus.FAILED)
+
+
+_WHOLE_NUMBER = re.compile(r"\s*([0-9]{1,18})(?:\.0*)?\s*")
+
+
+def whole_number(text: str) -> int | None:
+    """``text`` as a whole number when it is one, written in ASCII digits (a spreadsheet's ``7.0`` too); else None.
+
+    Not ``text.isdigit()``: that is true for ``'²'`` and other digits ``int`` refuses, and ``int`` also refuses
+    more than 4,300 digits.
+    """
+    match = _WHOLE_NUMBER.fullmatch(text)
+    return int(match.group(1)) if match else None
 
 
 def image_field_labels(count: int) -> list[str]:
@@ -167,7 +181,10 @@ class VideoRequest:
 
 
 def _shown(value: object) -> str:
-    text = repr(value)
+    try:
+        text = repr(value)
+    except ValueError:  # an int of more than 4,300 digits has no repr
+        return "a number too long to show"
     return text if len(text) <= 40 else text[:37] + "..."
 
 
@@ -194,7 +211,7 @@ def _duration_problems(duration: object) -> list[str]:
         shown = "a non-number" if math.isnan(duration) else f"{duration:g}"
         return [f"Duration: must be {rule} (got {shown})."]
     if not MIN_DURATION <= duration <= MAX_DURATION:
-        return [f"Duration: must be between {MIN_DURATION} and {MAX_DURATION} seconds (got {duration})."]
+        return [f"Duration: must be between {MIN_DURATION} and {MAX_DURATION} seconds (got {_shown(duration)})."]
     return []
 
 

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from .errors import APIStatusError, InvalidResponseError, error_class_for_status
-from .models import TaskStatus, VideoTask, is_http_url
+from .models import TaskStatus, VideoTask, is_http_url, whole_number
 
 _STATUS_ALIASES: dict[str, TaskStatus] = {}
 for _status, _names in {
@@ -30,6 +30,7 @@ _OK_CODES = {0, 200, "0", "200", "ok", "success", "OK", "SUCCESS"}
 _ID_KEYS = ("id", "task_id", "taskId")
 _VIDEO_KEYS = ("video_url", "result_url", "url", "output_url", "videoUrl")
 _NESTS = ("data", "result", "output")
+_EPOCH_LIMIT_MS = 10**14  # the year 5138 in milliseconds: past it a number is not a time
 
 
 def parse_status(value: object) -> TaskStatus:
@@ -148,15 +149,18 @@ def _str_or_none(value: Any) -> str | None:
 
 
 def _epoch(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        # Some APIs report milliseconds.
-        return int(value / 1000) if value > 10**11 else int(value)
+    """Seconds since the epoch from a number (seconds or milliseconds), digits or an ISO 8601 time; None for
+    anything else, including NaN, infinities and times no clock reaches (JSON allows them all)."""
     if isinstance(value, str):
-        try:
-            return int(datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp())
-        except ValueError:
-            return int(value) if value.isdigit() else None
-    return None
-
+        number = whole_number(value)
+        if number is None:
+            try:
+                value = datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+            except (ValueError, OverflowError, OSError):
+                return None
+        else:
+            value = number
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < _EPOCH_LIMIT_MS:
+        return None  # NaN fails the range check too
+    # Some APIs report milliseconds.
+    return int(value / 1000) if value > 10**11 else int(value)

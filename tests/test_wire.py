@@ -92,3 +92,25 @@ def test_failing_code_in_200_is_an_api_error() -> None:
 def test_error_text(body: Any, text: str | None) -> None:
     """Test that error text is found in error, error.message, message, msg, also inside data."""
     assert error_text(body) == text
+
+
+@pytest.mark.parametrize(("created", "seconds"), [
+    (1774836724, 1774836724), (1774836724123, 1774836724), ("1774836724", 1774836724),
+    ("1774836724123", 1774836724), ("2026-03-30T02:12:04Z", 1774836724), ("²", None), ("1" * 5000, None),
+    (float("nan"), None), (float("inf"), None), (-5, None), (10**400, None), ("9999-99-99", None), (True, None),
+    ({"at": 1}, None),
+], ids=lambda value: repr(value)[:24])
+def test_a_creation_time_no_clock_reaches_is_left_out(created: Any, seconds: int | None) -> None:
+    """Test that a creation time of '²' (a digit to str.isdigit, not to int), 5,000 digits, NaN, an infinity or a
+    number past any clock gives no time instead of an exception; seconds, milliseconds and ISO times are read."""
+    task = parse_task({"id": "a", "status": "queued", "created": created})
+    assert (task.id, task.created) == ("a", seconds)
+
+
+def test_a_status_answer_with_odd_numbers_over_http_is_parsed(client: Any, sandbox: Any) -> None:
+    """Test that a real answer carrying "created": "²" and NaN (JSON as Python writes it) is parsed, not a crash."""
+    from starvideos.sandbox import Fault
+    sandbox.inject(Fault(200, '{"id": "video_1", "status": "queued", "created": "\u00b2", "progress": NaN}',
+                         method="GET"))
+    task = client.get_video("video_1")
+    assert (task.id, task.status, task.created) == ("video_1", TaskStatus.QUEUED, None)
