@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from starvideos import ValidationError, VideoRequest
 from starvideos.models import TaskStatus, is_http_url
@@ -142,3 +144,26 @@ def test_payload_round_trip(request_: VideoRequest) -> None:
 def test_from_payload_ignores_unknown_keys_and_defaults_the_rest() -> None:
     """Test that an old or foreign body with unknown keys and missing optional fields still reads back."""
     assert VideoRequest.from_payload({"prompt": "x", "seed": 7}) == VideoRequest("x")
+
+
+_ANY_VALUE = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=60),
+                       st.sampled_from(["²", "٣", "５", "7.0", 10**5000, "1" * 5000, float("nan")]),
+                       st.lists(st.text(max_size=30), max_size=3))
+
+
+@settings(max_examples=400, deadline=None)
+@given(prompt=_ANY_VALUE, model=_ANY_VALUE, duration=_ANY_VALUE, ratio=_ANY_VALUE,
+       images=st.one_of(_ANY_VALUE, st.lists(_ANY_VALUE, max_size=4)))
+def test_validation_names_a_field_for_any_value_and_never_raises(prompt: object, model: object, duration: object,
+                                                                 ratio: object, images: object) -> None:
+    """Test that any value in any field (a duration of '²', 5,000 digits, NaN, lists, None) gives problems that
+    each name a form field, never an exception, and that a request without problems has a sendable body."""
+    request = VideoRequest.from_payload({"prompt": prompt, "model": model, "duration": duration, "ratio": ratio,
+                                         "images": images})
+    problems = request.problems()
+    labels = {"Prompt", "Model", "Duration", "Aspect ratio", "Images", "Image URL", "First frame URL",
+              "Last frame URL", "Image 3 URL", "Image 4 URL"}
+    assert all(problem.split(":", 1)[0] in labels for problem in problems), problems
+    if not problems:
+        assert request.to_payload()["duration"] == duration
+    request.to_payload(validate=False)  # the draft body of an invalid request is shown, so it must build too
