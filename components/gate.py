@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from starvideos.access import email_allowed, password_matches
+from starvideos.access import admit, password_matches
 from starvideos.errors import ThrottledError
 
 from . import runtime
@@ -19,8 +19,7 @@ from . import runtime
 def allowed(settings: object) -> bool:
     """True when this session may see the app."""
     if runtime.signin_configured():
-        return bool(st.user.get("is_logged_in")) and email_allowed(runtime.current_user(),
-                                                                    settings.allowed_emails)  # type: ignore[attr-defined]
+        return admit(st.user, settings).allowed  # type: ignore[arg-type]
     password = settings.app_password  # type: ignore[attr-defined]
     return not password or bool(st.session_state.get("authenticated"))
 

@@ -9,9 +9,12 @@ import hmac
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from .errors import ThrottledError
+from .settings import Settings
 
 
 class GuessThrottle:
@@ -62,12 +65,81 @@ def password_matches(typed: str, expected: str) -> bool:
     return hmac.compare_digest(typed.encode("utf-8"), expected.encode("utf-8"))
 
 
+@dataclass(frozen=True)
+class Admission:
+    """Whether a signed-in person may enter, and if not, why, in words for that person."""
+
+    allowed: bool
+    email: str | None
+    """The address as compared (case-folded), when the provider gave one plain address."""
+    reason: str = ""
+    """Why not; empty when allowed. It holds the address as the provider sent it: show it as plain text."""
+
+
+def admit(claims: Mapping[str, Any], settings: Settings) -> Admission:
+    """Judge a signed-in person by their identity token's claims (``st.user``): one plain email address, verified
+    by the provider, and on ``STARVIDEOS_ALLOWED_EMAILS`` when that list is set.
+
+    ``email_verified`` must be true: a provider that lets anyone type any address (many do, for their own
+    sign-ups) would otherwise let ``ceo@example.com`` in. A provider that never sends the claim is trusted only
+    with ``STARVIDEOS_TRUST_UNVERIFIED_EMAIL``; one that says false is never trusted.
+    """
+    if not claims.get("is_logged_in"):
+        return Admission(False, None, "Not signed in.")
+    raw = claims.get("email")
+    parts = parse_email(raw)
+    if parts is None:
+        return Admission(False, None, "The sign-in provider gave no single plain email address for this account, "
+                                      "so it cannot be checked. Sign in with another account.")
+    email = "@".join(parts)
+    verified = claims.get("email_verified")
+    if verified is None and not settings.trust_unverified_email:
+        return Admission(False, email, f"The sign-in provider did not say whether {raw} is verified, so it cannot be "
+                                       "trusted. An admin can set STARVIDEOS_TRUST_UNVERIFIED_EMAIL=1 if this "
+                                       "provider never says so and verifies every address itself.")
+    if verified is not None and not _is_true(verified):
+        return Admission(False, email, f"The sign-in provider has not verified {raw}. Verify the address with the "
+                                       "provider, or sign in with a verified one.")
+    if not email_allowed(email, settings.allowed_emails):
+        return Admission(False, email, f"{raw} is not on this app's list. Ask an admin to add your address to "
+                                       "STARVIDEOS_ALLOWED_EMAILS, or sign in with another account.")
+    return Admission(True, email)
+
+
+def parse_email(value: object) -> tuple[str, str] | None:
+    """``(local part, domain)`` case-folded, when ``value`` is one plain address; None for anything else.
+
+    Strict on purpose: exactly one ``@`` (``mallory@evil.test@example.com`` is refused, not read as a domain
+    after its last ``@``), no spaces, controls, quotes, brackets, commas or comments, no empty domain label.
+    """
+    if not isinstance(value, str) or len(value) > 320:
+        return None
+    address = value.strip()
+    if address.count("@") != 1 or any(ch in _NOT_IN_PLAIN_ADDRESSES or not ch.isprintable() or ch.isspace()
+                                      for ch in address):
+        return None
+    local, domain = address.split("@")
+    if not local or not domain or "" in domain.split("."):
+        return None
+    return local.casefold(), domain.casefold()
+
+
 def email_allowed(email: str | None, allowed: Sequence[str]) -> bool:
-    """True when ``allowed`` is empty (everyone signed in) or lists the address or its ``@domain``."""
-    if not email:
+    """True when ``email`` is one plain address and ``allowed`` is empty (everyone signed in) or lists it or its
+    whole ``@domain`` (case-folded; a subdomain is another domain)."""
+    parts = parse_email(email)
+    if parts is None:
         return False
     if not allowed:
         return True
-    address = email.strip().lower()
-    domain = "@" + address.rsplit("@", 1)[-1] if "@" in address else None
-    return any(entry == address or (entry.startswith("@") and entry == domain) for entry in allowed)
+    local, domain = parts
+    entries = {entry.strip().casefold() for entry in allowed}
+    return f"{local}@{domain}" in entries or f"@{domain}" in entries
+
+
+_NOT_IN_PLAIN_ADDRESSES = frozenset('"<>()[]\\,;:')
+
+
+def _is_true(claim: object) -> bool:
+    # Some providers send the claim as a string.
+    return claim is True or (isinstance(claim, str) and claim.strip().lower() == "true")

@@ -58,6 +58,10 @@ SETTINGS_DOC: dict[str, tuple[str, str]] = {
                                                  "may fetch from (a self-hosted bucket, a VPC gateway)."),
     "STARVIDEOS_ALLOWED_EMAILS": ("(none)", "With sign-in on: comma list of addresses and `@domain` entries that "
                                             "may enter (everyone signed in, when unset)."),
+    "STARVIDEOS_TRUST_UNVERIFIED_EMAIL": ("0", "With sign-in on: `1` admits addresses from a provider that sends no "
+                                               "`email_verified` claim (Microsoft Entra ID, some self-hosted ones). "
+                                               "Only if it verifies every address itself; one it marks unverified "
+                                               "is refused anyway."),
     "STARVIDEOS_APP_PASSWORD": ("(none)", "Optional shared password (when sign-in is off); nothing renders until "
                                           "it is entered."),
     "STARVIDEOS_PUBLIC_URL": ("(none)", "Host share links are built on, like `https://studio.example.com` "
@@ -115,6 +119,8 @@ class Settings:
     """``(host, port)`` private or loopback endpoints the app may fetch from."""
     allowed_emails: tuple[str, ...] = ()
     """Addresses and ``@domain`` entries allowed in when sign-in is on; empty allows everyone signed in."""
+    trust_unverified_email: bool = False
+    """Admit addresses whose provider sends no ``email_verified`` claim (one that says false is refused anyway)."""
     app_password: str | None = field(default=None, repr=False)
     """Optional shared password gating the app."""
     public_url: str | None = None
@@ -207,6 +213,7 @@ def load_settings(
         monthly_budget=_optional_number(env, "STARVIDEOS_MONTHLY_BUDGET"),
         allow_private_hosts=_endpoints(env.get("STARVIDEOS_ALLOW_PRIVATE_HOSTS") or ""),
         allowed_emails=tuple(e.lower() for e in _list(env, "STARVIDEOS_ALLOWED_EMAILS")),
+        trust_unverified_email=_flag(env, "STARVIDEOS_TRUST_UNVERIFIED_EMAIL"),
         app_password=env.get("STARVIDEOS_APP_PASSWORD") or None,
         public_url=public_url.rstrip("/") if public_url else None,
         sandbox_port=int(_number(env, "STARVIDEOS_SANDBOX_PORT", 8765, minimum=0)),
@@ -270,6 +277,13 @@ def _number(env: Mapping[str, str], name: str, default: float, *, minimum: float
     if not value >= minimum:
         raise SettingsError(f"{name} must be at least {minimum:g} (got {raw!r}).")
     return value
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    raw = (env.get(name) or "0").lower()
+    if raw not in ("0", "1", "true", "false", "yes", "no", "on", "off"):
+        raise SettingsError(f"{name} must be 1 or 0 (got {env[name]!r}).")
+    return raw in ("1", "true", "yes", "on")
 
 
 def _optional_number(env: Mapping[str, str], name: str) -> float | None:

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from starvideos.access import GuessThrottle, email_allowed, password_matches
+from starvideos.access import Admission, GuessThrottle, admit, email_allowed, password_matches
 from starvideos.database import Database
-from starvideos.errors import ThrottledError
+from starvideos.errors import SettingsError, ThrottledError
 from starvideos.limits import RateLimiter
+from starvideos.settings import Settings, load_settings
 
 
 class Clock:
@@ -92,10 +93,77 @@ def test_password_comparison() -> None:
     ("bob@sub.team.test", ("@team.test",), False),
     (None, (), False),
     ("", ("@team.test",), False),
+    ("mallory@evil.test@team.test", ("@team.test",), False),
+    ("mallory@evil.test@team.test", (), False),
+    ("Bob@TEAM.Test", ("@team.test",), True),
+    ("bob@team.test.", ("@team.test",), False),
+    ("bob@.team.test", ("@team.test",), False),
+    ('"bob@x"@team.test', ("@team.test",), False),
+    ("bob @team.test", ("@team.test",), False),
+    ("bob@team.test\u200b", ("@team.test",), False),
+    ("Bob <bob@team.test>", ("@team.test",), False),
+    ("bob@team.test,eve@evil.test", ("@team.test",), False),
+    ("@team.test", ("@team.test",), False),
 ])
 def test_allow_list(email: str | None, allowed: tuple[str, ...], result: bool) -> None:
-    """Test addresses and @domain entries; an empty list lets everyone signed in, nobody unsigned."""
+    """Test addresses and whole @domain entries, case-folded; only one plain address (exactly one @) matches
+    anything; an empty list lets everyone signed in, nobody unsigned."""
     assert email_allowed(email, allowed) is result
+
+
+SIGNED = {"is_logged_in": True}
+NOT_VERIFIED = ("The sign-in provider has not verified ceo@example.com. Verify the address with the provider, or "
+                "sign in with a verified one.")
+NOT_SAID = ("The sign-in provider did not say whether ann@example.com is verified, so it cannot be trusted. An admin "
+            "can set STARVIDEOS_TRUST_UNVERIFIED_EMAIL=1 if this provider never says so and verifies every address "
+            "itself.")
+NO_ADDRESS = ("The sign-in provider gave no single plain email address for this account, so it cannot be checked. "
+              "Sign in with another account.")
+
+
+@pytest.mark.parametrize(("claims", "trust", "admission"), [
+    ({"email": "ann@example.com", "email_verified": True}, False, Admission(True, "ann@example.com")),
+    ({"email": "Ann@Example.COM", "email_verified": "true"}, False, Admission(True, "ann@example.com")),
+    ({"email": "ceo@example.com", "email_verified": False}, False, Admission(False, "ceo@example.com", NOT_VERIFIED)),
+    ({"email": "ceo@example.com", "email_verified": False}, True, Admission(False, "ceo@example.com", NOT_VERIFIED)),
+    ({"email": "ceo@example.com", "email_verified": "false"}, True, Admission(False, "ceo@example.com",
+                                                                              NOT_VERIFIED)),
+    ({"email": "ceo@example.com", "email_verified": 1}, True, Admission(False, "ceo@example.com", NOT_VERIFIED)),
+    ({"email": "ann@example.com"}, False, Admission(False, "ann@example.com", NOT_SAID)),
+    ({"email": "ann@example.com"}, True, Admission(True, "ann@example.com")),
+    ({"email": "mallory@evil.test@example.com", "email_verified": True}, True, Admission(False, None, NO_ADDRESS)),
+    ({"email": ["ann@example.com"], "email_verified": True}, True, Admission(False, None, NO_ADDRESS)),
+    ({"email_verified": True}, True, Admission(False, None, NO_ADDRESS)),
+    ({"email": "eve@elsewhere.test", "email_verified": True}, False, Admission(
+        False, "eve@elsewhere.test", "eve@elsewhere.test is not on this app's list. Ask an admin to add your address "
+                                     "to STARVIDEOS_ALLOWED_EMAILS, or sign in with another account.")),
+], ids=["verified", "verified as text", "unverified", "unverified though trusted", "unverified as text",
+        "verified as 1", "no claim", "no claim trusted", "two @", "not text", "no email", "not listed"])
+def test_only_a_verified_plain_address_on_the_list_is_admitted(claims: dict, trust: bool,
+                                                               admission: Admission) -> None:
+    """Test that with STARVIDEOS_ALLOWED_EMAILS=@example.com only a plain address the provider verified gets in;
+    ceo@example.com with email_verified false and mallory@evil.test@example.com are refused, each with why."""
+    settings = load_settings({"STARVIDEOS_ALLOWED_EMAILS": "@example.com",
+                              "STARVIDEOS_TRUST_UNVERIFIED_EMAIL": "1" if trust else "0"})
+    assert admit({**SIGNED, **claims}, settings) == admission
+
+
+def test_not_signed_in_is_not_admitted_even_without_a_list() -> None:
+    """Test that nobody unsigned is admitted, and that without a list a verified address is enough."""
+    assert admit({"is_logged_in": False, "email": "ann@example.com", "email_verified": True}, Settings()) == \
+        Admission(False, None, "Not signed in.")
+    assert admit({**SIGNED, "email": "ann@anywhere.test", "email_verified": True}, Settings()).allowed
+    assert not admit({**SIGNED, "email": "ann@anywhere.test", "email_verified": False}, Settings()).allowed
+
+
+def test_trust_unverified_email_setting() -> None:
+    """Test that STARVIDEOS_TRUST_UNVERIFIED_EMAIL is off by default, reads 1/0 and says what it takes otherwise."""
+    assert load_settings({}).trust_unverified_email is False
+    assert load_settings({"STARVIDEOS_TRUST_UNVERIFIED_EMAIL": "1"}).trust_unverified_email is True
+    assert load_settings({"STARVIDEOS_TRUST_UNVERIFIED_EMAIL": "true"}).trust_unverified_email is True
+    assert load_settings({"STARVIDEOS_TRUST_UNVERIFIED_EMAIL": "0"}).trust_unverified_email is False
+    with pytest.raises(SettingsError, match=r"^STARVIDEOS_TRUST_UNVERIFIED_EMAIL must be 1 or 0 \(got 'maybe'\)\.$"):
+        load_settings({"STARVIDEOS_TRUST_UNVERIFIED_EMAIL": "maybe"})
 
 
 def test_rate_limiter_paces_and_saves_up_a_burst(database: Database) -> None:

@@ -18,10 +18,12 @@ AUTH = {"auth": {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie
                  "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration"}}
 
 
-def signed(email: str | None) -> AppTest:
+def signed(email: str | None, **claims: object) -> AppTest:
+    """The app signed in as ``email`` (verified by the provider, unless ``claims`` say otherwise)."""
     at = new_app()
     at.secrets.update(AUTH)
-    at.user = {"is_logged_in": True, "email": email} if email else {"is_logged_in": False}
+    at.user = {"is_logged_in": True, "email": email, "email_verified": True, **claims} if email else \
+        {"is_logged_in": False}
     return at.run()
 
 
@@ -39,6 +41,33 @@ def test_outside_the_allow_list_is_refused_with_a_sign_out(app_env: Path, monkey
     assert plain(at.error[0].value).startswith("**Not allowed.** mallory@elsewhere.test may not use this app.")
     assert [b.label for b in at.button] == ["Sign out"] and not at.text_area
     assert signed("bob@studio.test").text_area(key="form_prompt").label == "Prompt"  # a listed @domain
+
+
+@pytest.mark.parametrize(("email", "claims"), [
+    ("ceo@example.com", {"email_verified": False}),
+    ("ceo@example.com", {"email_verified": None}),
+    ("mallory@evil.test@example.com", {}),
+], ids=["unverified", "verification not said", "two @"])
+def test_an_unverified_or_doubled_address_is_refused(app_env: Path, monkeypatch: pytest.MonkeyPatch, email: str,
+                                                     claims: dict) -> None:
+    """Test that with STARVIDEOS_ALLOWED_EMAILS=@example.com an address the provider did not verify, and one with
+    two @, get the "not allowed" page with "Sign out" and nothing of the app; a verified one gets in."""
+    monkeypatch.setenv("STARVIDEOS_ALLOWED_EMAILS", "@example.com")
+    at = signed(email, **claims)
+    assert not at.exception
+    assert plain(at.error[0].value).startswith("**Not allowed.**")
+    assert [b.label for b in at.button] == ["Sign out"] and not at.text_area and not at.sidebar.children
+    assert signed("ann@example.com").text_area(key="form_prompt").label == "Prompt"
+
+
+def test_a_provider_without_the_claim_is_trusted_only_when_told(app_env: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Test that STARVIDEOS_TRUST_UNVERIFIED_EMAIL=1 admits a listed address whose provider sends no email_verified,
+    and still refuses one it marks unverified."""
+    monkeypatch.setenv("STARVIDEOS_ALLOWED_EMAILS", "@example.com")
+    monkeypatch.setenv("STARVIDEOS_TRUST_UNVERIFIED_EMAIL", "1")
+    assert signed("ann@example.com", email_verified=None).text_area(key="form_prompt").label == "Prompt"
+    assert [b.label for b in signed("ceo@example.com", email_verified=False).button] == ["Sign out"]
 
 
 def test_who_created_what(app_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -9,9 +9,11 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import oidc_provider_mock
 import pytest
+import requests
 import werkzeug.serving
 from playwright.sync_api import Browser, Page, expect
 
@@ -48,6 +50,12 @@ server_metadata_url = "{issuer}/.well-known/openid-configuration"
     return path
 
 
+def provider_user(issuer: str, sub: str, **claims: object) -> None:
+    """Give the provider's user ``sub`` these claims (the mock's own admin route); by default only ``email``."""
+    response = requests.put(f"{issuer}/users/{quote(sub, safe='@')}", json=claims, timeout=5)
+    assert response.status_code == 204, response.text
+
+
 def sign_in(page: Page, server: AppServer, email: str) -> None:
     page.goto(server.url)
     wait_idle(page)
@@ -73,6 +81,7 @@ def test_sign_in_create_see_your_email_and_sign_out(make_server: type, browser: 
     expect(page.get_by_role("button", name="Sign in")).to_be_visible()
     assert page.locator("[data-testid=stSidebarNav]").count() == 0
 
+    provider_user(oidc, "ann@team.test", email="ann@team.test", email_verified=True)
     sign_in(page, server, "ann@team.test")
     expect(page.get_by_text("Signed in as ann@team.test")).to_be_visible()
     task_id = create_task(page, "Text to video", "Ann signs her lighthouse")
@@ -92,11 +101,45 @@ def test_sign_in_create_see_your_email_and_sign_out(make_server: type, browser: 
     context.close()
 
     outsider = browser.new_context().new_page()
+    provider_user(oidc, "mallory@elsewhere.test", email="mallory@elsewhere.test", email_verified=True)
     sign_in(outsider, server, "mallory@elsewhere.test")
     expect(outsider.get_by_text(re.compile(r"^Not allowed\. mallory@elsewhere\.test may not use this app"))
            ).to_be_visible()
     expect(outsider.get_by_role("button", name="Sign out")).to_be_visible()
     assert outsider.locator("textarea").count() == 0
+
+
+@pytest.mark.parametrize(("sub", "claims"), [
+    ("ceo@example.com", {"email": "ceo@example.com", "email_verified": False}),
+    ("ceo-unsaid@example.com", {"email": "ceo@example.com"}),
+    ("mallory@evil.test@example.com", {"email": "mallory@evil.test@example.com", "email_verified": True}),
+], ids=["unverified", "verification not said", "two @"])
+def test_an_unverified_or_doubled_address_is_refused_after_a_real_sign_in(make_server: type, browser: Browser,
+                                                                         oidc: str, tmp_path: Path, sub: str,
+                                                                         claims: dict) -> None:
+    """Test that with STARVIDEOS_ALLOWED_EMAILS=@example.com, a real provider's identity token for ceo@example.com
+    with email_verified false (or without the claim), or for mallory@evil.test@example.com, gets "Not allowed" and
+    "Sign out", nothing of the app, even on a deep link; a verified ann@example.com gets in."""
+    port = free_port()
+    server: AppServer = make_server(port=port, args=["--secrets.files", str(secrets_file(tmp_path, port, oidc))],
+                                    STARVIDEOS_ALLOWED_EMAILS="@example.com")
+    provider_user(oidc, sub, **claims)
+    page = browser.new_context().new_page()
+    sign_in(page, server, sub)
+    expect(page.get_by_text(re.compile(r"^Not allowed\."))).to_be_visible()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    page.goto(f"{server.url}/history")
+    wait_idle(page)
+    expect(page.get_by_text(re.compile(r"^Not allowed\."))).to_be_visible()
+    assert page.locator("textarea").count() == 0 and page.locator("[data-testid=stDataFrame]").count() == 0
+    assert page.locator("[data-testid=stSidebarNav]").count() == 0
+    page.context.close()
+
+    provider_user(oidc, "ann@example.com", email="ann@example.com", email_verified=True)
+    member = browser.new_context().new_page()
+    sign_in(member, server, "ann@example.com")
+    expect(member.get_by_text("Signed in as ann@example.com")).to_be_visible()
+    member.context.close()
 
 
 @pytest.fixture(scope="module")
