@@ -29,6 +29,7 @@ from .errors import (
     error_class_for_status,
 )
 from .models import DEFAULT_MODELS, VideoRequest, VideoTask
+from .redaction import Redactor, register
 from .settings import DEFAULT_STATUS_PATH
 from .wire import error_text, parse_task
 
@@ -37,6 +38,7 @@ log = logging.getLogger(__name__)
 CREATE_PATH = "/v1/starvideos/videos"
 USER_AGENT = f"starvideos-studio/{__version__} (+python-requests/{requests.__version__})"
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
+_NOT_JSON = object()
 
 
 def join_url(base_url: str, path: str) -> str:
@@ -77,7 +79,10 @@ class StarVideosClient:
         self.backoff = backoff
         self.max_retry_wait = max_retry_wait
         self._sleep = sleep
-        self.__api_key = api_key
+        # Everything the API answers goes through this before anything reads it; exports and logs use the
+        # process-wide registry.
+        self._redactor = Redactor([api_key])
+        register(api_key)
         self._session = session or _pooled_session()
         self._headers = {
             "Authorization": f"Bearer {api_key}",
@@ -95,7 +100,7 @@ class StarVideosClient:
         """Create a task. Validates first (``ValidationError``, nothing sent); never re-sends a sent POST."""
         payload = request.to_payload(self.models)
         response = self._send("POST", join_url(self.base_url, CREATE_PATH), payload=payload, idempotent=False)
-        return parse_task(_json_body(response), http_status=response.status_code)
+        return parse_task(self._json_body(response), http_status=response.status_code)
 
     def get_video(self, task_id: str, *, retries: int | None = None) -> VideoTask:
         """Look a task up at ``status_path``. ``retries`` overrides ``max_retries`` for this call."""
@@ -108,7 +113,7 @@ class StarVideosClient:
             exc.hint = (f"The status lookup path may not exist on this API: check STARVIDEOS_STATUS_PATH "
                         f"(now {self.status_path!r}), or the task id.")
             raise
-        return parse_task(_json_body(response), http_status=response.status_code, fallback_id=task_id.strip())
+        return parse_task(self._json_body(response), http_status=response.status_code, fallback_id=task_id.strip())
 
     def wait(
         self,
@@ -188,16 +193,15 @@ class StarVideosClient:
 
     def _status_error(self, method: str, url: str, response: requests.Response) -> APIStatusError:
         status = response.status_code
-        text = self._redact(response.text)
-        try:
-            body: Any = json.loads(text)
-            detail = error_text(body)
-        except ValueError:
+        body, text = self._read(response)
+        if body is _NOT_JSON:
             body, detail = text[:2000], None
+        else:
+            detail = error_text(body)
         try:
             reason = HTTPStatus(status).phrase
         except ValueError:
-            reason = response.reason or "Error"
+            reason = self._redactor.text(response.reason or "Error")
         if detail:
             message = f"HTTP {status} {reason}: {detail[:500]}"
         elif isinstance(body, str):
@@ -217,8 +221,28 @@ class StarVideosClient:
     def _path(self, url: str) -> str:
         return url[len(self.base_url.rstrip("/")):] or "/"
 
-    def _redact(self, text: str) -> str:
-        return text.replace(self.__api_key, "***")
+    def _read(self, response: requests.Response) -> tuple[Any, str]:
+        """The answer's decoded JSON (``_NOT_JSON`` when it is not JSON) and its text, both without the key.
+
+        JSON is decoded before redacting: a key escaped as ``sk\\u002d…`` is a plain key once decoded, and every
+        string in the answer is then redacted as text too (URL-encoded, upper-cased, cut short, after Bearer).
+        """
+        text = response.text
+        try:
+            body: Any = json.loads(text)
+        except (ValueError, RecursionError):  # nested deeper than the decoder goes: not an answer to read
+            return _NOT_JSON, self._redactor.text(text)
+        return self._redactor.value(body), self._redactor.text(text)
+
+    def _json_body(self, response: requests.Response) -> Any:
+        body, text = self._read(response)
+        if not text.strip():
+            raise InvalidResponseError(f"HTTP {response.status_code}: the answer was empty.",
+                                       status_code=response.status_code, body=text)
+        if body is _NOT_JSON:
+            raise InvalidResponseError(f"HTTP {response.status_code}: the answer was not JSON.",
+                                       status_code=response.status_code, body=text[:2000])
+        return body
 
 
 def curl_command(base_url: str, payload: dict[str, Any]) -> str:
@@ -247,18 +271,6 @@ def _never_connected(exc: requests.RequestException) -> bool:
     reason = exc.args[0] if exc.args else None
     reason = getattr(reason, "reason", reason)
     return isinstance(reason, (NewConnectionError, ConnectTimeoutError))
-
-
-def _json_body(response: requests.Response) -> Any:
-    text = response.text
-    if not text.strip():
-        raise InvalidResponseError(f"HTTP {response.status_code}: the answer was empty.",
-                                   status_code=response.status_code, body=text)
-    try:
-        return response.json()
-    except ValueError:
-        raise InvalidResponseError(f"HTTP {response.status_code}: the answer was not JSON.",
-                                   status_code=response.status_code, body=text[:2000]) from None
 
 
 def _retry_after(response: requests.Response) -> float | None:

@@ -3,12 +3,15 @@
 Every error carries a plain-language ``title`` (what happened, in a few words), ``message`` (the details) and
 ``hint`` (the next step for a person), so the UI can show all three without knowing which class it caught. No
 message ever contains the API key, a storage credential or a database password: they are redacted before an error
-is built.
+is built, and every error redacts its message, hint and body again, in every form (``starvideos.redaction``), so
+text a provider sent cannot carry a registered secret to the page or the database whoever builds the error.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from .redaction import redact
 
 
 class StarVideosError(Exception):
@@ -18,10 +21,11 @@ class StarVideosError(Exception):
     hint: str = "Try again in a moment."
 
     def __init__(self, message: str, *, hint: str | None = None, title: str | None = None) -> None:
+        message = redact(message)
         super().__init__(message)
         self.message = message
         if hint is not None:
-            self.hint = hint
+            self.hint = redact(hint)
         if title is not None:
             self.title = title
 
@@ -56,7 +60,7 @@ class APIStatusError(StarVideosError):
     def __init__(self, message: str, *, status_code: int, body: Any = None, hint: str | None = None) -> None:
         super().__init__(message, hint=hint)
         self.status_code = status_code
-        self.body = body
+        self.body = redact(body)
 
 
 class BadRequestError(APIStatusError):
@@ -134,7 +138,7 @@ class InvalidResponseError(StarVideosError):
     def __init__(self, message: str, *, status_code: int, body: Any = None) -> None:
         super().__init__(message)
         self.status_code = status_code
-        self.body = body
+        self.body = redact(body)
 
 
 class WaitTimeoutError(StarVideosError):

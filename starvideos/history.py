@@ -22,6 +22,7 @@ import sqlalchemy as sa
 
 from .database import Database
 from .models import TaskStatus, VideoRequest, VideoTask
+from .redaction import known
 from .schema import comments, ratings, task_counts, task_media, tasks
 
 PENDING = "pending"
@@ -38,6 +39,7 @@ EXPORT_FIELDS = ("id", "task_id", "status", "created_by", "attempted_at", "updat
                  "model", "duration", "ratio", "mode", "images", "error", "video_url", "remote_created", "rating",
                  "ratings", "comments")
 _TIME_FIELDS = ("attempted_at", "updated_at", "finished_at", "remote_created")
+_PROVIDER_FIELDS = ("task_id", "error", "video_url")
 _EXPORT_BATCH = 2000
 
 
@@ -373,7 +375,12 @@ class HistoryStore:
     # Exports: streamed from the database in batches, one format at a time, never held whole --------------------
 
     def export_rows(self, filters: HistoryFilter | None = None) -> Iterator[dict[str, Any]]:
-        """Every matching record as a plain dict, newest first, without internals (raw answers, sessions, leases)."""
+        """Every matching record as a plain dict, newest first, without internals (raw answers, sessions, leases).
+
+        What the provider wrote (task id, error, video URL) is redacted of every registered secret in every form:
+        the client cleans answers before storing them, and this also cleans rows stored before it did.
+        """
+        redactor = known()
         conditions = (filters or HistoryFilter()).clauses()
         derived = ("model", "images", "rating", "ratings", "comments")
         columns = [tasks.c[name] for name in EXPORT_FIELDS if name not in derived] + [tasks.c.request]
@@ -391,6 +398,8 @@ class HistoryStore:
                 data["comments"] = notes.get(row.id, [])
                 for name in _TIME_FIELDS:
                     data[name] = _iso(data[name])
+                for name in _PROVIDER_FIELDS:
+                    data[name] = redactor.value(data[name])
                 yield {name: data[name] for name in EXPORT_FIELDS}
             if len(rows) < _EXPORT_BATCH:
                 return
@@ -453,7 +462,10 @@ def _int(value: Any) -> int:
 def _iso(timestamp: float | None) -> str | None:
     if timestamp is None:
         return None
-    return datetime.fromtimestamp(timestamp, tz=timezone.utc).isoformat(timespec="seconds")
+    try:
+        return datetime.fromtimestamp(timestamp, tz=timezone.utc).isoformat(timespec="seconds")
+    except (OverflowError, OSError, ValueError):  # a time no calendar holds (stored before answers were checked)
+        return None
 
 
 def _csv_safe(value: Any) -> Any:
