@@ -9,10 +9,13 @@ import zlib
 
 import pytest
 import requests
-from PIL import Image, PngImagePlugin
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from PIL import Image, ImageCms, PngImagePlugin
 
 from starvideos.database import Database
 from starvideos.errors import UploadRejectedError
+from starvideos.icc import clean_profile
 from starvideos.images import clean_upload
 from starvideos.storage import open_storage
 from starvideos.uploads import UploadStore
@@ -121,3 +124,185 @@ def test_stored_once_per_content_with_a_link_a_stranger_can_fetch(storage_url: s
         fetched = requests.get(link, timeout=5)
         assert fetched.status_code == 200 and b"PhoneMaker" not in fetched.content
         assert Image.open(io.BytesIO(fetched.content)).size == (400, 300)
+
+
+# Polyglots: a page hidden where the picture's format keeps data ----------------------------------------------------
+
+PAGE = b"<html><body><script>fetch('/steal?c='+document.cookie)</script></body></html>"
+
+
+def png_chunk(kind: bytes, body: bytes) -> bytes:
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+
+
+def png_with(*extra: bytes) -> bytes:
+    """A real PNG with ``extra`` chunks right after IHDR (where iCCP belongs)."""
+    data = picture("PNG", (64, 48))
+    end_of_ihdr = 8 + 12 + 13
+    return data[:end_of_ihdr] + b"".join(extra) + data[end_of_ihdr:]
+
+
+def profile_with_a_page() -> bytes:
+    """A real sRGB profile carrying the page in a private tag, in its description and after its end."""
+    profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    (count,) = struct.unpack(">I", profile[128:132])
+    table = [list(struct.unpack(">4sII", profile[132 + 12 * i:144 + 12 * i])) for i in range(count)]
+    for entry in table:
+        entry[1] += 24  # two more table entries
+    body = bytearray(profile[132 + 12 * count:])
+    page_at = 132 + 12 * (count + 2) + len(body)
+    private = b"zzzz" + bytes(4) + PAGE
+    description = b"desc" + bytes(4) + struct.pack(">I", len(PAGE) + 1) + PAGE + b"\x00" + bytes(79)
+    table.append([b"zzzz", page_at, len(private)])
+    table.append([b"dmnd", page_at + len(private) + (-len(private) % 4), len(description)])
+    out = bytearray(profile[:128]) + struct.pack(">I", count + 2)
+    out += b"".join(struct.pack(">4sII", *entry) for entry in table) + body
+    out += private + bytes(-len(private) % 4) + description + PAGE  # and the page once more, after the end
+    out[0:4] = struct.pack(">I", len(out) - len(PAGE))
+    assert ImageCms.ImageCmsProfile(io.BytesIO(bytes(out)))  # LittleCMS reads it: a valid profile
+    return bytes(out)
+
+
+def jpeg_with(*segments: bytes) -> bytes:
+    """A real JPEG with ``segments`` right after its JFIF segment."""
+    data = picture("JPEG", (64, 48))
+    (jfif_length,) = struct.unpack(">H", data[4:6])
+    return data[:4 + jfif_length] + b"".join(segments) + data[4 + jfif_length:]
+
+
+def jpeg_segment(marker: int, content: bytes) -> bytes:
+    return bytes((0xFF, marker)) + struct.pack(">H", len(content) + 2) + content
+
+
+def webp_with(*chunks: bytes) -> bytes:
+    """A real extended WebP (VP8X) with ``chunks`` added at its end, the RIFF size fixed."""
+    data = picture("WEBP", (64, 48), exif=GPS_EXIF)  # EXIF makes Pillow write the extended format
+    assert data[12:16] == b"VP8X"
+    body = data[8:] + b"".join(chunks)
+    return b"RIFF" + struct.pack("<I", len(body)) + body
+
+
+def riff_chunk(kind: bytes, content: bytes) -> bytes:
+    return kind + struct.pack("<I", len(content)) + content + b"\x00" * (len(content) & 1)
+
+
+def everything_inside(data: bytes) -> bytes:
+    """The file's bytes plus what its compressed parts inflate to (a PNG's iCCP), to look for the page in."""
+    inside = [data]
+    pos = 8
+    while data.startswith(b"\x89PNG") and pos + 12 <= len(data):
+        (length,) = struct.unpack(">I", data[pos:pos + 4])
+        if data[pos + 4:pos + 8] == b"iCCP":
+            inside.append(zlib.decompress(data[pos + 8:pos + 8 + length].split(b"\x00", 1)[1][1:]))
+        pos += 12 + length
+    return b"".join(inside)
+
+
+PROFILE = profile_with_a_page()
+POLYGLOTS = {
+    "PNG iCCP that is a page": (png_with(png_chunk(b"iCCP", b"x\x00\x00" + zlib.compress(PAGE))), False),
+    "PNG iCCP named like a page": (png_with(png_chunk(b"iCCP", b"<script>alert(1)</script>\x00\x00"
+                                                      + zlib.compress(ImageCms.ImageCmsProfile(
+                                                          ImageCms.createProfile("sRGB")).tobytes()))), True),
+    "PNG iCCP profile hiding a page": (png_with(png_chunk(b"iCCP", b"icc\x00\x00" + zlib.compress(PROFILE))), True),
+    "PNG chunks display does not need": (png_with(png_chunk(b"bKGD", PAGE), png_chunk(b"gAMA", PAGE)), False),
+    "JPEG APP2 ICC_PROFILE that is a page": (jpeg_with(jpeg_segment(0xE2, b"ICC_PROFILE\x00\x01\x01" + PAGE)), False),
+    "JPEG APP2 ICC_PROFILE hiding a page": (jpeg_with(*(
+        jpeg_segment(0xE2, b"ICC_PROFILE\x00" + bytes((n + 1, 2)) + part)
+        for n, part in enumerate((PROFILE[:300], PROFILE[300:])))), True),
+    "JPEG JFIF thumbnail, Adobe tail, APP9": (jpeg_with(
+        jpeg_segment(0xE0, b"JFIF\x00\x01\x02\x00\x00\x01\x00\x01\x20\x01" + PAGE + bytes(96 - len(PAGE))),
+        jpeg_segment(0xEE, b"Adobe\x00\x64\x00\x00\x00\x00\x01" + PAGE), jpeg_segment(0xE9, PAGE)), False),
+    "WebP unknown chunk": (webp_with(riff_chunk(b"HTML", PAGE)), False),
+    "WebP ICCP that is a page": (webp_with(riff_chunk(b"ICCP", PAGE)), False),
+    "WebP ICCP profile hiding a page": (webp_with(riff_chunk(b"ICCP", PROFILE)), True),
+}
+
+
+@pytest.mark.parametrize(("data", "keeps_profile"), list(POLYGLOTS.values()), ids=list(POLYGLOTS))
+def test_a_page_hidden_in_a_picture_is_not_stored(data: bytes, keeps_profile: bool) -> None:
+    """Test that a page hidden in a PNG iCCP chunk, a JPEG APP2 ICC_PROFILE segment (or JFIF, Adobe, unknown
+    segments) or a WebP chunk is not in what is stored, inflated or not; the picture is the same, pixel for pixel; a
+    real profile is kept, rebuilt, and still converts colours exactly as before."""
+    assert PAGE in everything_inside(data) or PAGE in data.replace(b"ICC_PROFILE", b"") or keeps_profile
+    original = Image.open(io.BytesIO(data))
+    clean = clean_upload(data)
+    stored = Image.open(io.BytesIO(clean.data))
+    assert b"<script" not in everything_inside(clean.data) and b"<html" not in everything_inside(clean.data)
+    assert stored.format == original.format and stored.size == original.size
+    assert stored.convert("RGB").tobytes() == original.convert("RGB").tobytes()
+    icc = stored.info.get("icc_profile")
+    assert bool(icc) is keeps_profile
+    if keeps_profile:
+        srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+        kept = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        lab = ImageCms.createProfile("LAB")
+        sample = Image.frombytes("RGB", (4, 1), bytes((10, 20, 30, 200, 100, 50, 0, 255, 0, 255, 255, 255)))
+        assert ImageCms.applyTransform(sample, ImageCms.buildTransform(kept, lab, "RGB", "LAB")).tobytes() == \
+            ImageCms.applyTransform(sample, ImageCms.buildTransform(srgb, lab, "RGB", "LAB")).tobytes()
+
+
+def test_polyglots_are_stored_clean(storage_url: str, database: Database) -> None:
+    """Test that what the upload store puts in storage (a folder or S3) holds none of the hidden pages."""
+    uploads = UploadStore(database, open_storage(storage_url))
+    for data, _keeps_profile in POLYGLOTS.values():
+        upload = uploads.add(data, name="cat.png")
+        assert b"<script" not in everything_inside(uploads.storage.read_bytes(upload.storage_key))
+
+
+def frames(kind: str, **save: object) -> bytes:
+    out = io.BytesIO()
+    first, second = Image.new("RGB", (64, 48), (220, 30, 30)), Image.new("RGB", (64, 48), (30, 30, 220))
+    first.save(out, kind, save_all=True, append_images=[second], **save)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(("data", "kind"), [
+    (frames("MPO"), "JPEG"), (frames("WEBP", duration=100, loop=0, lossless=True), "WEBP"),
+    (frames("PNG", duration=100, loop=0), "PNG"),
+], ids=["multi-picture JPEG (MPO)", "animated WebP", "animated PNG"])
+def test_a_multi_picture_or_animated_file_keeps_its_first_picture(data: bytes, kind: str) -> None:
+    """Test that a multi-picture JPEG (MPO, which crashed with KeyError: 'MPO'), an animated WebP and an animated
+    PNG are stored as their first picture alone: one frame, red, nothing of the second picture."""
+    opened = Image.open(io.BytesIO(data))
+    assert getattr(opened, "n_frames", 1) == 2
+    clean = clean_upload(data)
+    stored = Image.open(io.BytesIO(clean.data))
+    assert (stored.format, clean.content_type, stored.size) == (kind, f"image/{kind.lower()}", (64, 48))
+    assert getattr(stored, "n_frames", 1) == 1 and not getattr(stored, "is_animated", False)
+    red, green, blue = stored.convert("RGB").getpixel((32, 24))
+    assert red > 200 and green < 50 and blue < 50
+    assert len(clean.data) < len(data) and b"acTL" not in clean.data and b"ANMF" not in clean.data
+    assert clean.data.count(b"\xff\xd8") <= 1  # one JPEG picture, not two
+
+
+SEEDS = [picture("PNG", (16, 12)), picture("JPEG", (16, 12)), picture("WEBP", (16, 12), exif=GPS_EXIF),
+         POLYGLOTS["JPEG APP2 ICC_PROFILE hiding a page"][0], POLYGLOTS["PNG iCCP profile hiding a page"][0],
+         frames("MPO"), frames("WEBP", duration=100, loop=0)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(seed=st.sampled_from(SEEDS), edits=st.lists(st.tuples(st.integers(min_value=0), st.binary(max_size=4)),
+                                                  max_size=4))
+def test_a_damaged_picture_is_refused_never_a_crash(seed: bytes, edits: list[tuple[int, bytes]]) -> None:
+    """Test that a picture with bytes overwritten anywhere (headers, segment lengths, profiles, frames) is either
+    cleaned or refused with UploadRejectedError, never another exception (the page would show a crash)."""
+    data = bytearray(seed)
+    for at, replacement in edits:
+        at %= len(data)
+        data[at:at + len(replacement)] = replacement
+    try:
+        clean = clean_upload(bytes(data))
+    except UploadRejectedError:
+        return
+    assert Image.open(io.BytesIO(clean.data)).format in ("PNG", "JPEG", "WEBP")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=600))
+def test_any_bytes_as_a_profile_give_a_profile_or_nothing(data: bytes) -> None:
+    """Test that clean_profile returns a profile LittleCMS reads, or None, for any bytes (with a valid header too)."""
+    header = bytearray(PROFILE[:132])
+    for candidate in (data, bytes(header) + data):
+        profile = clean_profile(candidate)
+        assert profile is None or ImageCms.ImageCmsProfile(io.BytesIO(profile))
