@@ -29,7 +29,7 @@ from .errors import (
     error_class_for_status,
 )
 from .models import DEFAULT_MODELS, VideoRequest, VideoTask
-from .redaction import Redactor, register
+from .redaction import Redactor
 from .settings import DEFAULT_STATUS_PATH
 from .wire import error_text, parse_task
 
@@ -79,10 +79,10 @@ class StarVideosClient:
         self.backoff = backoff
         self.max_retry_wait = max_retry_wait
         self._sleep = sleep
-        # Everything the API answers goes through this before anything reads it; exports and logs use the
-        # process-wide registry.
+        # Everything the API answers goes through this before anything reads it. (Exports, errors and logs use the
+        # secrets the app registers with ``redaction.register``: a sandbox key is no secret, and registering it would
+        # mask "sandbox-" in every path.)
         self._redactor = Redactor([api_key])
-        register(api_key)
         self._session = session or _pooled_session()
         self._headers = {
             "Authorization": f"Bearer {api_key}",

@@ -8,8 +8,8 @@ least ``MIN_RUN`` characters of a secret in it (a prefix that long leaves a gues
 the run, as written, with ``***``. Whatever follows ``Bearer`` is replaced too, known secret or not.
 
 The client redacts every answer before anything reads it (JSON is decoded first, then every string in it is
-redacted); errors redact their message again when built; exports and the log filter use the secrets ``register``-ed
-in this process (the client registers its key).
+redacted). Errors (when built), exports and the log filter use the secrets the app ``register``-s at start-up: the
+live API key, the app password, storage and database credentials.
 """
 
 from __future__ import annotations
