@@ -50,7 +50,8 @@ def parse_csv(data: bytes, models: Sequence[str]) -> ParsedBatch:
     """Every row checked; nothing is queued here.
 
     Never raises, whatever the bytes: a file that cannot be read at all is one problem on row 0 (field ``file``),
-    a bad header one on row 1 (field ``header``), and everything else a problem on its row, naming its column.
+    a bad header one on row 1 (field ``header`` or the column), and everything else a problem on its row, naming
+    its column.
     """
     if len(data) > MAX_BYTES:
         return ParsedBatch(problems=[RowProblem(0, "file", f"is {len(data) / 2**20:.1f} MB; split it into files "
@@ -65,19 +66,29 @@ def parse_csv(data: bytes, models: Sequence[str]) -> ParsedBatch:
     first_line = lines[0] if lines else ""
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     records = _records(lines, delimiter)
-    header_cells = next(records, (1, []))[1]
-    if isinstance(header_cells, _Unreadable):
-        return ParsedBatch(problems=[RowProblem(1, "header", header_cells.problem)])
-    header = [h.strip().lower() for h in header_cells]
+    header, problems = _header(next(records, (1, []))[1])
+    if header is None:
+        return ParsedBatch(problems=problems)
+    return _rows(records, header, problems, models)
+
+
+def _header(cells: list[str] | _Unreadable) -> tuple[list[str] | None, list[RowProblem]]:
+    """The column names, and the notes on row 1; None with the problems when nothing can be read by them."""
+    if isinstance(cells, _Unreadable):
+        return None, [RowProblem(1, "header", cells.problem)]
+    header = [h.strip().lower() for h in cells]
     if "prompt" not in header:
-        return ParsedBatch(problems=[RowProblem(1, "header", "the first row must name the columns, with at least "
-                                                             "“prompt” (also: " + ", ".join(COLUMNS[1:]) + ").")])
+        return None, [RowProblem(1, "header", "the first row must name the columns, with at least “prompt” (also: "
+                                              + ", ".join(COLUMNS[1:]) + ").")]
     twice = sorted({name for name in header if name in COLUMNS and header.count(name) > 1})
     if twice:  # which of the two is meant? Guessing could send the wrong prompts
-        return ParsedBatch(problems=[RowProblem(1, name, "is the name of two columns; keep one of them.")
-                                     for name in twice])
-    problems = [RowProblem(1, name, f"is not a column this app reads (it reads {', '.join(COLUMNS)}); it is "
-                                    "ignored.") for name in header if name and name not in COLUMNS]
+        return None, [RowProblem(1, name, "is the name of two columns; keep one of them.") for name in twice]
+    return header, [RowProblem(1, name, f"is not a column this app reads (it reads {', '.join(COLUMNS)}); it is "
+                                        "ignored.") for name in header if name and name not in COLUMNS]
+
+
+def _rows(records: Iterator[tuple[int, list[str] | _Unreadable]], header: list[str], problems: list[RowProblem],
+          models: Sequence[str]) -> ParsedBatch:
     requests: list[tuple[int, VideoRequest]] = []
     rows = 0
     for number, cells in records:
