@@ -105,9 +105,9 @@ class Redactor:
             source, target = stack.pop()
             items = source.items() if isinstance(source, dict) else enumerate(source)
             for key, item in items:
-                copy = ({} if isinstance(item, dict) else []) if isinstance(item, (dict, list, tuple)) else \
-                    self._leaf(item)
-                if isinstance(item, (dict, list, tuple)):
+                nested = isinstance(item, (dict, list, tuple))
+                copy = ({} if isinstance(item, dict) else []) if nested else self._leaf(item)
+                if nested:
                     stack.append((item, copy))
                 if isinstance(target, dict):
                     target[self._leaf(key)] = copy
