@@ -134,6 +134,20 @@ class HistoryFilter:
     session_id: str | None = None
     created_by: str | None = None
 
+    def to_params(self) -> dict[str, str]:
+        """The filters as query parameters (an export link carries and signs them); ``from_params`` reads them."""
+        params = {"status": ",".join(self.statuses), "mode": ",".join(self.modes), "text": self.text,
+                  "session": self.session_id or "", "by": self.created_by or ""}
+        return {k: v for k, v in params.items() if v}
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, str]) -> HistoryFilter:
+        def listed(name: str) -> tuple[str, ...]:
+            return tuple(v for v in params.get(name, "").split(",") if v)
+
+        return cls(statuses=listed("status"), modes=listed("mode"), text=params.get("text", ""),
+                   session_id=params.get("session") or None, created_by=params.get("by") or None)
+
     @property
     def only_statuses(self) -> bool:
         """True when nothing but statuses is filtered (the kept counts answer without a scan)."""

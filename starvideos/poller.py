@@ -63,6 +63,11 @@ class StatusPoller:
             self._thread.start()
         return self
 
+    @property
+    def alive(self) -> bool:
+        """True while the background loop runs."""
+        return self._thread is not None and self._thread.is_alive()
+
     def wake(self) -> None:
         """Look for due tasks now (a task was just created)."""
         self._wake.set()

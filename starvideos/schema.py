@@ -12,7 +12,7 @@ metadata = sa.MetaData()
 
 # Alembic revisions in order; the database layer checks a database's revision against these without importing
 # Alembic, so an up-to-date database opens fast and a newer one is refused.
-REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004")
+REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005")
 HEAD = REVISIONS[-1]
 
 tasks = sa.Table(
@@ -193,4 +193,23 @@ presets = sa.Table(
     sa.Column("created_by", sa.String(320)),
     sa.Column("created_at", sa.Float, nullable=False),
     sa.Column("updated_at", sa.Float, nullable=False),
+)
+
+# The deployment's own secrets (see migration 0005): made once by whichever replica needs one first.
+app_secrets = sa.Table(
+    "app_secrets", metadata,
+    sa.Column("name", sa.String(40), primary_key=True),
+    sa.Column("value", sa.String(128), nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+)
+
+# One row per background worker of every replica, written as it beats; /readyz and /metrics read them.
+worker_heartbeats = sa.Table(
+    "worker_heartbeats", metadata,
+    sa.Column("owner", sa.String(64), primary_key=True),
+    sa.Column("kind", sa.String(24), nullable=False),
+    sa.Column("host", sa.String(200), nullable=False, server_default=""),
+    sa.Column("beat_at", sa.Float, nullable=False),
+    sa.Column("started_at", sa.Float, nullable=False),
+    sa.Index("worker_heartbeats_kind", "kind", "beat_at"),
 )

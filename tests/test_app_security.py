@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,10 +11,19 @@ import pytest
 
 from components import runtime
 from components.history_view import export_file
+from starvideos.access import GuessThrottle
 from starvideos.history import HistoryFilter
 from starvideos.sandbox import SandboxServer
 from tests.apptest_support import new_app, plain, texts
 from tests.conftest import DUMMY_KEY
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
 
 
 def test_password_gate(app_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -38,13 +46,19 @@ def test_wrong_passwords_are_slowed_down(app_env: Path, monkeypatch: pytest.Monk
     """Test that after three wrong passwords the gate says how long to wait, and judges nothing meanwhile, not
     even the right password."""
     monkeypatch.setenv("STARVIDEOS_APP_PASSWORD", "correct horse")
+    clock = FakeClock()
+    throttle = GuessThrottle(clock=clock)
+    monkeypatch.setattr(runtime, "guess_throttle", lambda: throttle)
     at = new_app().run()
     for _ in range(4):
         at.text_input(key="password_input").set_value("wrong").run()
         assert at.error[0].value == "That password is not right."
     at.text_input(key="password_input").set_value("correct horse").run()
     assert at.warning[0].value == "Too many wrong passwords. Wait 2 seconds." and not at.text_area
-    time.sleep(2.1)
+    clock.now += 1.9
+    at.text_input(key="password_input").set_value("correct horse").run()
+    assert at.warning[0].value == "Too many wrong passwords. Wait 1 seconds." and not at.text_area
+    clock.now += 0.2
     at.text_input(key="password_input").set_value("correct horse").run()
     assert at.text_area(key="form_prompt").label == "Prompt"
 
