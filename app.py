@@ -12,7 +12,7 @@ from __future__ import annotations
 import streamlit as st
 
 if __name__ == "__main__":
-    from components import gate, registry, runtime
+    from components import gate, identity, registry, runtime
     from components.navigation import FAVICON, app_pages, by_section, stand_in
     from components.router import routed
     from components.sidebar import app_sidebar
@@ -33,6 +33,7 @@ if __name__ == "__main__":
 
     specs = registry.SETUP_PAGES if settings.effective_mode == "setup" else registry.APP_PAGES
     if gate.allowed(settings):
+        identity.session_id()
         page = st.navigation(by_section(app_pages(specs), specs), position="sidebar")
         app_sidebar(settings)
         gate.keep_signed_in()

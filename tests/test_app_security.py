@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import sqlite3
 from collections.abc import Iterator
@@ -10,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from components import runtime
-from components.history_view import export_file
 from starvideos.access import GuessThrottle
 from starvideos.history import HistoryFilter
 from starvideos.sandbox import SandboxServer
@@ -57,7 +57,7 @@ def test_wrong_passwords_are_slowed_down(app_env: Path, monkeypatch: pytest.Monk
     assert at.warning[0].value == "Too many wrong passwords. Wait 2 seconds." and not at.text_area
     clock.now += 1.9
     at.text_input(key="password_input").set_value("correct horse").run()
-    assert at.warning[0].value == "Too many wrong passwords. Wait 1 seconds." and not at.text_area
+    assert at.warning[0].value == "Too many wrong passwords. Wait 1 second." and not at.text_area
     clock.now += 0.2
     at.text_input(key="password_input").set_value("correct horse").run()
     assert at.text_area(key="form_prompt").label == "Prompt"
@@ -111,8 +111,10 @@ def test_live_mode_sidebar_and_key_never_exposed(live_app: SandboxServer, app_en
     at.switch_page("pages/history.py").run()
     pages.append(texts(at))
     store = runtime.backend().store
-    exports = (export_file(store, HistoryFilter(), "csv")().read().decode()
-               + export_file(store, HistoryFilter(), "json")().read().decode())
+    exports = io.StringIO()  # what the export route streams
+    store.write_csv(exports, HistoryFilter())
+    store.write_json(exports, HistoryFilter())
+    exports = exports.getvalue()
     state = repr(at.session_state)
     db = Path(app_env / "history.sqlite3")
     dump = "\n".join(sqlite3.connect(db).iterdump())
