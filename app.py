@@ -16,6 +16,7 @@ if __name__ == "__main__":
     from components.navigation import FAVICON, app_pages, by_section, stand_in
     from components.router import routed
     from components.sidebar import app_sidebar
+    from components.toasts import finished_toasts
     from starvideos.errors import SettingsError
 
     st.set_page_config(page_title="StarVideos Studio", page_icon=FAVICON, layout="wide")
@@ -37,6 +38,9 @@ if __name__ == "__main__":
         page = st.navigation(by_section(app_pages(specs), specs), position="sidebar")
         app_sidebar(settings)
         gate.keep_signed_in()
+        if settings.effective_mode != "setup":
+            with st.sidebar:
+                finished_toasts(runtime.backend())
     else:
         page = st.navigation(stand_in(gate.gate_page(settings), specs) + app_pages(specs, public_only=True),
                              position="hidden")

@@ -28,6 +28,7 @@ from .errors import DatabaseError, FetchError, StarVideosError
 from .safe_http import Allow, SafeResponse, open_url
 from .schema import task_media
 from .storage import Storage
+from .telemetry import TELEMETRY
 
 log = logging.getLogger(__name__)
 
@@ -265,15 +266,18 @@ class MediaCopier:
             delay = min(3600.0, 30.0 * 2 ** (attempts - 1))
             due = time.time() + delay if attempts < MAX_ATTEMPTS else float("inf")
             log.info("copy of record %d failed (%s); attempt %d", record.record_id, exc.message, attempts)
+            TELEMETRY.count("copy_failures")
             self._finish(record, state=FAILED, error=exc.message, attempts=attempts,
                          due_at=due if due != float("inf") else 9e18)
             return None
         except Exception:
             log.exception("copy of record %d failed unexpectedly", record.record_id)
+            TELEMETRY.count("copy_failures")
             self._finish(record, state=FAILED, error="An unexpected error; see the server log.",
                          attempts=record.attempts + 1, due_at=time.time() + 300)
             return None
         self._finish(record, state=SAVED, error=None, **values)
+        TELEMETRY.count("copies_saved")
         log.info("saved the video of record %d (%s bytes)", record.record_id, values.get("size"))
         return self.store.get(record.record_id)
 

@@ -213,3 +213,22 @@ worker_heartbeats = sa.Table(
     sa.Column("started_at", sa.Float, nullable=False),
     sa.Index("worker_heartbeats_kind", "kind", "beat_at"),
 )
+
+# Messages to a team's chat (STARVIDEOS_NOTIFY_URL), one per finished task or ended batch (see migration 0005): a
+# row is written in the transaction that settled its subject, and sent once by whichever replica claims it.
+notifications = sa.Table(
+    "notifications", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("subject_id", sa.Integer, nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("due_at", sa.Float, nullable=False),
+    sa.Column("lease_owner", sa.String(64)),
+    sa.Column("lease_until", sa.Float),
+    sa.Column("error", sa.Text),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("sent_at", sa.Float),
+    sa.UniqueConstraint("kind", "subject_id", name="notifications_once"),
+    sa.Index("notifications_due", "state", "due_at"),
+)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,12 +22,14 @@ from .errors import StarVideosError
 from .probe import ProbeService
 from .sandbox import SandboxServer
 from .settings import Settings
+from .telemetry import TELEMETRY
 
 if TYPE_CHECKING:
     from .copier import MediaCopier, MediaStore
     from .database import Database
     from .estimates import Estimates
     from .history import HistoryStore
+    from .notifications import Notifier
     from .poller import StatusPoller
     from .presets import PresetStore
     from .queue import CreateQueue
@@ -34,10 +37,12 @@ if TYPE_CHECKING:
     from .signing import Signer
     from .storage import Storage
     from .uploads import UploadStore
+    from .workers import Heartbeats
 
 log = logging.getLogger(__name__)
 SANDBOX_KEY = "sandbox-key-not-secret"  # the sandbox accepts any bearer token
 STORAGE_CHECK_SECONDS = 5.0
+NOTIFICATION_POSTER_TTL = 7 * 86400.0
 
 
 @dataclass(frozen=True)
@@ -55,17 +60,28 @@ class DataLayer:
     estimates: Estimates
     queue: CreateQueue
     presets: PresetStore
+    heartbeats: Heartbeats
+    notifier: Notifier | None
+    """Only with ``STARVIDEOS_NOTIFY_URL``."""
 
     def start_workers(self) -> None:
         self.poller.start()
         self.copier.start()
         self.queue.start()
+        if self.notifier is not None:
+            self.notifier.start()
 
     def workers(self) -> dict[str, bool]:
         """Each background worker, and whether its loop is running."""
-        return {"status_poller": self.poller.alive, "media_copier": self.copier.alive, "create_queue": self.queue.alive}
+        running = {"status_poller": self.poller.alive, "media_copier": self.copier.alive,
+                   "create_queue": self.queue.alive}
+        if self.notifier is not None:
+            running["notifier"] = self.notifier.worker.alive
+        return running
 
     def close(self) -> None:
+        if self.notifier is not None:
+            self.notifier.close()
         self.poller.close()
         self.copier.close()
         self.queue.close()
@@ -101,10 +117,10 @@ class Services:
             except OSError:  # the stable port is taken (another app instance): any free port will do
                 sandbox = SandboxServer(0, files=files, **timing).start()
             client = StarVideosClient(sandbox.base_url, SANDBOX_KEY, timeout=(s.connect_timeout, s.read_timeout),
-                                      models=s.models)
+                                      models=s.models, observe=TELEMETRY.api_call)
         elif s.api_key:
             client = StarVideosClient(s.base_url, s.api_key, status_path=s.status_path, models=s.models,
-                                      timeout=(s.connect_timeout, s.read_timeout))
+                                      timeout=(s.connect_timeout, s.read_timeout), observe=TELEMETRY.api_call)
         else:
             raise StarVideosError("Live mode needs STARVIDEOS_API_KEY.", hint="Set the key, then restart the app.")
         allow = s.allow_private_hosts | ({("127.0.0.1", sandbox.port)} if sandbox else set())
@@ -132,7 +148,7 @@ class Services:
                 raise self._failure
             if self._data is None:
                 try:
-                    data = _build_data_layer(self.settings, self.client, self.fetch_allow)
+                    data = _build_data_layer(self.settings, self.client, self.fetch_allow, self._poster_link)
                 except StarVideosError as exc:
                     log.error("the data layer could not be built: %s %s", exc.message, exc.hint)
                     self._failure = exc
@@ -210,6 +226,12 @@ class Services:
             self._signer = Signer(secret)
         return self._signer
 
+    def _poster_link(self, key: str) -> str | None:
+        """A week-long link to a poster, for a chat message (which shows it long after the page that made it)."""
+        if not self.settings.public_url:
+            return None
+        return self.settings.public_url + self.signer.media_path(key, ttl=NOTIFICATION_POSTER_TTL)
+
     # Links the API can fetch -----------------------------------------------------------------------------------
 
     @property
@@ -252,6 +274,21 @@ class Services:
         ready = checks["storage"] == "ok" and all(workers.values())
         return {"ready": ready, "checks": checks}
 
+    def gauges(self) -> dict[str, dict[str, int]]:
+        """What waits and where things stand, for ``/metrics``: tasks by status (kept counts, so one small read at
+        any size), copies and notifications by state."""
+        import sqlalchemy as sa
+
+        from .schema import notifications, task_media
+
+        data = self.data
+        copies = data.database.rows(sa.select(task_media.c.state, sa.func.count()).where(
+            task_media.c.state.in_(("pending", "saving", "failed"))).group_by(task_media.c.state))
+        outbox = data.database.rows(sa.select(notifications.c.state, sa.func.count()).where(
+            notifications.c.state.in_(("pending", "failed"))).group_by(notifications.c.state))
+        return {"tasks": data.store.counts_by_status(), "copies": {str(s): int(n) for s, n in copies},
+                "notifications": {str(s): int(n) for s, n in outbox}}
+
     def _storage_check(self, storage: Storage) -> None:
         # A bucket round trip per probe would be the slowest part of /readyz: a success holds for a few seconds.
         now = time.monotonic()
@@ -275,23 +312,28 @@ class Services:
             self.sandbox.stop()
 
 
-def _build_data_layer(s: Settings, client: StarVideosClient, allow: frozenset[tuple[str, int]]) -> DataLayer:
+def _build_data_layer(s: Settings, client: StarVideosClient, allow: frozenset[tuple[str, int]],
+                      poster_link: Callable[[str], str | None]) -> DataLayer:
     """Every store and worker, none started: storage first (a bad URL fails before anything else exists)."""
     from .copier import MediaCopier, MediaStore
     from .database import Database
     from .estimates import Estimates
     from .history import HistoryStore
     from .limits import RateLimiter
+    from .notifications import Notifier, Outbox
     from .poller import StatusPoller
     from .presets import PresetStore
     from .queue import CreateQueue
     from .showcase import Showcase
     from .storage import open_storage
     from .uploads import UploadStore
+    from .workers import Heartbeats
 
     storage = open_storage(s.storage)
     database = Database.from_settings(s)
-    store = HistoryStore(database)
+    heartbeats = Heartbeats(database)
+    outbox = Outbox(database)
+    store = HistoryStore(database, outbox=outbox if s.notify_url else None)
     budget = RateLimiter(database, "lookups", per_minute=s.max_lookups_per_minute,
                          burst=max(1.0, s.max_lookups_per_minute / 2))
     poller = StatusPoller(client, store, interval=s.poll_interval, budget=budget)
@@ -302,5 +344,7 @@ def _build_data_layer(s: Settings, client: StarVideosClient, allow: frozenset[tu
                           monthly_budget=s.monthly_budget)
     queue = CreateQueue(database, store, client, per_minute=s.max_creates_per_minute, max_in_flight=s.max_in_flight,
                         estimates=estimates)
+    notifier = (Notifier(outbox, s.notify_url, public_url=s.public_url, poster_link=poster_link,
+                         heartbeats=heartbeats) if s.notify_url else None)
     return DataLayer(database, store, poller, storage, UploadStore(database, storage), media, copier,
-                     Showcase(database), estimates, queue, PresetStore(database))
+                     Showcase(database), estimates, queue, PresetStore(database), heartbeats, notifier)

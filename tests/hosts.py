@@ -128,3 +128,49 @@ def misbehaving_host() -> Iterator[Host]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+class WebhookReceiver:
+    """A chat's incoming webhook on loopback: records each JSON body it is posted, answering with the statuses
+    queued in ``answers`` (then 200), with an optional ``Retry-After``."""
+
+    def __init__(self) -> None:
+        self.bodies: list[dict] = []
+        self.answers: list[tuple[int, str | None]] = []
+        self._lock = threading.Lock()
+        receiver = self
+
+        class Hook(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                import json
+
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+                with receiver._lock:
+                    receiver.bodies.append(body)
+                    status, retry_after = receiver.answers.pop(0) if receiver.answers else (200, None)
+                self.send_response(status)
+                if retry_after is not None:
+                    self.send_header("Retry-After", retry_after)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/services/T000/B000/secret-token"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+@contextmanager
+def webhook_receiver() -> Iterator[WebhookReceiver]:
+    receiver = WebhookReceiver()
+    try:
+        yield receiver
+    finally:
+        receiver.close()

@@ -1,5 +1,6 @@
 """The server layer: the deployment's secret (signs media links, session cookies and export links; one per
-deployment so every replica accepts what another signed) and worker heartbeats (``/readyz`` and ``/metrics``).
+deployment so every replica accepts what another signed), worker heartbeats (``/readyz`` and ``/metrics``) and the
+notifications outbox (one message per finished task or ended batch, sent once across replicas).
 
 Revision ID: 0005
 Revises: 0004
@@ -32,8 +33,25 @@ def upgrade() -> None:
         sa.Column("started_at", sa.Float, nullable=False),
     )
     op.create_index("worker_heartbeats_kind", "worker_heartbeats", ["kind", "beat_at"])
+    op.create_table(
+        "notifications",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("kind", sa.String(16), nullable=False),
+        sa.Column("subject_id", sa.Integer, nullable=False),
+        sa.Column("state", sa.String(16), nullable=False),
+        sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("due_at", sa.Float, nullable=False),
+        sa.Column("lease_owner", sa.String(64)),
+        sa.Column("lease_until", sa.Float),
+        sa.Column("error", sa.Text),
+        sa.Column("created_at", sa.Float, nullable=False),
+        sa.Column("sent_at", sa.Float),
+        sa.UniqueConstraint("kind", "subject_id", name="notifications_once"),
+    )
+    op.create_index("notifications_due", "notifications", ["state", "due_at"])
 
 
 def downgrade() -> None:
+    op.drop_table("notifications")
     op.drop_table("worker_heartbeats")
     op.drop_table("app_secrets")
