@@ -336,10 +336,10 @@ def _build_data_layer(s: Settings, client: StarVideosClient, allow: frozenset[tu
     store = HistoryStore(database, outbox=outbox if s.notify_url else None)
     budget = RateLimiter(database, "lookups", per_minute=s.max_lookups_per_minute,
                          burst=max(1.0, s.max_lookups_per_minute / 2))
-    poller = StatusPoller(client, store, interval=s.poll_interval, budget=budget)
+    poller = StatusPoller(client, store, interval=s.poll_interval, budget=budget, heartbeats=heartbeats)
     media = MediaStore(database)
     copier = MediaCopier(media, storage, allow=allow, max_video_mb=s.max_video_mb, connect_timeout=s.connect_timeout,
-                         read_timeout=s.read_timeout)
+                         read_timeout=s.read_timeout, heartbeats=heartbeats)
     estimates = Estimates(database, price_per_second=s.price_per_second, currency=s.currency,
                           monthly_budget=s.monthly_budget)
     queue = CreateQueue(database, store, client, per_minute=s.max_creates_per_minute, max_in_flight=s.max_in_flight,

@@ -16,7 +16,8 @@ from urllib.parse import parse_qs, urlsplit
 class Handler(BaseHTTPRequestHandler):
     """Routes: /file?name=… (a registered body), /drip?every=S (one byte every S seconds, for ever), /silent (never
     answers), /hop/N (N redirects, then /file?name=image), /to?u=URL (a redirect to URL), /endless (an endless
-    body without a length), /huge (announces 10 GB), /expired (a signed link's 403), /html (a web page)."""
+    body without a length), /huge (announces 10 GB), /slow-video?every=S (a video dripping 8 KB every S seconds),
+    /expired (a signed link's 403), /html (a web page)."""
 
     files: ClassVar[dict[str, tuple[bytes, str]]] = {}
     hits: ClassVar[Counter[str]] = Counter()
@@ -65,6 +66,13 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(10 * 2**30))
             self.end_headers()
             self.wfile.write(b"\x00\x00\x00\x18ftypmp42")
+        elif parts.path == "/slow-video":  # a real-looking video that arrives a chunk every ?every= seconds
+            self.send_response(200)
+            self.send_header("Content-Type", "video/mp4")
+            self.send_header("Content-Length", str(100 * 2**20))
+            self.end_headers()
+            self.wfile.write(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 65_000)
+            self._drip(float(query.get("every", "0.1")), b"\x00" * 8192)
         elif parts.path == "/expired":
             self._send(403, b"<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>",
                        "application/xml")

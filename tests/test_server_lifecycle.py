@@ -20,7 +20,7 @@ from starvideos.signing import Signer
 from tests.e2e.conftest import AppServer, free_port
 
 SECRET = "lifecycle-tests-secret-0123456789ab"
-WORKER_THREADS = ("status-poller", "video-copier", "create-queue")
+WORKER_THREADS = ("status-poller", "media-copier", "create-queue")
 
 
 def wait_for(condition: Callable[[], bool], timeout: float = 20.0) -> None:

@@ -14,7 +14,7 @@ from starvideos.services import Services
 from starvideos.settings import load_settings
 from tests.apptest_support import new_app, plain
 
-WORKER_THREADS = {"status-poller", "video-copier", "create-queue"}
+WORKER_THREADS = {"status-poller", "media-copier", "create-queue"}
 
 
 def worker_threads() -> list[threading.Thread]:
