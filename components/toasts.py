@@ -21,6 +21,8 @@ def finished_toasts(services: Services) -> None:
     """Drawn once by the router; reads what the background poller stored (no lookups), a few rows at most."""
     ss = st.session_state
     since = ss.setdefault("toasts_since", time.time())
+    if not services.started:  # nothing was created yet: never the reason a first paint opens the database (B4)
+        return
     user = identity.current_user()
     try:
         done = services.store.finished_since(since, created_by=user,

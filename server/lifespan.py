@@ -12,15 +12,18 @@ from typing import Any
 from components import runtime
 from starvideos.errors import StarVideosError
 
+from .tcp import no_delay_on_listeners
+
 log = logging.getLogger("starvideos.server")
 # The workers start a moment after the server: the first page a browser asks for is drawn before SQLAlchemy,
 # Alembic and a migration compete with it for the CPU (B4). A page that needs the data layer sooner builds it.
-WARM_UP_DELAY = 1.5
+WARM_UP_DELAY = 3.0
 SHUTDOWN_SECONDS = 10.0
 
 
 @asynccontextmanager
 async def lifespan(_app: Any) -> AsyncIterator[None]:
+    no_delay_on_listeners()
     try:
         services = runtime.backend()
     except StarVideosError as exc:  # a setting that cannot work: the pages say which; nothing to start
