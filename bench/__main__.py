@@ -36,12 +36,12 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     print(f"{'id':4} {'what':52} {'median':>9} {'baseline':>9} {'result':>14} {'target':>8}  ok", flush=True)
     for case in CASES:
-        if wanted and case.id not in wanted:
+        if wanted and case.id.upper() not in wanted:
             continue
         candidate, baseline = isolated(case.run, args.quick)
         row = summarise(case, candidate, baseline)
         results.append(row)
-        target = f"≤{case.target:g}{' MB' if case.unit == 'MB' else '×'}"
+        target = f"≤{case.target:g}{' ' + case.unit if case.unit in ('MB', 'ms') else '×'}"
         if case.lower:
             target = f"{case.lower:g}–{case.target:g}×"
         print(f"{case.id:4} {case.what[:52]:52} {row['candidate_median']:>9.4g} {row['baseline_median']:>9.4g} "

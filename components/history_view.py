@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import io
-import tempfile
-from collections.abc import Callable
 from datetime import datetime
 
 import streamlit as st
@@ -143,29 +140,3 @@ def _pager(cursors: list[int | None], records: list[HistoryRecord], total: int) 
     with next_col:
         st.button("Next", disabled=not has_more, icon=":material/chevron_right:", key="page_next",
                   on_click=cursors.append, args=(records[-1].id if records else None,))
-
-
-def export_panel(store: HistoryStore, filters: HistoryFilter) -> None:
-    """CSV or JSON of the filtered history, written from the database when a button is pressed, one format at a
-    time; nothing is built on a rerun or kept in the session."""
-    with st.popover("Export", icon=":material/download:"):
-        st.caption("Exports the tasks matching the filters, with ISO 8601 times. The API key is never included.")
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        st.download_button("Download CSV", export_file(store, filters, "csv"), f"starvideos-history-{stamp}.csv",
-                           "text/csv", on_click="ignore", icon=":material/table:", key="export_csv")
-        st.download_button("Download JSON", export_file(store, filters, "json"), f"starvideos-history-{stamp}.json",
-                           "application/json", on_click="ignore", icon=":material/data_object:", key="export_json")
-
-
-def export_file(store: HistoryStore, filters: HistoryFilter, kind: str) -> Callable[[], io.BufferedRandom]:
-    """A callable Streamlit runs on click: it streams the export into a temporary file and hands that over."""
-
-    def build() -> io.BufferedRandom:
-        out = tempfile.TemporaryFile()  # noqa: SIM115 - Streamlit reads and closes it
-        text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
-        (store.write_csv if kind == "csv" else store.write_json)(text, filters)
-        text.detach()
-        out.seek(0)
-        return out  # type: ignore[return-value]
-
-    return build

@@ -3,8 +3,6 @@ exists), its saving state, and "Continue from last frame"."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
 
 from starvideos.copier import FAILED, MediaRecord
@@ -14,24 +12,19 @@ from starvideos.models import is_http_url
 
 from . import registry
 from .labels import mode_label
+from .media_links import media_url
 from .runtime import Backend, current_user
 from .text import md_escape
 from .uploads_ui import use_upload
 
-LINK_TTL = 3600.0
+
+def media_source(backend: Backend, key: str | None) -> str | None:
+    """What st.video/st.image are given for a stored file: the app's own signed link to it (never a path, which
+    Streamlit would read whole into the server's memory)."""
+    return media_url(backend, key) if key else None
 
 
-def media_source(backend: Backend, key: str | None) -> str | Path | None:
-    """What st.video/st.image may be given for a stored file: a path the app itself wrote, or a signed https link."""
-    if not key:
-        return None
-    local = backend.storage.local_path(key)
-    if local is not None:
-        return local
-    return backend.storage.signed_url(key, LINK_TTL)
-
-
-def video_source(backend: Backend, record: HistoryRecord, copy: MediaRecord | None) -> str | Path | None:
+def video_source(backend: Backend, record: HistoryRecord, copy: MediaRecord | None) -> str | None:
     """The stored copy when there is one; else the provider's link (an http(s) URL only), except the sandbox's:
     its loopback address is not a teammate's browser's, so that take waits the moment its copy takes."""
     if copy is not None and copy.saved:
@@ -75,28 +68,17 @@ def downloads(backend: Backend, record: HistoryRecord, copy: MediaRecord | None)
         return
     stem = (record.task_id or f"take-{record.id}").replace("/", "_")
     columns = st.columns(3)
-    for column, key, label, name, kind in (
-            (columns[0], copy.video_key, "Video", f"{stem}.{(copy.video_key or '').rsplit('.', 1)[-1]}", "video/mp4"),
-            (columns[1], copy.poster_key, "Poster", f"{stem}-poster.jpg", "image/jpeg"),
-            (columns[2], copy.preview_key, "Preview", f"{stem}-preview.webp", "image/webp")):
+    for column, key, label, name in (
+            (columns[0], copy.video_key, "Video", f"{stem}.{(copy.video_key or '').rsplit('.', 1)[-1]}"),
+            (columns[1], copy.poster_key, "Poster", f"{stem}-poster.jpg"),
+            (columns[2], copy.preview_key, "Preview", f"{stem}-preview.webp")):
         if not key:
             continue
         with column:
-            signed = backend.storage.signed_url(key, LINK_TTL, download_name=name)
             help_text = {"Video": "The take as a video file.", "Poster": "A still frame, for slides.",
                          "Preview": "A small looping animation, for slides and chat."}[label]
-            if signed:
-                st.link_button(label, signed, icon=":material/download:", help=help_text)
-            else:
-                st.download_button(label, _reader(backend, key), name, kind, on_click="ignore", help=help_text,
-                                   icon=":material/download:", key=f"download_{label}")
-
-
-def _reader(backend: Backend, key: str):
-    def read() -> bytes:
-        return backend.storage.read_bytes(key)
-
-    return read
+            st.link_button(label, media_url(backend, key, download_name=name), icon=":material/download:",
+                           help=help_text)
 
 
 def continue_button(backend: Backend, record: HistoryRecord, copy: MediaRecord | None) -> None:

@@ -7,6 +7,7 @@ import streamlit as st
 from starvideos.settings import Settings
 
 from . import runtime
+from .gate import sign_out
 from .text import md_escape
 
 
@@ -30,3 +31,6 @@ def app_sidebar(settings: Settings) -> None:
             st.caption(f"Signed in as {md_escape(user)}")
             st.button("Sign out", key="sidebar_logout", on_click=st.logout, icon=":material/logout:",
                       type="tertiary")
+        elif settings.app_password:
+            st.button("Sign out", key="sidebar_password_logout", on_click=sign_out, icon=":material/logout:",
+                      type="tertiary", help="Asks for the password again, in this browser's every tab after a reload.")

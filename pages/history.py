@@ -5,7 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from components import runtime
-from components.history_view import export_panel, filters_bar, go_to, live_table, removed_notice
+from components.exports_ui import export_panel
+from components.history_view import filters_bar, go_to, live_table, removed_notice
 from components.messages import show_error
 from components.router import ensure_router
 from components.task_detail import task_detail
@@ -38,5 +39,5 @@ else:
     removed_notice(backend.store)
     filters = filters_bar(signed_in=signed_in)
     with export_col:
-        export_panel(backend.store, filters)
+        export_panel(backend, filters)
     live_table(backend, filters, signed_in=signed_in)

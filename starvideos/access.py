@@ -6,6 +6,7 @@ UI-free: the app's gate page calls these and shows what they say.
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import threading
 import time
 from collections import deque
@@ -18,46 +19,94 @@ from .settings import Settings
 
 
 class GuessThrottle:
-    """Slows password guessing per browser session and across the whole process.
+    """Slows password guessing per client address and per browser session.
 
-    Each session gets ``free`` wrong guesses; after that each wrong guess locks it for twice as long as the last
-    (``base`` seconds, up to ``ceiling``). Across the process at most ``per_minute`` wrong guesses are judged per
-    minute, whoever makes them, so opening many sessions does not help either.
+    Each address and each session gets ``free`` wrong guesses; after that each wrong guess locks it for twice as
+    long as the last (``base`` seconds, up to ``ceiling``): a new tab or a new session from the same address does not
+    start afresh. Across the process at most ``per_minute`` wrong guesses a minute are judged from addresses that
+    have guessed wrong before; an address with no wrong guesses is always judged at once, so nobody guessing
+    elsewhere can keep the team out.
     """
 
     def __init__(self, *, free: int = 3, base: float = 2.0, ceiling: float = 60.0, per_minute: int = 30,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 memory: int = 10_000, clock: Callable[[], float] = time.monotonic) -> None:
         self.free, self.base, self.ceiling, self.per_minute = free, base, ceiling, per_minute
+        self._memory = memory
         self._clock = clock
         self._lock = threading.Lock()
-        self._failures: dict[str, tuple[int, float]] = {}  # key -> (wrong guesses, locked until)
+        self._failures: dict[str, tuple[int, float]] = {}  # "addr:…"/"session:…" -> (wrong guesses, locked until)
         self._recent: deque[float] = deque()
 
-    def check(self, key: str) -> None:
-        """Raise ``ThrottledError`` (with the wait) when ``key`` may not guess yet."""
+    def check(self, address: str, session: str) -> None:
+        """Raise ``ThrottledError`` (with the wait) when this address or session may not guess yet."""
         now = self._clock()
+        keys = (f"addr:{address}", f"session:{session}")
         with self._lock:
             while self._recent and self._recent[0] <= now - 60:
                 self._recent.popleft()
-            wait = self._failures.get(key, (0, 0.0))[1] - now
-            if len(self._recent) >= self.per_minute:
+            wait = max(self._failures.get(key, (0, 0.0))[1] for key in keys) - now
+            suspect = any(key in self._failures for key in keys)
+            if suspect and len(self._recent) >= self.per_minute:
                 wait = max(wait, self._recent[0] + 60 - now)
         if wait > 0:
-            raise ThrottledError(f"Too many wrong passwords. Wait {max(1, round(wait))} seconds.", wait_seconds=wait)
+            seconds = max(1, round(wait))
+            raise ThrottledError(f"Too many wrong passwords. Wait {seconds} second{'' if seconds == 1 else 's'}.",
+                                 wait_seconds=wait)
 
-    def failed(self, key: str) -> None:
+    def failed(self, address: str, session: str) -> None:
         now = self._clock()
         with self._lock:
-            count = self._failures.get(key, (0, 0.0))[0] + 1
-            delay = 0.0 if count <= self.free else min(self.ceiling, self.base * 2 ** (count - self.free - 1))
-            self._failures[key] = (count, now + delay)
+            for key in (f"addr:{address}", f"session:{session}"):
+                count = self._failures.pop(key, (0, 0.0))[0] + 1
+                delay = 0.0 if count <= self.free else min(self.ceiling, self.base * 2 ** (count - self.free - 1))
+                self._failures[key] = (count, now + delay)  # re-inserted: the dict stays oldest-first
             self._recent.append(now)
-            if len(self._failures) > 10_000:  # forget the oldest sessions rather than grow without bound
+            while len(self._failures) > self._memory:  # forget the oldest rather than grow without bound
                 self._failures.pop(next(iter(self._failures)))
 
-    def succeeded(self, key: str) -> None:
+    def succeeded(self, address: str, session: str) -> None:
         with self._lock:
-            self._failures.pop(key, None)
+            self._failures.pop(f"addr:{address}", None)
+            self._failures.pop(f"session:{session}", None)
+
+
+def client_address(peer: str, forwarded_for: Sequence[str], trusted: Sequence[str]) -> str:
+    """The client's address: the connection's ``peer``, or, when the peer is a trusted proxy, the nearest address in
+    ``X-Forwarded-For`` (read from the right) that is not itself a trusted proxy. Anything else in that header is
+    the client's to forge, so it is not believed."""
+    networks = [_network(entry) for entry in trusted]
+    networks = [n for n in networks if n is not None]
+
+    def is_trusted(address: str) -> bool:
+        ip = _address(address)
+        return ip is not None and any(ip in network for network in networks)
+
+    if not is_trusted(peer):
+        return peer
+    hops = [hop.strip() for value in forwarded_for for hop in value.split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if _address(hop) is None:
+            return peer  # a malformed hop: stop believing the header here
+        if not is_trusted(hop):
+            return hop
+    return hops[0] if hops else peer
+
+
+def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        ip = ipaddress.ip_address(text.strip().strip("[]"))
+    except ValueError:
+        return None
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    return ip
+
+
+def _network(entry: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    try:
+        return ipaddress.ip_network(entry.strip(), strict=False)
+    except ValueError:
+        return None
 
 
 def password_matches(typed: str, expected: str) -> bool:

@@ -68,6 +68,7 @@ class StarVideosClient:
         backoff: float = 0.5,
         max_retry_wait: float = 20.0,
         sleep: Callable[[float], None] = time.sleep,
+        observe: Callable[[str, int | None, float], None] | None = None,
     ) -> None:
         if not api_key:
             raise ValueError("api_key is required")
@@ -79,6 +80,8 @@ class StarVideosClient:
         self.backoff = backoff
         self.max_retry_wait = max_retry_wait
         self._sleep = sleep
+        self._observe = observe
+        """Told of every exchange: ``("create" | "lookup", HTTP status or None, seconds)``, for metrics."""
         # Everything the API answers goes through this before anything reads it. (Exports, errors and logs use the
         # secrets the app registers with ``redaction.register``: a sandbox key is no secret, and registering it would
         # mask "sandbox-" in every path.)
@@ -157,10 +160,12 @@ class StarVideosClient:
         data = None if payload is None else json.dumps(payload, ensure_ascii=False).encode("utf-8")
         for attempt in range(1, attempts + 1):
             last = attempt == attempts
+            started = time.monotonic()
             try:
                 response = self._session.request(method, url, data=data, headers=self._headers,
                                                  timeout=self.timeout, allow_redirects=idempotent)
             except requests.RequestException as exc:
+                self._observed(method, None, started)
                 error = self._transport_error(method, url, exc)
                 if last or isinstance(error, OutcomeUnknownError):
                     log.info("%s %s gave up: %s", method, self._path(url), error.message)
@@ -170,6 +175,7 @@ class StarVideosClient:
                           delay)
                 self._sleep(delay)
                 continue
+            self._observed(method, response.status_code, started)
             if response.status_code < 400:
                 return response
             error = self._status_error(method, url, response)
@@ -181,6 +187,10 @@ class StarVideosClient:
                       delay)
             self._sleep(delay)
         raise AssertionError("unreachable")
+
+    def _observed(self, method: str, status: int | None, started: float) -> None:
+        if self._observe is not None:
+            self._observe("create" if method == "POST" else "lookup", status, time.monotonic() - started)
 
     def _transport_error(self, method: str, url: str, exc: requests.RequestException) -> StarVideosError:
         what = f"{method} {self._path(url)}"

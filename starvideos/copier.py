@@ -15,7 +15,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -28,6 +28,8 @@ from .errors import DatabaseError, FetchError, StarVideosError
 from .safe_http import Allow, SafeResponse, open_url
 from .schema import task_media
 from .storage import Storage
+from .telemetry import TELEMETRY
+from .workers import Heartbeats, Worker
 
 log = logging.getLogger(__name__)
 
@@ -143,8 +145,9 @@ class _VideoStream:
     alive, and (for a bucket) keeps a local copy to make the poster from."""
 
     def __init__(self, response: SafeResponse, head: bytes, max_bytes: int, tee: IO[bytes] | None,
-                 heartbeat: Callable[[], None]) -> None:
+                 heartbeat: Callable[[], None], stopping: Callable[[], bool] = lambda: False) -> None:
         self._response = response
+        self._stopping = stopping
         self._head = head
         self._max = max_bytes
         self._tee = tee
@@ -156,6 +159,8 @@ class _VideoStream:
         want = self._max + 1 if size is None or size < 0 else size  # "everything": still cut off at the cap
         chunks, got = [], 0
         while got < want:  # storage libraries expect full reads until the end
+            if self._stopping():  # the server is shutting down: storage drops what it has, nothing half-written
+                raise CopyAbandoned
             if self._head:
                 chunk, self._head = self._head[:want - got], self._head[want - got:]
             else:
@@ -176,6 +181,10 @@ class _VideoStream:
         return b"".join(chunks)
 
 
+class CopyAbandoned(Exception):
+    """The copy stopped part-way because the process is shutting down (not a failure: it is tried again)."""
+
+
 def _read_head(response: SafeResponse, size: int = 64) -> bytes:
     head = b""
     while len(head) < size:
@@ -191,7 +200,8 @@ class MediaCopier:
 
     def __init__(self, store: MediaStore, storage: Storage, *, allow: Allow = (), max_video_mb: float = 500.0,
                  connect_timeout: float = 5.0, read_timeout: float = 30.0, total_timeout: float = 900.0,
-                 workers: int = 2, lease_seconds: float = 120.0, owner: str | None = None) -> None:
+                 workers: int = 2, lease_seconds: float = 120.0, owner: str | None = None,
+                 heartbeats: Heartbeats | None = None) -> None:
         self.store = store
         self.storage = storage
         self.allow = frozenset(allow)
@@ -203,45 +213,42 @@ class MediaCopier:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="video-copy")
         self._busy = 0
         self._lock = threading.Lock()
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._copies: set[Future[None]] = set()
+        self.worker = Worker("media_copier", self._tick, heartbeats=heartbeats, owner=self.owner)
 
     def start(self) -> MediaCopier:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="video-copier", daemon=True)
-            self._thread.start()
+        self.worker.start()
         return self
 
-    def wake(self) -> None:
-        self._wake.set()
+    @property
+    def alive(self) -> bool:
+        """True while the background loop runs."""
+        return self.worker.alive
 
-    def close(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+    def wake(self) -> None:
+        self.worker.wake()
+
+    def close(self, timeout: float = 8.0) -> None:
+        """Stop claiming, abandon copies in flight (no partial file; their leases are released for the next
+        replica or start), waiting at most ``timeout`` for them."""
+        self.worker.stop()
+        with self._lock:
+            running = list(self._copies)
+        wait(running, timeout=timeout)
         self._pool.shutdown(wait=False, cancel_futures=True)
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            pause = 5.0
-            try:
+    def _tick(self) -> float:
+        with self._lock:
+            free = self._workers - self._busy
+        if free > 0:
+            for record in self.store.claim(self.owner, limit=free, lease_seconds=self.lease_seconds):
                 with self._lock:
-                    free = self._workers - self._busy
-                if free > 0:
-                    for record in self.store.claim(self.owner, limit=free, lease_seconds=self.lease_seconds):
-                        with self._lock:
-                            self._busy += 1
-                        self._pool.submit(self._copy_and_release, record)
-                due = self.store.next_due()
-                pause = 5.0 if due is None else min(5.0, max(0.05, due - time.time()))
-            except DatabaseError as exc:
-                log.warning("video copier paused: %s", exc.message)
-            except Exception:
-                log.exception("video copier tick failed")
-            self._wake.wait(pause)
-            self._wake.clear()
+                    self._busy += 1
+                    future = self._pool.submit(self._copy_and_release, record)
+                    self._copies.add(future)
+                future.add_done_callback(self._copies.discard)
+        due = self.store.next_due()
+        return 5.0 if due is None else min(5.0, max(0.05, due - time.time()))
 
     def _copy_and_release(self, record: MediaRecord) -> None:
         try:
@@ -249,26 +256,33 @@ class MediaCopier:
         finally:
             with self._lock:
                 self._busy -= 1
-            self._wake.set()
+            self.worker.wake()
 
     def copy_now(self, record: MediaRecord) -> MediaRecord | None:
         """Copy one claimed video and record the outcome; never raises for a fetch, storage or database fault."""
         try:
             values = self._copy(record)
+        except CopyAbandoned:
+            log.info("copy of record %d abandoned for shutdown; it is tried again later", record.record_id)
+            self._finish(record, state=PENDING, due_at=time.time())
+            return None
         except StarVideosError as exc:
             attempts = record.attempts + 1
             delay = min(3600.0, 30.0 * 2 ** (attempts - 1))
             due = time.time() + delay if attempts < MAX_ATTEMPTS else float("inf")
             log.info("copy of record %d failed (%s); attempt %d", record.record_id, exc.message, attempts)
+            TELEMETRY.count("copy_failures")
             self._finish(record, state=FAILED, error=exc.message, attempts=attempts,
                          due_at=due if due != float("inf") else 9e18)
             return None
         except Exception:
             log.exception("copy of record %d failed unexpectedly", record.record_id)
+            TELEMETRY.count("copy_failures")
             self._finish(record, state=FAILED, error="An unexpected error; see the server log.",
                          attempts=record.attempts + 1, due_at=time.time() + 300)
             return None
         self._finish(record, state=SAVED, error=None, **values)
+        TELEMETRY.count("copies_saved")
         log.info("saved the video of record %d (%s bytes)", record.record_id, values.get("size"))
         return self.store.get(record.record_id)
 
@@ -282,13 +296,14 @@ class MediaCopier:
         with tempfile.NamedTemporaryFile(prefix="starvideos-copy-", suffix=".video") as tee:
             base = f"videos/{record.record_id}"
             heartbeat = lambda: self.store.extend(record.record_id, self.owner, self.lease_seconds)  # noqa: E731
-            video_key, size = self.store_video(record.source_url, base, tee, heartbeat)
+            video_key, size = self.store_video(record.source_url, base, tee, heartbeat, lambda: self.worker.stopping)
             tee.flush()
             local = self.storage.local_path(video_key) or Path(tee.name)
             return self._derivatives(base, video_key, size, local)
 
     def store_video(self, url: str, base: str, tee: IO[bytes] | None = None,
-                    heartbeat: Callable[[], None] = lambda: None) -> tuple[str, int]:
+                    heartbeat: Callable[[], None] = lambda: None,
+                    stopping: Callable[[], bool] = lambda: False) -> tuple[str, int]:
         """Stream a video from ``url`` into storage under ``base``; returns its key and size. For a bucket, ``tee``
         receives a local copy (the pictures are made from it). All or nothing."""
         response = open_url(url, allow=self.allow, connect_timeout=self.connect_timeout,
@@ -306,7 +321,7 @@ class MediaCopier:
             if container is None:  # nothing is written for a web page, an error text or anything else
                 raise FetchError(f"The link answered with {response.content_type or 'something else'}, not a video.")
             stream = _VideoStream(response, head, self.max_bytes, tee if self.storage.kind != "local" else None,
-                                  heartbeat)
+                                  heartbeat, stopping)
             video_key = f"{base}/video.{container}"
             return video_key, self.storage.put_stream(video_key, stream, _CONTENT_TYPES[container])
 

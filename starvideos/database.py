@@ -200,6 +200,11 @@ class Database:
         except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
             raise self.problem(exc) from exc
 
+    def ping(self) -> None:
+        """One round trip to the server (``SELECT 1``); ``DatabaseError`` when it does not answer."""
+        with self.read() as conn:
+            conn.execute(sa.text("SELECT 1"))
+
     def rows(self, statement: sa.Executable, params: Mapping[str, Any] | None = None) -> Sequence[sa.Row[Any]]:
         with self.read() as conn:
             return conn.execute(statement, params or {}).all()

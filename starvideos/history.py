@@ -17,7 +17,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import sqlalchemy as sa
 
@@ -25,6 +25,9 @@ from .database import Database
 from .models import TaskStatus, VideoRequest, VideoTask
 from .redaction import known
 from .schema import comments, ratings, task_counts, task_media, tasks
+
+if TYPE_CHECKING:
+    from .notifications import Outbox
 
 PENDING = "pending"
 SENDING = "sending"
@@ -137,6 +140,20 @@ class HistoryFilter:
     session_id: str | None = None
     created_by: str | None = None
 
+    def to_params(self) -> dict[str, str]:
+        """The filters as query parameters (an export link carries and signs them); ``from_params`` reads them."""
+        params = {"status": ",".join(self.statuses), "mode": ",".join(self.modes), "text": self.text,
+                  "session": self.session_id or "", "by": self.created_by or ""}
+        return {k: v for k, v in params.items() if v}
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, str]) -> HistoryFilter:
+        def listed(name: str) -> tuple[str, ...]:
+            return tuple(v for v in params.get(name, "").split(",") if v)
+
+        return cls(statuses=listed("status"), modes=listed("mode"), text=params.get("text", ""),
+                   session_id=params.get("session") or None, created_by=params.get("by") or None)
+
     @property
     def only_statuses(self) -> bool:
         """True when nothing but statuses is filtered (the kept counts answer without a scan)."""
@@ -161,8 +178,10 @@ class HistoryFilter:
 class HistoryStore:
     """The task history. Thread-safe: every call is its own short transaction on the shared engine."""
 
-    def __init__(self, db: Database | str | Path) -> None:
+    def __init__(self, db: Database | str | Path, *, outbox: Outbox | None = None) -> None:
         self.db = db if isinstance(db, Database) else Database.for_sqlite(db)
+        self.outbox = outbox
+        """Where a finished task is announced (with ``STARVIDEOS_NOTIFY_URL``), in the transaction that finished it."""
 
     def close(self) -> None:
         self.db.dispose()
@@ -187,6 +206,8 @@ class HistoryStore:
                 finished_at=now if task.status.is_terminal else None, lease_owner=None, lease_until=None))
             if task.status is TaskStatus.COMPLETED and task.video_url:
                 self._queue_copy(conn, record_id, task.video_url)
+            if task.status.is_terminal:
+                self._settled(conn, record_id, announce=True)
 
     def mark_rejected(self, record_id: int, error: str) -> None:
         """Settle an attempt the API (or the client) refused: no task exists."""
@@ -195,6 +216,15 @@ class HistoryStore:
     def mark_unknown(self, record_id: int, error: str) -> None:
         """Settle an attempt that was sent without an answer: a task may exist and may be billed."""
         self._set(record_id, status=OUTCOME_UNKNOWN, error=error, lease_owner=None, lease_until=None)
+
+    def _settled(self, conn: sa.Connection, record_id: int, *, announce: bool) -> None:
+        """A record reached an end: tell the outbox (a finished task is announced; any batch item may end its
+        batch)."""
+        if self.outbox is None:
+            return
+        batch_id = conn.execute(sa.select(tasks.c.batch_id).where(tasks.c.id == record_id)).scalar()
+        if announce or batch_id is not None:
+            self.outbox.task_settled(conn, record_id, batch_id)
 
     def attach_task_id(self, record_id: int, task_id: str) -> bool:
         """Give an outcome-unknown record the id the user found, so its status can be looked up. False when another
@@ -217,10 +247,12 @@ class HistoryStore:
                 updated_at=now, lookup_failures=0, lookup_error=None, lease_owner=None, lease_until=None,
                 next_lookup_at=None if terminal else next_lookup_at,
                 finished_at=sa.func.coalesce(tasks.c.finished_at, now) if terminal else None)
-                .returning(tasks.c.id, tasks.c.video_url)).all()
+                .returning(tasks.c.id, tasks.c.video_url, tasks.c.batch_id)).all()
             for row in updated:
                 if task.status is TaskStatus.COMPLETED and row.video_url:
                     self._queue_copy(conn, row.id, row.video_url)
+                if terminal and self.outbox is not None:
+                    self.outbox.task_settled(conn, row.id, row.batch_id)
             return bool(updated)
 
     def _queue_copy(self, conn: sa.Connection, record_id: int, video_url: str) -> None:
@@ -254,6 +286,8 @@ class HistoryStore:
     def _set(self, record_id: int, **values: Any) -> None:
         with self.db.write() as conn:
             conn.execute(tasks.update().where(tasks.c.id == record_id).values(**values, updated_at=time.time()))
+            if values.get("status") in (REJECTED, OUTCOME_UNKNOWN):
+                self._settled(conn, record_id, announce=False)
 
     # Lookup leases: every replica's poller claims due tasks here, so each is looked up once per interval -------
 
@@ -343,6 +377,17 @@ class HistoryStore:
         if before_id is not None:
             conditions.append(tasks.c.id < before_id)
         rows = self.db.rows(sa.select(tasks).where(*conditions).order_by(tasks.c.id.desc()).limit(limit))
+        return [_record(row._mapping) for row in rows]
+
+    def finished_since(self, since: float, *, session_id: str | None = None, created_by: str | None = None,
+                       limit: int = 5) -> list[HistoryRecord]:
+        """Tasks of one person (signed in) or one browser session that finished after ``since``, oldest first."""
+        if created_by is None and session_id is None:
+            return []
+        who = tasks.c.created_by == created_by if created_by is not None else tasks.c.session_id == session_id
+        rows = self.db.rows(sa.select(tasks).where(who, tasks.c.finished_at > since, tasks.c.deleted_at.is_(None),
+                                                   tasks.c.status.in_(FINISHED_STATES))
+                            .order_by(tasks.c.finished_at).limit(limit))
         return [_record(row._mapping) for row in rows]
 
     def count(self, filters: HistoryFilter | None = None) -> int:

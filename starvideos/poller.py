@@ -21,6 +21,7 @@ from .errors import DatabaseError, RateLimitError, StarVideosError
 from .history import HistoryStore
 from .limits import RateLimiter
 from .models import VideoTask
+from .workers import Heartbeats, Worker
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ class StatusPoller:
     def __init__(self, client: StarVideosClient, store: HistoryStore, *, interval: float = 3.0,
                  max_backoff: float = 60.0, workers: int = 32, budget: RateLimiter | None = None,
                  lease_seconds: float | None = None, owner: str | None = None,
-                 clock: Callable[[], float] = time.time) -> None:
+                 heartbeats: Heartbeats | None = None, clock: Callable[[], float] = time.time) -> None:
         self.client = client
         self.store = store
         self.interval = interval
@@ -49,44 +50,34 @@ class StatusPoller:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="status-lookup")
         self._lock = threading.Lock()
         self._in_flight: set[str] = set()
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._last_sweep = float("-inf")
+        self.worker = Worker("status_poller", self._round, heartbeats=heartbeats, owner=self.owner, clock=clock,
+                             max_pause=1.0)
         self.lookups = 0
         """Lookups sent by this process (for tests and benchmarks)."""
 
     # Background loop ------------------------------------------------------------------------------------------
 
     def start(self) -> StatusPoller:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="status-poller", daemon=True)
-            self._thread.start()
+        self.worker.start()
         return self
+
+    @property
+    def alive(self) -> bool:
+        """True while the background loop runs."""
+        return self.worker.alive
 
     def wake(self) -> None:
         """Look for due tasks now (a task was just created)."""
-        self._wake.set()
+        self.worker.wake()
 
-    def _run(self) -> None:
-        last_sweep = 0.0
-        while not self._stop.is_set():
-            pause = min(0.5, self.interval / 4)
-            try:
-                if time.monotonic() - last_sweep > 60:
-                    settled = self.store.settle_stale_sends(older_than=max(600.0, self.lease_seconds * 4))
-                    if settled:
-                        log.warning("%d attempt(s) were left sending by a stopped process: now outcome unknown",
-                                    settled)
-                    last_sweep = time.monotonic()
-                pause = self._tick()
-            except DatabaseError as exc:
-                log.warning("status poller paused: %s", exc.message)
-                pause = 5.0
-            except Exception:
-                log.exception("status poller tick failed")
-                pause = 5.0
-            self._wake.wait(pause)
-            self._wake.clear()
+    def _round(self) -> float:
+        if self._clock() - self._last_sweep > 60:
+            settled = self.store.settle_stale_sends(older_than=max(600.0, self.lease_seconds * 4))
+            if settled:
+                log.warning("%d attempt(s) were left sending by a stopped process: now outcome unknown", settled)
+            self._last_sweep = self._clock()
+        return self._tick()
 
     def _tick(self) -> float:
         """Claim and start what is due; returns how long to sleep."""
@@ -124,11 +115,7 @@ class StatusPoller:
         return min(1.0, max(0.0, due - self._clock()))
 
     def close(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+        self.worker.stop()
         self._pool.shutdown(wait=False, cancel_futures=True)
 
     # Foreground: "Refresh now", and tests -------------------------------------------------------------------

@@ -224,6 +224,11 @@ class CreateQueue:
             self._thread.start()
         return self
 
+    @property
+    def alive(self) -> bool:
+        """True while the background loop runs."""
+        return self._thread is not None and self._thread.is_alive()
+
     def wake(self) -> None:
         self._wake.set()
 

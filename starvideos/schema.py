@@ -12,7 +12,7 @@ metadata = sa.MetaData()
 
 # Alembic revisions in order; the database layer checks a database's revision against these without importing
 # Alembic, so an up-to-date database opens fast and a newer one is refused.
-REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004")
+REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005")
 HEAD = REVISIONS[-1]
 
 tasks = sa.Table(
@@ -193,4 +193,42 @@ presets = sa.Table(
     sa.Column("created_by", sa.String(320)),
     sa.Column("created_at", sa.Float, nullable=False),
     sa.Column("updated_at", sa.Float, nullable=False),
+)
+
+# The deployment's own secrets (see migration 0005): made once by whichever replica needs one first.
+app_secrets = sa.Table(
+    "app_secrets", metadata,
+    sa.Column("name", sa.String(40), primary_key=True),
+    sa.Column("value", sa.String(128), nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+)
+
+# One row per background worker of every replica, written as it beats; /readyz and /metrics read them.
+worker_heartbeats = sa.Table(
+    "worker_heartbeats", metadata,
+    sa.Column("owner", sa.String(64), primary_key=True),
+    sa.Column("kind", sa.String(24), nullable=False),
+    sa.Column("host", sa.String(200), nullable=False, server_default=""),
+    sa.Column("beat_at", sa.Float, nullable=False),
+    sa.Column("started_at", sa.Float, nullable=False),
+    sa.Index("worker_heartbeats_kind", "kind", "beat_at"),
+)
+
+# Messages to a team's chat (STARVIDEOS_NOTIFY_URL), one per finished task or ended batch (see migration 0005): a
+# row is written in the transaction that settled its subject, and sent once by whichever replica claims it.
+notifications = sa.Table(
+    "notifications", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("subject_id", sa.Integer, nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("due_at", sa.Float, nullable=False),
+    sa.Column("lease_owner", sa.String(64)),
+    sa.Column("lease_until", sa.Float),
+    sa.Column("error", sa.Text),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("sent_at", sa.Float),
+    sa.UniqueConstraint("kind", "subject_id", name="notifications_once"),
+    sa.Index("notifications_due", "state", "due_at"),
 )

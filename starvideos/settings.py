@@ -6,6 +6,7 @@ reads the ``.env`` next to ``app.py``, wherever it is started from.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -70,6 +71,18 @@ SETTINGS_DOC: dict[str, tuple[str, str]] = {
                                         "(a free one is picked if it is taken; 0 always picks a free one)."),
     "STARVIDEOS_SANDBOX_SPEED": ("1", "Sandbox time scale: 2 makes simulated tasks finish twice as fast."),
     "STARVIDEOS_LOG_LEVEL": ("INFO", "Server log level of the app's own messages: DEBUG, INFO, WARNING or ERROR."),
+    "STARVIDEOS_SECRET_KEY": ("(made once, kept in the database)",
+                              "Signs media and export links and the session cookie (at least 32 characters). Unset, "
+                              "a random one is made and shared by every replica through the database."),
+    "STARVIDEOS_SESSION_HOURS": ("12", "Hours a browser stays in after the right password, until Sign out."),
+    "STARVIDEOS_TRUSTED_PROXIES": ("127.0.0.1,::1", "Comma list of proxy addresses (or CIDR ranges) whose "
+                                                   "`X-Forwarded-For` names the real client, for the password "
+                                                   "throttle."),
+    "STARVIDEOS_MEDIA_URL_TTL": ("3600", "Seconds a link to a stored video or picture stays valid (up to twice "
+                                         "that; a page drawn again gets a fresh one)."),
+    "STARVIDEOS_METRICS_TOKEN": ("(none)", "Bearer token for `/metrics`; unset, only loopback may read it."),
+    "STARVIDEOS_NOTIFY_URL": ("(none)", "A Slack-compatible incoming webhook told when a task finishes and when a "
+                                        "batch ends."),
 }
 
 
@@ -131,6 +144,18 @@ class Settings:
     """Time scale of simulated tasks."""
     log_level: str = "INFO"
     """Level of the ``starvideos`` loggers."""
+    secret_key: str | None = field(default=None, repr=False)
+    """Signs media and export links and session cookies; None uses one kept in the database."""
+    session_hours: float = 12.0
+    """Hours a browser stays signed in after the right password."""
+    trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
+    """Addresses or CIDR ranges of proxies whose ``X-Forwarded-For`` is believed."""
+    media_url_ttl: float = 3600.0
+    """Seconds a signed media link stays valid (up to twice this)."""
+    metrics_token: str | None = field(default=None, repr=False)
+    """Bearer token for ``/metrics``; None opens it to loopback only."""
+    notify_url: str | None = field(default=None, repr=False)
+    """Slack-compatible incoming webhook for notifications (its path is a secret)."""
 
     @property
     def effective_mode(self) -> Literal["live", "sandbox", "setup"]:
@@ -188,6 +213,14 @@ def load_settings(
     if public_url and not _is_http(public_url):
         raise SettingsError(f"STARVIDEOS_PUBLIC_URL must be an http(s) URL like https://studio.example.com "
                             f"(got {public_url!r}).")
+    secret_key = env.get("STARVIDEOS_SECRET_KEY") or None
+    if secret_key is not None and len(secret_key) < 32:
+        raise SettingsError("STARVIDEOS_SECRET_KEY must be at least 32 characters (a random one: "
+                            "python -c 'import secrets; print(secrets.token_hex(32))').")
+    notify_url = env.get("STARVIDEOS_NOTIFY_URL") or None
+    if notify_url and not _is_http(notify_url):
+        raise SettingsError("STARVIDEOS_NOTIFY_URL must be an http(s) URL, like a Slack incoming webhook's.")
+    _check_storage_url(env.get("STARVIDEOS_STORAGE_URL") or "")
     log_level = (env.get("STARVIDEOS_LOG_LEVEL") or "INFO").upper()
     if log_level not in LOG_LEVELS:
         raise SettingsError(f"STARVIDEOS_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)} (got {log_level!r}).")
@@ -219,6 +252,12 @@ def load_settings(
         sandbox_port=int(_number(env, "STARVIDEOS_SANDBOX_PORT", 8765, minimum=0)),
         sandbox_speed=_number(env, "STARVIDEOS_SANDBOX_SPEED", 1.0),
         log_level=log_level,
+        secret_key=secret_key,
+        session_hours=_number(env, "STARVIDEOS_SESSION_HOURS", 12.0, minimum=0.1),
+        trusted_proxies=_proxies(env.get("STARVIDEOS_TRUSTED_PROXIES")),
+        media_url_ttl=_number(env, "STARVIDEOS_MEDIA_URL_TTL", 3600.0, minimum=30),
+        metrics_token=env.get("STARVIDEOS_METRICS_TOKEN") or None,
+        notify_url=notify_url,
     )
 
 
@@ -241,6 +280,32 @@ def _database_url(url: str | None) -> str | None:
         raise SettingsError(f"STARVIDEOS_DATABASE_URL must be a postgresql:// (or postgres://, sqlite:///) URL "
                             f"(got {shown}).")
     return url
+
+
+def _check_storage_url(url: str) -> None:
+    """A folder or ``s3://bucket/prefix``, checked with the other settings (nothing starts with one that can't work)."""
+    if not url:
+        return
+    if url.startswith("s3://"):
+        if not url[len("s3://"):].partition("/")[0]:
+            raise SettingsError(f"STARVIDEOS_STORAGE_URL {url!r} has no bucket: use s3://bucket/prefix.")
+        return
+    if "://" in url:
+        raise SettingsError(f"STARVIDEOS_STORAGE_URL must be a folder or s3://bucket/prefix "
+                            f"(got {url.split('://', 1)[0]}://…).")
+
+
+def _proxies(raw: str | None) -> tuple[str, ...]:
+    if raw is None or not raw.strip():
+        return ("127.0.0.1", "::1")
+    entries = tuple(e.strip() for e in raw.split(",") if e.strip())
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise SettingsError(f"STARVIDEOS_TRUSTED_PROXIES entries must be addresses or CIDR ranges, like "
+                                f"10.0.0.0/8 (got {entry!r}).") from None
+    return entries
 
 
 def _endpoints(raw: str) -> frozenset[tuple[str, int]]:

@@ -165,6 +165,8 @@ class LocalStorage:
             self.root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise _disk_error(exc, self.where) from None
+        if not os.access(self.root, os.W_OK | os.X_OK):
+            raise StorageError(f"Could not write to {self.where} (permission denied).")
 
 
 class S3Storage:

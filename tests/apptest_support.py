@@ -58,3 +58,17 @@ def texts(at: AppTest) -> str:
 def plain(markdown: str) -> str:
     """Markdown source with the app's escaping removed, to compare with plain text."""
     return markdown.replace("\\", "")
+
+
+def served_key(url: str) -> str:
+    """The storage key a page's link serves, after checking it is the app's own signed /files link, valid now."""
+    from urllib.parse import parse_qs, unquote, urlsplit
+
+    from components import runtime
+
+    parts = urlsplit(url)
+    assert parts.path.startswith("/files/"), f"not a link to a stored file: {url}"
+    key = unquote(parts.path.removeprefix("/files/"))
+    query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+    assert runtime.backend().signer.media_grant(key, query["e"], query["s"]) is not None, f"not signed: {url}"
+    return key

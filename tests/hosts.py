@@ -16,7 +16,8 @@ from urllib.parse import parse_qs, urlsplit
 class Handler(BaseHTTPRequestHandler):
     """Routes: /file?name=… (a registered body), /drip?every=S (one byte every S seconds, for ever), /silent (never
     answers), /hop/N (N redirects, then /file?name=image), /to?u=URL (a redirect to URL), /endless (an endless
-    body without a length), /huge (announces 10 GB), /expired (a signed link's 403), /html (a web page)."""
+    body without a length), /huge (announces 10 GB), /slow-video?every=S (a video dripping 8 KB every S seconds),
+    /expired (a signed link's 403), /html (a web page)."""
 
     files: ClassVar[dict[str, tuple[bytes, str]]] = {}
     hits: ClassVar[Counter[str]] = Counter()
@@ -65,6 +66,13 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(10 * 2**30))
             self.end_headers()
             self.wfile.write(b"\x00\x00\x00\x18ftypmp42")
+        elif parts.path == "/slow-video":  # a real-looking video that arrives a chunk every ?every= seconds
+            self.send_response(200)
+            self.send_header("Content-Type", "video/mp4")
+            self.send_header("Content-Length", str(100 * 2**20))
+            self.end_headers()
+            self.wfile.write(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 65_000)
+            self._drip(float(query.get("every", "0.1")), b"\x00" * 8192)
         elif parts.path == "/expired":
             self._send(403, b"<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>",
                        "application/xml")
@@ -128,3 +136,49 @@ def misbehaving_host() -> Iterator[Host]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+class WebhookReceiver:
+    """A chat's incoming webhook on loopback: records each JSON body it is posted, answering with the statuses
+    queued in ``answers`` (then 200), with an optional ``Retry-After``."""
+
+    def __init__(self) -> None:
+        self.bodies: list[dict] = []
+        self.answers: list[tuple[int, str | None]] = []
+        self._lock = threading.Lock()
+        receiver = self
+
+        class Hook(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                import json
+
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+                with receiver._lock:
+                    receiver.bodies.append(body)
+                    status, retry_after = receiver.answers.pop(0) if receiver.answers else (200, None)
+                self.send_response(status)
+                if retry_after is not None:
+                    self.send_header("Retry-After", retry_after)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/services/T000/B000/secret-token"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+@contextmanager
+def webhook_receiver() -> Iterator[WebhookReceiver]:
+    receiver = WebhookReceiver()
+    try:
+        yield receiver
+    finally:
+        receiver.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from starvideos.access import Admission, GuessThrottle, admit, email_allowed, password_matches
+from starvideos.access import Admission, GuessThrottle, admit, client_address, email_allowed, password_matches
 from starvideos.database import Database
 from starvideos.errors import SettingsError, ThrottledError
 from starvideos.limits import RateLimiter
@@ -25,22 +25,40 @@ def test_a_session_gets_three_free_guesses_then_doubling_waits() -> None:
     clock = Clock()
     throttle = GuessThrottle(clock=clock)
     for _ in range(3):
-        throttle.check("tab")
-        throttle.failed("tab")
-    throttle.check("tab")
-    throttle.failed("tab")  # the 4th wrong guess: locked for 2 s
+        throttle.check("198.51.100.1", "tab")
+        throttle.failed("198.51.100.1", "tab")
+    throttle.check("198.51.100.1", "tab")
+    throttle.failed("198.51.100.1", "tab")  # the 4th wrong guess: locked for 2 s
     with pytest.raises(ThrottledError) as info:
-        throttle.check("tab")
+        throttle.check("198.51.100.1", "tab")
     assert info.value.message == "Too many wrong passwords. Wait 2 seconds."
     assert info.value.hint == "Wait 2 seconds and try again."
-    throttle.check("other-tab")  # another session is not locked by this one
+    throttle.check("198.51.100.2", "other-tab")  # another address is not locked by this one
     clock.now += 2.1
-    throttle.check("tab")
-    throttle.failed("tab")
+    throttle.check("198.51.100.1", "tab")
+    throttle.failed("198.51.100.1", "tab")
     with pytest.raises(ThrottledError, match="Wait 4 seconds"):
-        throttle.check("tab")
-    throttle.succeeded("tab")
-    throttle.check("tab")
+        throttle.check("198.51.100.1", "tab")
+    throttle.succeeded("198.51.100.1", "tab")
+    throttle.check("198.51.100.1", "tab")
+
+
+def test_a_new_session_from_the_same_address_does_not_start_afresh() -> None:
+    """Test that fresh sessions from one address share its count: 11 sessions × 3 guesses is not 33 free guesses."""
+    clock = Clock()
+    throttle = GuessThrottle(clock=clock)
+    judged = 0
+    for n in range(11):
+        for _ in range(3):
+            try:
+                throttle.check("198.51.100.7", f"session-{n}")
+            except ThrottledError:
+                clock.now += 0.6
+                continue
+            throttle.failed("198.51.100.7", f"session-{n}")
+            judged += 1
+            clock.now += 0.6  # 33 tries in about 19 s, as in the report
+    assert judged == 7  # three free, then one after each wait of 2, 4 and 8 s (the old per-session count gave 30)
 
 
 def test_one_tab_cannot_guess_more_than_a_few_dozen_times_a_minute() -> None:
@@ -50,32 +68,78 @@ def test_one_tab_cannot_guess_more_than_a_few_dozen_times_a_minute() -> None:
     judged = 0
     for _ in range(6000):  # a guess every 10 ms for a minute
         try:
-            throttle.check("tab")
+            throttle.check("198.51.100.1", "tab")
         except ThrottledError:
             clock.now += 0.01
             continue
-        throttle.failed("tab")
+        throttle.failed("198.51.100.1", "tab")
         judged += 1
         clock.now += 0.01
     assert judged <= 12
 
 
-def test_many_sessions_together_are_capped_per_process() -> None:
-    """Test that opening a new session per guess does not help: the process judges at most 30 a minute."""
+def test_guessing_from_many_addresses_is_capped_per_process() -> None:
+    """Test that spreading guesses over many addresses does not help past the process ceiling: addresses that have
+    guessed wrong before are judged at most 30 times a minute between them."""
     clock = Clock()
     throttle = GuessThrottle(clock=clock, per_minute=30)
     judged = 0
     for n in range(1000):
+        address = f"203.0.113.{n % 50}"
         try:
-            throttle.check(f"session-{n}")
+            throttle.check(address, f"session-{n}")
         except ThrottledError as exc:
             assert exc.wait_seconds > 0
             clock.now += 0.05
             continue
-        throttle.failed(f"session-{n}")
+        throttle.failed(address, f"session-{n}")
         judged += 1
         clock.now += 0.05
-    assert judged <= 30 + 1  # 50 s of guessing: one window
+    assert judged <= 50 + 30  # each address's first wrong guess, then the ceiling: 50 s of guessing, one window
+
+
+def test_an_attack_from_one_address_never_keeps_another_out() -> None:
+    """Test the figure from the report: 30 wrong guesses from one address in 20 s, then the right password from
+    another address is judged at once (no wait at all), while the attacker's address still waits."""
+    clock = Clock()
+    throttle = GuessThrottle(clock=clock, per_minute=30)
+    for n in range(30):
+        try:
+            throttle.check("203.0.113.66", f"attacker-{n}")
+            throttle.failed("203.0.113.66", f"attacker-{n}")
+        except ThrottledError:
+            pass
+        clock.now += 20 / 30
+    throttle.check("198.51.100.20", "teammate")  # raises if the teammate had to wait
+    with pytest.raises(ThrottledError):
+        throttle.check("203.0.113.66", "attacker-new")
+
+
+def test_the_process_ceiling_never_holds_a_clean_address() -> None:
+    """Test that with the process ceiling reached by many attacking addresses, an address with no wrong guess is
+    still judged at once."""
+    clock = Clock()
+    throttle = GuessThrottle(clock=clock, per_minute=30)
+    for n in range(30):
+        throttle.failed(f"203.0.113.{n}", f"s{n}")
+    with pytest.raises(ThrottledError):
+        throttle.check("203.0.113.1", "s1-again")  # a suspect waits for the ceiling
+    throttle.check("198.51.100.20", "teammate")
+
+
+@pytest.mark.parametrize(("peer", "forwarded", "trusted", "expected"), [
+    ("127.0.0.1", ["203.0.113.9"], ("127.0.0.1", "::1"), "203.0.113.9"),  # the default: a proxy on this machine
+    ("198.51.100.4", ["203.0.113.9"], ("127.0.0.1", "::1"), "198.51.100.4"),  # an untrusted peer's header is ignored
+    ("10.0.0.5", ["203.0.113.9, 10.0.0.7"], ("10.0.0.0/8",), "203.0.113.9"),  # a chain of trusted proxies
+    ("10.0.0.5", ["6.6.6.6, 203.0.113.9"], ("10.0.0.0/8",), "203.0.113.9"),  # a forged left part is not believed
+    ("127.0.0.1", [], ("127.0.0.1",), "127.0.0.1"),
+    ("127.0.0.1", ["not-an-address"], ("127.0.0.1",), "127.0.0.1"),
+    ("::ffff:127.0.0.1", ["203.0.113.9"], ("127.0.0.1",), "203.0.113.9"),  # IPv4 mapped into IPv6
+])
+def test_client_address_believes_only_trusted_proxies(peer: str, forwarded: list[str], trusted: tuple[str, ...],
+                                                      expected: str) -> None:
+    """Test that X-Forwarded-For names the client only when it came from a trusted proxy, read from the right."""
+    assert client_address(peer, forwarded, trusted) == expected
 
 
 def test_password_comparison() -> None:

@@ -3,23 +3,19 @@ finding the statuses the page shows."""
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import time
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from components import runtime
-from components.history_view import export_file
-from starvideos.history import HistoryFilter
 from starvideos.models import TaskStatus, VideoRequest
 from starvideos.sandbox import Fault
 from starvideos.submit import submit_video
-from tests.apptest_support import new_app, plain, texts
+from tests.apptest_support import new_app, plain, served_key, texts
 
 
 def history(app_env: Path, **query: str) -> AppTest:
@@ -160,7 +156,7 @@ def test_task_detail_completed(app_env: Path) -> None:
     record = store.get_by_task_id(task_id)
     rerun_until(at, lambda: (m := runtime.backend().media.get(record.id)) is not None and m.state == "saved")
     [video] = at.get("video")
-    assert video.proto.url.startswith("/mock/media/")  # the app's own copy, served by the app
+    assert served_key(video.proto.url) == runtime.backend().media.get(record.id).video_key  # the app's own copy
     assert [e.label for e in at.expander] == ["Comments (0)", "Last raw answer"]
     assert [m.value for m in at.markdown if "-badge[" in m.value] == [":green-badge[:material/check_circle: Completed]"]
     assert not [m for m in at.markdown if m.proto.allow_html and "<script" in m.value]
@@ -269,21 +265,22 @@ def test_reuse_settings_fills_the_form_without_warnings(app_env: Path, monkeypat
     assert [r.getMessage() for r in records if "Session State API" in r.getMessage()] == []
 
 
-def test_export_buttons_build_nothing_until_pressed(app_env: Path) -> None:
-    """Test that the export popover offers CSV and JSON without building them or keeping anything in the session,
-    and that each button's file holds the filtered rows."""
+def test_export_links_are_signed_for_the_filters_shown(app_env: Path) -> None:
+    """Test that the export popover offers CSV and JSON as links to the server's export route, signed for the
+    filters on the page (the route streams them from the database; nothing is built or kept in the session)."""
     new_app().run()
     seed(2)
     at = history(app_env)
-    assert [d.proto.label for d in at.get("download_button")] == ["Download CSV", "Download JSON"]
-    assert all(d.proto.deferred_file_id and not d.proto.url for d in at.get("download_button"))  # built on click
+    at.text_input(key="filter_text").set_value("prompt 0").run()
+    links = {b.proto.label: b.proto.url for b in at.get("link_button")}
+    assert set(links) >= {"Download CSV", "Download JSON"}
+    for label, kind in (("Download CSV", "csv"), ("Download JSON", "json")):
+        parts = urlsplit(links[label])
+        assert parts.path == f"/export/history.{kind}"
+        query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+        assert runtime.backend().signer.export_params(query) == {"text": "prompt 0"}
     kept = {k: v for k, v in at.session_state.to_dict().items() if isinstance(v, (str, bytes)) and len(v) > 200}
     assert kept == {}  # nothing export-sized is kept in the session
-    store = runtime.backend().store
-    csv_rows = list(csv.DictReader(io.TextIOWrapper(export_file(store, HistoryFilter(), "csv")(), "utf-8")))
-    assert [r["prompt"] for r in csv_rows] == ["prompt 1", "prompt 0"]
-    data = json.loads(export_file(store, HistoryFilter(text="prompt 0"), "json")().read())
-    assert [d["prompt"] for d in data] == ["prompt 0"] and "session_id" not in data[0]
 
 
 def test_no_traceback_text_anywhere(app_env: Path) -> None:

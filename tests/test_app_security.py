@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
+import io
 import json
 import sqlite3
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from components import runtime
-from components.history_view import export_file
+from starvideos.access import GuessThrottle
 from starvideos.history import HistoryFilter
 from starvideos.sandbox import SandboxServer
 from tests.apptest_support import new_app, plain, texts
 from tests.conftest import DUMMY_KEY
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
 
 
 def test_password_gate(app_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -38,13 +46,19 @@ def test_wrong_passwords_are_slowed_down(app_env: Path, monkeypatch: pytest.Monk
     """Test that after three wrong passwords the gate says how long to wait, and judges nothing meanwhile, not
     even the right password."""
     monkeypatch.setenv("STARVIDEOS_APP_PASSWORD", "correct horse")
+    clock = FakeClock()
+    throttle = GuessThrottle(clock=clock)
+    monkeypatch.setattr(runtime, "guess_throttle", lambda: throttle)
     at = new_app().run()
     for _ in range(4):
         at.text_input(key="password_input").set_value("wrong").run()
         assert at.error[0].value == "That password is not right."
     at.text_input(key="password_input").set_value("correct horse").run()
     assert at.warning[0].value == "Too many wrong passwords. Wait 2 seconds." and not at.text_area
-    time.sleep(2.1)
+    clock.now += 1.9
+    at.text_input(key="password_input").set_value("correct horse").run()
+    assert at.warning[0].value == "Too many wrong passwords. Wait 1 second." and not at.text_area
+    clock.now += 0.2
     at.text_input(key="password_input").set_value("correct horse").run()
     assert at.text_area(key="form_prompt").label == "Prompt"
 
@@ -97,8 +111,10 @@ def test_live_mode_sidebar_and_key_never_exposed(live_app: SandboxServer, app_en
     at.switch_page("pages/history.py").run()
     pages.append(texts(at))
     store = runtime.backend().store
-    exports = (export_file(store, HistoryFilter(), "csv")().read().decode()
-               + export_file(store, HistoryFilter(), "json")().read().decode())
+    exports = io.StringIO()  # what the export route streams
+    store.write_csv(exports, HistoryFilter())
+    store.write_json(exports, HistoryFilter())
+    exports = exports.getvalue()
     state = repr(at.session_state)
     db = Path(app_env / "history.sqlite3")
     dump = "\n".join(sqlite3.connect(db).iterdump())

@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 from components import runtime
 from starvideos.models import VideoRequest
 from starvideos.submit import submit_video
-from tests.apptest_support import new_app, plain
+from tests.apptest_support import new_app, plain, served_key
 from tests.test_uploads import GPS_EXIF
 
 
@@ -147,9 +147,13 @@ def test_task_view_plays_the_stored_copy(app_env: Path) -> None:
     at = new_app().run()
     finished_take(at)
     [video] = at.get("video")
-    assert video.proto.url.startswith("/mock/media/") and "sample.mp4" not in video.proto.url
+    copy = runtime.backend().media.get(runtime.backend().store.list()[0].id)
+    assert served_key(video.proto.url) == copy.video_key  # the app's own copy, through its signed /files link
     assert any(c.value.startswith(":material/cloud_done: Saved · 320×180 · H264") for c in at.caption)
-    assert [d.proto.label for d in at.get("download_button")] == ["Video", "Poster", "Preview"]
+    links = {b.proto.label: b.proto.url for b in at.get("link_button")}
+    assert [served_key(links[name]) for name in ("Video", "Poster", "Preview")] == [
+        copy.video_key, copy.poster_key, copy.preview_key]
+    assert all("&d=" in links[name] for name in ("Video", "Poster", "Preview"))  # downloads, with a file name
 
 
 def test_a_failed_copy_says_why_and_can_be_retried(app_env: Path) -> None:

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from PIL import Image
 
 from starvideos.copier import FAILED, SAVED, MediaCopier, MediaStore
@@ -89,6 +90,31 @@ def test_background_copier_and_one_copy_at_a_time(database: Database, tmp_path: 
             time.sleep(0.05)
     finally:
         copier.close()
+
+
+def test_shutdown_abandons_a_copy_in_flight_without_a_partial_file(database: Database, tmp_path: Path,
+                                                                   host: Host) -> None:
+    """Test that stopping the copier mid-download returns within seconds, leaves no file (not even a .part), and
+    gives the copy back untouched (waiting, unleased, no attempt counted) for the next start or replica."""
+    store, media = HistoryStore(database), MediaStore(database)
+    rid = finished(store, f"{host.base}/slow-video?every=0.05")
+    root = tmp_path / "media"
+    copier = MediaCopier(media, LocalStorage(root), allow=host.allow).start()
+    deadline = time.monotonic() + 20
+    while not list(root.rglob(".part-*")):  # the download has started writing
+        assert time.monotonic() < deadline, "the copy never started"
+        time.sleep(0.02)
+    started = time.monotonic()
+    copier.close()
+    assert time.monotonic() - started < 5
+    assert [p for p in root.rglob("*") if p.is_file()] == []
+    copy = media.get(rid)
+    assert (copy.state, copy.attempts, copy.error) == ("pending", 0, None)
+    with database.read() as conn:
+        lease = conn.execute(sa.text("SELECT lease_owner, lease_until FROM task_media WHERE record_id = :r"),
+                             {"r": rid}).one()
+    assert tuple(lease) == (None, None)
+    assert not copier.alive
 
 
 @pytest.fixture
