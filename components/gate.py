@@ -67,7 +67,7 @@ def sign_out() -> None:
 def gate_page(settings: object) -> Callable[[], None]:
     """The page to show instead of every page until ``allowed``."""
     if identity.signin_configured():
-        return _signin_page if not st.user.get("is_logged_in") else _not_allowed_page
+        return _signin_page if not st.user.get("is_logged_in") else lambda: _not_allowed_page(settings)
     return lambda: _password_page(settings)  # type: ignore[arg-type]
 
 
@@ -84,11 +84,10 @@ def _signin_page() -> None:
                   icon=":material/login:")
 
 
-def _not_allowed_page() -> None:
+def _not_allowed_page(settings: object) -> None:
     st.title("StarVideos Studio")
-    st.error(f"**Not allowed.** {identity.current_user() or 'This account'} may not use this app. Ask an admin "
-             "to add your address to STARVIDEOS_ALLOWED_EMAILS, or sign in with another account.",
-             icon=":material/block:")
+    st.error("**Not allowed.**", icon=":material/block:")
+    st.text(admit(st.user, settings).reason)  # type: ignore[arg-type] # it holds the address as sent: plain text
     st.button("Sign out", key="logout", on_click=st.logout, icon=":material/logout:")
 
 
