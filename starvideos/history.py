@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 import sqlalchemy as sa
 
 from .database import Database
-from .models import TaskStatus, VideoRequest, VideoTask
+from .models import TaskStatus, VideoRequest, VideoTask, whole_number
 from .redaction import known
 from .schema import comments, ratings, task_counts, task_media, tasks
 
@@ -110,7 +110,10 @@ class HistoryRecord:
 
     @property
     def duration(self) -> int:
-        return int(self.payload.get("duration", 0))
+        value = self.payload.get("duration", 0)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        return whole_number(str(value)) or 0  # a stored body is data: never let it crash a page
 
     @property
     def ratio(self) -> str:

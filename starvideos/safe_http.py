@@ -131,8 +131,9 @@ class SafeResponse:
 
     @property
     def content_length(self) -> int | None:
-        value = self.headers.get("Content-Length")
-        return int(value) if value and value.isdigit() else None
+        value = (self.headers.get("Content-Length") or "").strip()
+        # Not isdigit(): it is true for '²', which int() refuses. A length of over 18 digits is no real one.
+        return int(value) if value.isascii() and value.isdecimal() and len(value) <= 18 else None
 
     def read(self, size: int) -> bytes:
         try:

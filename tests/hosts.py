@@ -73,6 +73,15 @@ class Handler(BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 65_000)
             self._drip(float(query.get("every", "0.1")), b"\x00" * 8192)
+        elif parts.path == "/odd-length":  # a video whose Content-Length is '²' (isdigit() is true, int() refuses)
+            body = self.files["video"][0] if "video" in self.files else b"\x00\x00\x00\x18ftypmp42"
+            self.send_response(200)
+            self.send_header("Content-Type", "video/mp4")
+            self.send_header("Content-Length", "\u00b2")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(body)
+            self.close_connection = True
         elif parts.path == "/expired":
             self._send(403, b"<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>",
                        "application/xml")

@@ -92,6 +92,21 @@ def test_background_copier_and_one_copy_at_a_time(database: Database, tmp_path: 
         copier.close()
 
 
+def test_a_content_length_of_superscript_two_is_an_unknown_length(sqlite_db: Database, tmp_path: Path,
+                                                                   host: Host, sandbox: SandboxServer) -> None:
+    """Test that a video answered with ``Content-Length: ²`` (a digit to isdigit(), not to int()) is copied as one
+    of unknown length instead of crashing the copy."""
+    import requests
+
+    host.add("video", requests.get(f"{sandbox.base_url}/assets/sample.mp4", timeout=10).content, "video/mp4")
+    store, media = HistoryStore(sqlite_db), MediaStore(sqlite_db)
+    rid = finished(store, f"{host.base}/odd-length")
+    copier = MediaCopier(media, LocalStorage(tmp_path / "media"), allow=host.allow)
+    copy = copy_one(copier, rid)
+    assert copy.state == SAVED and copy.size == 56853
+    copier.close()
+
+
 def test_shutdown_abandons_a_copy_in_flight_without_a_partial_file(database: Database, tmp_path: Path,
                                                                    host: Host) -> None:
     """Test that stopping the copier mid-download returns within seconds, leaves no file (not even a .part), and

@@ -362,3 +362,19 @@ def test_params_hash_is_the_body_fingerprint() -> None:
     assert params_hash(VideoRequest("cat")) != params_hash(VideoRequest("cat", ratio="9:16"))
     assert len({params_hash(VideoRequest("cat", images=images)) for images in
                 [(), ("https://e.com/a.png",), ("https://e.com/a.png", "https://e.com/b.png")]}) == 3
+
+
+def test_a_stored_duration_that_is_no_number_never_crashes_a_read(store: HistoryStore) -> None:
+    """Test that a record whose stored body says duration '²' (or anything else odd) reads as 0 seconds instead of
+    raising where every page reads records."""
+    import sqlalchemy as sa
+
+    from starvideos.schema import tasks
+
+    rid = store.record_attempt(VideoRequest("odd body"))
+    for odd in ("²", "7.5x", None):
+        with store.db.write() as conn:
+            conn.execute(tasks.update().where(tasks.c.id == rid).values(
+                request=sa.func.json_object("prompt", "odd body", "duration", odd) if store.db.dialect == "sqlite"
+                else sa.func.json_build_object("prompt", "odd body", "duration", odd)))
+        assert store.get(rid).duration == 0
