@@ -43,12 +43,12 @@ def export_history(request: Request) -> Response:
                                  status_code=403)
     filters = HistoryFilter.from_params(params)
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    return StreamingResponse(_stream(store, filters, kind), media_type=KINDS[kind], headers={
+    return StreamingResponse(stream_history(store, filters, kind), media_type=KINDS[kind], headers={
         "Content-Disposition": f'attachment; filename="starvideos-history-{stamp}.{kind}"',
         "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
 
 
-def _stream(store: HistoryStore, filters: HistoryFilter, kind: str) -> Iterator[bytes]:
+def stream_history(store: HistoryStore, filters: HistoryFilter, kind: str) -> Iterator[bytes]:
     """The writer runs in its own thread into a small bounded queue; this generator hands its chunks on as the
     client reads them, so memory stays at a few chunks whatever the export's size."""
     chunks: queue.Queue[bytes | None] = queue.Queue(maxsize=8)

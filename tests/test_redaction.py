@@ -21,7 +21,7 @@ import pytest
 import requests
 
 from components import runtime
-from components.history_view import export_file
+from server.exports import stream_history
 from starvideos import BadRequestError, StarVideosClient, TaskStatus, VideoRequest
 from starvideos.history import HistoryFilter, HistoryStore
 from starvideos.redaction import MIN_RUN, RedactingFilter, Redactor, redact, register
@@ -198,8 +198,7 @@ def test_the_page_database_and_exports_never_show_an_echoed_key(live_app: Sandbo
     assert record.status == "rejected" and record.error.startswith("HTTP 400 Bad Request: invalid api key ")
     assert "***" in record.error
     dump = "\n".join(sqlite3.connect(app_env / "history.sqlite3").iterdump())
-    exports = (export_file(store, HistoryFilter(), "csv")().read().decode()
-               + export_file(store, HistoryFilter(), "json")().read().decode())
+    exports = "".join(b"".join(stream_history(store, HistoryFilter(), kind)).decode() for kind in ("csv", "json"))
     for where, text in {"page": shown, "tasks.error": record.error, "database": dump, "exports": exports}.items():
         assert leaks(text) == [], where
     assert "lighthouse at dusk" in exports
