@@ -12,7 +12,7 @@ metadata = sa.MetaData()
 
 # Alembic revisions in order; the database layer checks a database's revision against these without importing
 # Alembic, so an up-to-date database opens fast and a newer one is refused.
-REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004")
+REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005")
 HEAD = REVISIONS[-1]
 
 tasks = sa.Table(
@@ -173,6 +173,11 @@ batches = sa.Table(
     sa.Column("total", sa.Integer, nullable=False),
     sa.Column("created_by", sa.String(320)),
     sa.Column("created_at", sa.Float, nullable=False),
+    # What was queued (a hash of the requests), and which copy of it: "Queue all" pressed twice, in two tabs or on
+    # two replicas, finds the first batch instead of paying again; "Queue again" (confirmed) makes copy n + 1.
+    sa.Column("fingerprint", sa.String(64)),
+    sa.Column("copy", sa.Integer, nullable=False, server_default="0"),
+    sa.Index("batches_identity", "fingerprint", "copy", unique=True),
 )
 
 queue_state = sa.Table(
