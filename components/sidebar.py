@@ -30,3 +30,11 @@ def app_sidebar(settings: Settings) -> None:
             st.caption(f"Signed in as {md_escape(user)}")
             st.button("Sign out", key="sidebar_logout", on_click=st.logout, icon=":material/logout:",
                       type="tertiary")
+
+
+def mode_badge(settings: Settings) -> None:
+    """Sandbox or Live as a badge in the page itself: on a phone the sidebar, and its banner, are folded away."""
+    if settings.effective_mode == "sandbox":
+        st.badge("Sandbox · no credits used", icon=":material/science:", color="green")
+    elif settings.effective_mode == "live":
+        st.badge(f"Live · {md_escape(settings.api_host)}", icon=":material/cloud_done:", color="blue")

@@ -124,14 +124,16 @@ class Estimates:
         assert standing is not None
         adding = self.cost(requests) or 0.0
         if not standing.fits(adding):
-            raise BudgetExceededError(self.refusal(len(requests), adding, standing), title="Over the monthly budget.")
+            raise BudgetExceededError(self.refusal(len(requests), adding, standing), title="Over the monthly budget.",
+                                      hint="Nothing was sent. Remove some, raise STARVIDEOS_MONTHLY_BUDGET, or wait "
+                                           "for next month.")
 
     def refusal(self, count: int, cost: float, standing: BudgetStanding) -> str:
         """Why ``count`` tasks costing ``cost`` do not fit, in figures."""
         what = "This task" if count == 1 else f"These {count:,} tasks"
         return (f"{what} would cost {self.money(cost)}, but only {self.money(standing.left)} is left of this "
                 f"month's {self.money(standing.budget)} budget (STARVIDEOS_MONTHLY_BUDGET): "
-                f"{self.money(standing.spent)} is already spent or queued. Nothing was sent.")
+                f"{self.money(standing.spent)} is already spent or queued.")
 
     def usage(self, *, days: int = 30, by_person: bool = False, now: float | None = None) -> list[UsageRow]:
         """Seconds, tasks and cost per UTC day for the last ``days`` days (and per person when asked)."""

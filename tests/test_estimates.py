@@ -62,7 +62,7 @@ def test_budget_refuses_what_would_pass_it(database: Database) -> None:
     # What it would cost, what is used, what is left; and a title that does not say "reached" at 4 of 5.
     assert (info.value.title, info.value.message) == ("Over the monthly budget.", (
         "These 2 tasks would cost 1.30 USD, but only 1.00 USD is left of this month's 5.00 USD budget "
-        "(STARVIDEOS_MONTHLY_BUDGET): 4.00 USD is already spent or queued. Nothing was sent."))
+        "(STARVIDEOS_MONTHLY_BUDGET): 4.00 USD is already spent or queued."))
     Estimates(database, monthly_budget=5.0).check_budget([VideoRequest("no price", duration=15)] * 100)
 
 

@@ -187,12 +187,12 @@ def test_budget_refuses_before_anything_is_recorded(make_queue: Callable[..., Cr
     assert isinstance(refused.error, BudgetExceededError) and refused.record_id is None
     assert (refused.error.title, refused.error.message) == ("Over the monthly budget.", (
         "This task would cost 0.75 USD, but only 0.50 USD is left of this month's 1.00 USD budget "
-        "(STARVIDEOS_MONTHLY_BUDGET): 0.50 USD is already spent or queued. Nothing was sent."))
+        "(STARVIDEOS_MONTHLY_BUDGET): 0.50 USD is already spent or queued."))
     with pytest.raises(BudgetExceededError) as refused_batch:
         queue.enqueue(requests_named("batch", 3), name="b", source="csv")  # 3 × 5 s = $0.75 more
     assert refused_batch.value.message == (
         "These 3 tasks would cost 0.75 USD, but only 0.50 USD is left of this month's 1.00 USD budget "
-        "(STARVIDEOS_MONTHLY_BUDGET): 0.50 USD is already spent or queued. Nothing was sent.")
+        "(STARVIDEOS_MONTHLY_BUDGET): 0.50 USD is already spent or queued.")
     assert statuses(database) == {"fits": "queued"}
     assert posted_prompts(sandbox) == Counter({"fits": 1})
 
