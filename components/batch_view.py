@@ -53,8 +53,8 @@ def csv_intake(backend: Backend) -> None:
         known = backend.queue.find_batch(fingerprint) if ready else None
     except StarVideosError:
         known = None  # the press says what is wrong
-    queue_all(backend, Plan("batch", [r for _, r in parsed.requests], fingerprint,
-                            (name or "").strip() or _stem(picked.name), "csv", f"Queue all ({ready})",
+    queue_all(backend, Plan("batch", [r for _, r in parsed.requests], "csv", f"Queue all ({ready})",
+                            name=(name or "").strip() or _stem(picked.name), known_fingerprint=fingerprint,
                             note=_skipped_note(skipped)), known=known)
 
 

@@ -6,7 +6,6 @@ ratio and "Create video" rather than adding to them, so the Create page stays qu
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -18,8 +17,7 @@ from starvideos.models import MAX_DURATION, MIN_DURATION, RATIOS, VideoRequest
 from .labels import MODE_BY_LABEL, mode_label
 from .queueing import Plan, queue_all
 from .runtime import Backend, current_user
-from .text import md_escape, shorten
-from .timing import clock
+from .text import md_escape
 
 BUILDER_FIELDS = {"subject": ("Subject", "a red fox"), "action": ("Action", "runs through fresh snow"),
                   "camera": ("Camera", "low tracking shot"), "style": ("Style", "golden hour, cinematic")}
@@ -172,9 +170,5 @@ def grid_controls(ratio: str, duration: int) -> VariantGrid:
 def queue_variants_area(backend: Backend, request: VideoRequest, grid: VariantGrid) -> None:
     """The grid's count and cost against what is left, then "Queue all" (in place of "Create video"): one batch
     however often it is pressed."""
-    from starvideos.queue import batch_fingerprint  # with SQLAlchemy: only once Variants is on, never at first paint
-
-    requests = grid.requests(request)
-    name = f"Variants: {shorten(request.prompt, 50)} · {clock(time.time())}"
-    queue_all(backend, Plan("variants", requests, batch_fingerprint(requests), name, "variants", "Queue all",
+    queue_all(backend, Plan("variants", grid.requests(request), "variants", "Queue all",
                             problems=request.problems(backend.settings.models)))

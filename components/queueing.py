@@ -5,6 +5,7 @@ again" behind a confirmation."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -17,7 +18,7 @@ from starvideos.pricing import estimate_cost, money
 
 from . import registry
 from .runtime import Backend, current_user, session_id
-from .text import md_escape
+from .text import md_escape, shorten
 from .timing import clock
 
 if TYPE_CHECKING:  # the queue needs SQLAlchemy, which the Create page's first paint never waits for (B4)
@@ -28,22 +29,39 @@ if TYPE_CHECKING:  # the queue needs SQLAlchemy, which the Create page's first p
 STANDING_MAX_AGE = 5.0
 
 
-@dataclass(frozen=True)
+@dataclass
 class Plan:
     """What one press of "Queue all" would queue."""
 
     scope: str
     """``batch`` or ``variants``: the prefix of this area's keys."""
     requests: Sequence[VideoRequest]
-    fingerprint: str
-    name: str
     source: str
     label: str
     """The button's label, like "Queue all (12)"."""
+    name: str = ""
+    """The batch's name; empty: "Variants: <prompt> · <time of the press>"."""
+    known_fingerprint: str | None = None
+    """``batch_fingerprint(requests)`` when the page has it already (cached with the parsed file)."""
     problems: list[str] = field(default_factory=list)
     """Why the form cannot be queued (nothing is queued while there are any)."""
     note: str = ""
     """Said after "Queued … as “name”", like the rows skipped."""
+
+    @property
+    def fingerprint(self) -> str:
+        """Worked out only when needed (a press, or a batch to compare with), not on every Create rerun (B16)."""
+        if self.known_fingerprint is None:
+            from starvideos.queue import batch_fingerprint
+
+            self.known_fingerprint = batch_fingerprint(self.requests)
+        return self.known_fingerprint
+
+    def batch_name(self) -> str:
+        if self.name.strip():
+            return self.name.strip()
+        prompt = self.requests[0].prompt if self.requests else ""
+        return f"Variants: {shorten(str(prompt), 50)} · {clock(time.time())}"
 
 
 @dataclass(frozen=True)
@@ -91,7 +109,7 @@ def queue_all(backend: Backend, plan: Plan, *, known: Batch | None = None) -> No
     """The estimate, then "Queue all" (or, for what was queued already, where and when, and "Queue again…").
     ``known`` is the batch these requests already went into, when the page looked it up."""
     ss = st.session_state
-    outcome = _outcome(plan)
+    outcome = _outcome(plan) if f"{plan.scope}_outcome" in ss else None
     shown = known or (outcome.batch if outcome is not None and outcome.kind in ("queued", "already") else None)
     count = len(plan.requests)
     line, refusal = estimate_line(backend, plan.requests, standing(backend))
@@ -103,20 +121,21 @@ def queue_all(backend: Backend, plan: Plan, *, known: Batch | None = None) -> No
         st.info(already_text(backend, shown), icon=":material/playlist_add_check:")
     elif outcome is not None and outcome.kind == "refused":
         st.error(outcome.text, icon=":material/error:")
-    with st.container(horizontal=True, vertical_alignment="center"):
-        if shown is None:
-            st.button(plan.label, key=f"{plan.scope}_queue", type="primary", icon=":material/playlist_add:",
-                      disabled=not count or refusal is not None, on_click=_queue, args=(backend, plan, None))
-        else:
+    if shown is None:
+        # One button and no row around it: every block is work on each Create rerun (B16).
+        st.button(plan.label, key=f"{plan.scope}_queue", type="primary", icon=":material/playlist_add:",
+                  disabled=not count or refusal is not None, on_click=_queue, args=(backend, plan, None))
+    else:
+        with st.container(horizontal=True, vertical_alignment="center"):
             st.button("Queue again…", key=f"{plan.scope}_again", icon=":material/replay:",
                       on_click=_open_again, args=(plan.scope, shown))
-        if shown is not None and plan.scope != "batch":
-            st.page_link(registry.BATCH.path, label="Follow it on the Batch page", icon=":material/open_in_new:",
-                         query_params={"batch": str(shown.id)})
+            if plan.scope != "batch":
+                st.page_link(registry.BATCH.path, label="Follow it on the Batch page",
+                             icon=":material/open_in_new:", query_params={"batch": str(shown.id)})
     if refusal is not None:
         st.warning(md_escape(refusal), icon=":material/savings:")
-    again = ss.get(f"{plan.scope}_again_open")
-    if again is not None and getattr(again, "fingerprint", None) == plan.fingerprint:
+    again = _asked_again(plan) if f"{plan.scope}_again_open" in ss else None
+    if again is not None:
         _queue_again(backend, plan, again)
 
 
@@ -138,6 +157,11 @@ def _outcome(plan: Plan) -> Outcome | None:
     return outcome if isinstance(outcome, Outcome) and outcome.fingerprint == plan.fingerprint else None
 
 
+def _asked_again(plan: Plan) -> Batch | None:
+    again = st.session_state.get(f"{plan.scope}_again_open")
+    return again if again is not None and getattr(again, "fingerprint", None) == plan.fingerprint else None
+
+
 def _queue(backend: Backend, plan: Plan, again: Batch | None, name: str | None = None) -> None:
     """A callback, so the page drawn after the press already knows the batch (a second press in the same moment
     finds it in the database)."""
@@ -149,7 +173,7 @@ def _queue(backend: Backend, plan: Plan, again: Batch | None, name: str | None =
         ss[key] = Outcome(plan.fingerprint, "refused", "Fix the form first (nothing was queued): "
                           + md_escape("; ".join(plan.problems)))
         return
-    name = (name or plan.name).strip() or plan.name
+    name = (name or "").strip() or plan.batch_name()
     try:
         batch = backend.queue.enqueue(plan.requests, name=name, source=plan.source, session_id=session_id(),
                                       created_by=current_user(), again=again)
@@ -188,7 +212,7 @@ def _queue_again(backend: Backend, plan: Plan, batch: Batch) -> None:
     line, refusal = estimate_line(backend, plan.requests, standing(backend))
     if line:
         st.caption(line)
-    ss.setdefault(f"{plan.scope}_again_name", f"{plan.name} ({batch.copy + 2})")
+    ss.setdefault(f"{plan.scope}_again_name", f"{plan.batch_name()} ({batch.copy + 2})")
     st.text_input("Batch name", key=f"{plan.scope}_again_name", max_chars=200)
     if refusal is not None:
         st.warning(md_escape(refusal), icon=":material/savings:")
