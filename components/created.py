@@ -102,11 +102,14 @@ def created_strip(backend: Backend) -> None:
         problem = st.session_state.get("continue_problem")
         if problem:
             st.error(md_escape(problem), icon=":material/error:")
-        with st.container(horizontal=True, gap="small", key="created_cards"):
-            for index, item in enumerate(followed_now):
-                record = snap.records.get(item.record_id)
-                if record is not None:
-                    _card(backend, record, snap.copies.get(record.id), item, newest=index == 0)
+        shown = [(item, snap.records[item.record_id]) for item in followed_now if item.record_id in snap.records]
+        # The newest as wide as the form; the ones before it in a compact row that wraps (one column on a phone).
+        for item, record in shown[:1]:
+            _card(backend, record, snap.copies.get(record.id), item, newest=True)
+        if shown[1:]:
+            with st.container(horizontal=True, gap="small", key="created_cards"):
+                for item, record in shown[1:]:
+                    _card(backend, record, snap.copies.get(record.id), item, newest=False)
         if _settled(snap) == moving:
             st.rerun()  # settled (or moving again): the whole page reruns to switch the timer off (or on)
 
@@ -149,7 +152,7 @@ def _card(backend: Backend, record: HistoryRecord, copy: MediaRecord | None, ite
         key = "create_queued" if record.status in ("pending", "sending") else "create_result"
     else:
         key = f"created_{record.id}"
-    with st.container(border=True, key=key, width=360):
+    with st.container(border=True, key=key, width="stretch" if newest else 248):
         with st.container(horizontal=True, vertical_alignment="center", gap="small"):
             status_badge(record.status)
             st.caption(f"{clock(record.attempted_at)} · {mode_short(record.mode)} · {record.duration} s · "
@@ -158,10 +161,10 @@ def _card(backend: Backend, record: HistoryRecord, copy: MediaRecord | None, ite
         if record.status in ("pending", "sending"):
             _waiting(backend, record)
         elif record.task_id:
-            if newest:
+            if newest and record.is_live:
                 st.success("Task created. It plays here when it is done, and it is in History.",
                            icon=":material/task_alt:")
-            st.code(record.task_id, language=None, wrap_lines=True)
+            st.code(record.task_id, language=None)  # wrapped by _STYLE: whole, even on a phone
             if record.is_live:
                 if record.lookup_error:
                     st.warning(md_escape(record.lookup_error), icon=":material/sync_problem:")
@@ -204,8 +207,8 @@ def _finished(backend: Backend, record: HistoryRecord, copy: MediaRecord | None,
         st.video(str(source) if not isinstance(source, str) else source, autoplay=autoplay, muted=autoplay)
     elif copy is None and not record.video_url:
         st.info("The task completed, but the API gave no video URL.", icon=":material/videocam_off:")
-    elif copy is None or copy.state != "failed":
-        st.caption(":material/cloud_upload: Done. Saving a copy; it plays here in a moment.")
+    elif copy is None:
+        st.caption(":material/cloud_upload: Done. It plays here as soon as the app has its copy (a moment).")
     saving_state(backend, record, copy, key=f"created_retry_{record.id}")
 
 
