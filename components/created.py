@@ -161,9 +161,9 @@ def _card(backend: Backend, record: HistoryRecord, copy: MediaRecord | None, ite
         if record.status in ("pending", "sending"):
             _waiting(backend, record)
         elif record.task_id:
-            if newest and record.is_live:
-                st.success("Task created. It plays here when it is done, and it is in History.",
-                           icon=":material/task_alt:")
+            if newest and record.status != "failed":
+                st.success("Task created. It plays here when it is done, and it is in History." if record.is_live
+                           else "Task created and finished. It is in History too.", icon=":material/task_alt:")
             st.code(record.task_id, language=None)  # wrapped by _STYLE: whole, even on a phone
             if record.is_live:
                 if record.lookup_error:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from tests.e2e.conftest import AppServer, wait_idle
+from tests.e2e.conftest import AppServer, screenshot, wait_idle
 from tests.hosts import Handler, Host, misbehaving_host
 
 pytestmark = pytest.mark.e2e
@@ -103,6 +103,8 @@ def test_teammate_creates_watches_finds_reuses_and_continues(make_server: type, 
     for task_id in ids.values():
         playing(card_of(page, task_id), 5)
     wait_idle(page)
+    page.locator(".st-key-create_result").scroll_into_view_if_needed()
+    screenshot(page, "create-finished.png")
     quiet = len(sent)
     page.wait_for_timeout(3_000)  # an observation window: a strip still refreshing would ask for a rerun every second
     assert len(sent) == quiet, "the page kept refreshing after everything on it had settled"
