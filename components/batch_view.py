@@ -13,7 +13,7 @@ from starvideos.errors import StarVideosError
 from starvideos.queue import Batch, batch_fingerprint
 
 from .labels import state_label
-from .queueing import Plan, focus_label, queue_all
+from .queueing import Plan, focus_label, one_line, queue_all
 from .runtime import Backend
 from .text import md_escape, shorten
 from .timing import clock
@@ -59,7 +59,8 @@ def csv_intake(backend: Backend) -> None:
 
 
 def _stem(file_name: str) -> str:
-    return file_name.rsplit(".", 1)[0] or file_name
+    stem = file_name.rsplit(".", 1)[0] or file_name
+    return " ".join(stem.split())  # a file's name may hold line breaks: a batch name is one line
 
 
 def _skipped_note(skipped: list[int]) -> str:
@@ -116,7 +117,7 @@ def _cancel(backend: Backend) -> None:
 def _progress(counts: dict[str, int], batch: Batch) -> None:
     with st.container(border=True, key=f"batch_{batch.id}"):
         done = sum(counts.get(s, 0) for s in DONE)
-        st.markdown(f"**{md_escape(batch.name)}**{focus_label(batch, counts)}")
+        st.markdown(f"**{one_line(batch.name)}**{focus_label(batch, counts)}")
         st.progress(done / batch.total if batch.total else 1.0,
                     text=f"{done} of {batch.total} sent or settled")
         parts = [f"{n} {state_label(status).lower()}" for status, n in sorted(counts.items()) if n]

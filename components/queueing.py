@@ -149,7 +149,13 @@ def already_text(backend: Backend, batch: Batch) -> str:
         counts = {}
     done = sum(n for state, n in counts.items() if state not in ("pending", "sending"))
     state = "finished" if counts and settled(counts) else f"{done:,} of {batch.total:,} sent or settled"
-    return f"Already queued as “{md_escape(batch.name)}” at {clock(batch.created_at)} · {state}."
+    return f"Already queued as “{one_line(batch.name)}” at {clock(batch.created_at)} · {state}."
+
+
+def one_line(name: str) -> str:
+    """A name someone typed (or a file was called), escaped to show as the characters it is, on one line: a line
+    break could otherwise turn a following "===" into a heading."""
+    return md_escape(" ".join(str(name).split()))
 
 
 def _outcome(plan: Plan) -> Outcome | None:
@@ -173,7 +179,7 @@ def _queue(backend: Backend, plan: Plan, again: Batch | None, name: str | None =
         ss[key] = Outcome(plan.fingerprint, "refused", "Fix the form first (nothing was queued): "
                           + md_escape("; ".join(plan.problems)))
         return
-    name = (name or "").strip() or plan.batch_name()
+    name = " ".join((name or "").split()) or plan.batch_name()
     try:
         batch = backend.queue.enqueue(plan.requests, name=name, source=plan.source, session_id=session_id(),
                                       created_by=current_user(), again=again)
@@ -184,7 +190,7 @@ def _queue(backend: Backend, plan: Plan, again: Batch | None, name: str | None =
         ss[key] = Outcome(plan.fingerprint, "refused", f"**{md_escape(exc.title)}** {md_escape(exc.message)}")
         return
     ss[key] = Outcome(plan.fingerprint, "queued", f"Queued {batch.total:,} task{'s' if batch.total != 1 else ''} "
-                      f"as “{md_escape(batch.name)}”{md_escape(plan.note)}. They go out at the team's pace.", batch)
+                      f"as “{one_line(batch.name)}”{md_escape(plan.note)}. They go out at the team's pace.", batch)
     ss.setdefault("batch_focus", set()).add(batch.id)
 
 

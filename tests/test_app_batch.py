@@ -323,3 +323,20 @@ def test_csv_picker_limit_and_budget_before_the_press(app_env: Path, priced: Non
         "These 2 tasks would cost 0.65 EUR, but only 0.50 EUR is left of this month's 0.50 EUR budget "
         "(STARVIDEOS_MONTHLY_BUDGET): 0.00 EUR is already spent or queued. Remove some, or raise "
         "STARVIDEOS_MONTHLY_BUDGET.")
+
+
+def test_file_and_batch_names_are_one_line_of_plain_text(app_env: Path) -> None:
+    """Test that a CSV whose file name holds Markdown and a line break with "===" (a heading, were it Markdown)
+    gives a one-line batch name shown as the characters typed, in the success message and the queue's card."""
+    runtime.backend().queue.pause()
+    at = page("pages/batch.py")
+    at.file_uploader(key="batch_csv").upload("![p](http://127.0.0.1:9/p.png)\n===.csv", CSV, "text/csv").run()
+    name = at.text_input(key="batch_name").value
+    assert re.fullmatch(r"!\[p\]\(http://127\.0\.0\.1:9/p\.png\) === · \d\d:\d\d", name)
+    at.button(key="batch_queue").click().run()
+    [batch] = runtime.backend().queue.batches()
+    assert batch.name == name
+    [success] = [m.value for m in at.success if m.value.startswith("Queued")]
+    [title] = [m.value for m in at.markdown if m.value.startswith("**\\!\\[p")]
+    assert "\n" not in success and "\n" not in title  # one line: no "===" under it to make a heading
+    assert plain(success).startswith(f"Queued 2 tasks as “{name}”") and plain(title) == f"**{name}** · just queued"
