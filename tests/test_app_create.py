@@ -432,7 +432,7 @@ def test_continue_from_last_frame_on_create(app_env: Path) -> None:
     at.text_area(key="form_prompt").set_value("A shot of its own").run()
     create(at)
     assert b.store.list()[0].parent_id is None
-    rerun_until(at, lambda: at.button(key=f"created_continue_{parent.id}") is not None)
+    rerun_until(at, lambda: f"created_continue_{parent.id}" in [b.key for b in at.button])
     at.button(key=f"created_continue_{parent.id}").click().run()
     at.text_area(key="form_prompt").set_value("The lighthouse at dawn, same framing").run()
     create(at)
@@ -452,3 +452,22 @@ def test_create_shows_the_mode_in_the_page(app_env: Path) -> None:
     """Test that Create says Sandbox in the page itself, not only in the sidebar (folded away on a phone)."""
     at, _ = started(app_env)
     assert at.main.markdown[0].value == ":green-badge[:material/science: Sandbox · no credits used]"
+
+
+def test_add_to_board_from_create(app_env: Path) -> None:
+    """Test that "Add to board" on a finished take in "Created just now" asks for a board and puts the take on it,
+    saying so on Create with a link to the board."""
+    at, _ = started(app_env)
+    runtime.backend().showcase.board_named("Launch <b>board</b>")  # picked (typing a new name is AppTest-proof)
+    create(fill(at, prompt="A take for the launch board"))
+    [record] = runtime.backend().store.list()
+    rerun_until(at, lambda: f"created_board_{record.id}" in [b.key for b in at.button])
+    at.button(key=f"created_board_{record.id}").click().run()
+    at.selectbox(key="board_name_choice").set_value("Launch <b>board</b>").run()
+    at.button(key="add_to_board_confirm").click().run()
+    showcase = runtime.backend().showcase
+    [board] = showcase.boards()
+    assert board.name == "Launch <b>board</b>" and [t.record.id for t in showcase.items(board.id)] == [
+        record.id]
+    assert "Added 1 take to “Launch <b>board</b>”." in [plain(s.value) for s in at.success]
+    assert not at.exception
