@@ -179,10 +179,7 @@ def reuse_settings(record: HistoryRecord, relink: Callable[[str], str | None] = 
         ss[field] = (relink(key) if key else None) or url  # an uploaded picture gets a fresh link, never a dead one
         if key:
             ss.setdefault("upload_keys", {})[ss[field]] = key
-    ss.pop("form_parent", None)
-    if record.parent_id is not None and record.mode == "image" and ss.get("form_image_url"):
-        # Reusing a continuation continues the same take (with the fresh link to its last frame).
-        ss.form_parent = (record.parent_id, ss.form_image_url, record.prompt, record.attempted_at)
+    ss.pop("form_parent", None)  # reused settings are a shot of their own: no "Continues" note left from before
 
 
 def submit_area(backend: Backend, request: VideoRequest) -> None:
