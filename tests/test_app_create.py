@@ -439,6 +439,14 @@ def test_continue_from_last_frame_on_create(app_env: Path) -> None:
     child = b.store.list()[0]
     assert (child.parent_id, child.images, child.prompt) == (parent.id, [at.text_input(key="form_image_url").value],
                                                              "The lighthouse at dawn, same framing")
+    assert [t.value for t in at.get("text") if t.value.startswith("Continues:")]  # kept for another take
+    at.query_params["task"] = child.task_id
+    at.switch_page("pages/history.py").run()
+    at.button(key="reuse").click().run()  # Reuse settings: a shot of its own, whatever the form continued before
+    at.switch_page("pages/create.py").run()
+    assert at.text_area(key="form_prompt").value == "The lighthouse at dawn, same framing"
+    assert at.text_input(key="form_image_url").value == child.images[0]  # the same picture, so only the note went
+    assert not [t for t in at.get("text") if t.value.startswith("Continues:")]
     assert not at.exception
 
 
