@@ -27,6 +27,7 @@ from .timing import clock, time_left
 if TYPE_CHECKING:
     from starvideos.copier import MediaRecord
     from starvideos.history import HistoryRecord
+    from starvideos.models import VideoRequest
 
 # The players and the showcase need SQLAlchemy, which the Create page's first paint never waits for (B4): they are
 # imported inside the functions that run once there is something to show.
@@ -40,9 +41,9 @@ _RERUN_KEY = "created_rerun_page"
 # Static CSS (no user text): a task id wraps inside its card instead of being cut off on a phone.
 _STYLE = """
 <style>
-[class*="st-key-created_"] code, .st-key-create_result code, .st-key-create_queued code {
+[class*="st-key-created_card_"] code, .st-key-create_result code {
   white-space: pre-wrap !important; overflow-wrap: anywhere; word-break: break-all; }
-[class*="st-key-created_"] video, .st-key-create_result video { max-height: 50vh; background: #000;
+[class*="st-key-created_card_"] video, .st-key-create_result video { max-height: 50vh; background: #000;
   border-radius: 6px; }
 </style>
 """
@@ -81,11 +82,13 @@ def board_dialogs(backend: Backend) -> None:
         add_to_board_dialog(backend)
 
 
-def created_strip(backend: Backend) -> None:
-    """The strip; nothing at all (not even a query) until something was created here."""
+def created_strip(backend: Backend, request: VideoRequest | None = None) -> None:
+    """The strip; nothing at all (not even a query) until something was created here. ``request`` is what the form
+    describes now: the newest card is "the result" (``create_result``) only while the form still describes it."""
     followed: list[Followed] = st.session_state.get(_FOLLOWED_KEY, [])
     if not followed:
         return
+    form = request.to_payload(validate=False) if request is not None else None
     moving = not _settled(_snapshot(backend, followed))
 
     @st.fragment(run_every=REFRESH if moving else None)
@@ -105,7 +108,7 @@ def created_strip(backend: Backend) -> None:
         shown = [(item, snap.records[item.record_id]) for item in followed_now if item.record_id in snap.records]
         # The newest as wide as the form; the ones before it in a compact row that wraps (one column on a phone).
         for item, record in shown[:1]:
-            _card(backend, record, snap.copies.get(record.id), item, newest=True)
+            _card(backend, record, snap.copies.get(record.id), item, newest=True, current=record.payload == form)
         if shown[1:]:
             with st.container(horizontal=True, gap="small", key="created_cards"):
                 for item, record in shown[1:]:
@@ -147,11 +150,11 @@ def _settled(snap: _Snapshot) -> bool:
 
 
 def _card(backend: Backend, record: HistoryRecord, copy: MediaRecord | None, item: Followed, *,
-          newest: bool) -> None:
-    if newest:
+          newest: bool, current: bool = False) -> None:
+    if current:  # the result of the form as it stands; once the form changes it is one card among the others
         key = "create_queued" if record.status in ("pending", "sending") else "create_result"
     else:
-        key = f"created_{record.id}"
+        key = f"created_card_{record.id}"
     with st.container(border=True, key=key, width="stretch" if newest else 248):
         with st.container(horizontal=True, vertical_alignment="center", gap="small"):
             status_badge(record.status)
@@ -163,7 +166,7 @@ def _card(backend: Backend, record: HistoryRecord, copy: MediaRecord | None, ite
         elif record.task_id:
             if newest and record.status != "failed":
                 st.success("Task created. It plays here when it is done, and it is in History." if record.is_live
-                           else "Task created and finished. It is in History too.", icon=":material/task_alt:")
+                           else "Task created. It is done, and it is in History too.", icon=":material/task_alt:")
             st.code(record.task_id, language=None)  # wrapped by _STYLE: whole, even on a phone
             if record.is_live:
                 if record.lookup_error:

@@ -29,7 +29,7 @@ with form_col:
         submit_area(backend, request)
     else:
         queue_variants_area(backend, request, grid)
-    created_strip(backend)
+    created_strip(backend, request if grid is None else None)
     board_dialogs(backend)
 with side_col:
     reference_previews(backend, request)

@@ -24,7 +24,7 @@ PROMPTS = {
     "Image to video": "The sun sets over the hills, gentle push-in, watercolor",
     "First & last frame": "Day turns to night over the same hills, locked-off camera",
 }
-CARDS = ".st-key-create_result, [class*='st-key-created_']"
+CARDS = ".st-key-create_result, [class*='st-key-created_card_']"
 
 
 @pytest.fixture
