@@ -479,3 +479,19 @@ def test_add_to_board_from_create(app_env: Path) -> None:
         record.id]
     assert "Added 1 take to “Launch <b>board</b>”." in [plain(s.value) for s in at.success]
     assert not at.exception
+
+
+def test_create_modules_leave_sqlalchemy_for_later() -> None:
+    """Test, in a fresh interpreter, that the modules the Create page imports load no SQLAlchemy and no database
+    layer: the first paint never waits for them (B4); "Created just now" and Queue all load them when needed."""
+    import subprocess
+    import sys
+
+    script = ("import sys\n"
+              "import components.create_form, components.craft, components.created, components.queueing\n"
+              "import components.drafts, components.image_preview, components.request_panel, components.sidebar\n"
+              "print(sorted(m for m in ('sqlalchemy', 'starvideos.history', 'starvideos.queue', 'starvideos.copier')"
+              " if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[1])
+    assert out.stdout.strip() == "[]"
