@@ -4,32 +4,36 @@ with Pause, Resume and Cancel pending."""
 from __future__ import annotations
 
 import hashlib
+import time
 
 import streamlit as st
 
-from starvideos.batch import ParsedBatch, parse_csv
+from starvideos.batch import MAX_BYTES, MAX_ROWS, ParsedBatch, parse_csv
 from starvideos.errors import StarVideosError
-from starvideos.queue import Batch
+from starvideos.queue import Batch, batch_fingerprint
 
-from .craft import cost_caption
 from .labels import state_label
-from .runtime import Backend, current_user, session_id
+from .queueing import Plan, focus_label, one_line, queue_all
+from .runtime import Backend
 from .text import md_escape, shorten
+from .timing import clock
 
 DONE = ("queued", "processing", "unknown", "completed", "failed", "outcome_unknown", "rejected", "cancelled")
 
 
 def csv_intake(backend: Backend) -> None:
-    picked = st.file_uploader("CSV file", type=["csv"], key="batch_csv",
+    # The widget's own limit is the real one (5 MB), so the picker says it and refuses a bigger file itself.
+    picked = st.file_uploader("CSV file", type=["csv"], key="batch_csv", max_upload_size=MAX_BYTES // 2**20,
                               help="A header row naming the columns: prompt (required), duration, ratio, model, "
-                                   "image_url, last_frame_url. UTF-8, comma or semicolon separated.")
+                                   "image_url, last_frame_url. UTF-8, comma or semicolon separated, at most "
+                                   f"{MAX_ROWS:,} rows and {MAX_BYTES // 2**20} MB.")
     if picked is None:
         st.caption("Columns: `prompt` (required), `duration`, `ratio`, `model`, `image_url`, `last_frame_url`. "
                    "Every row is checked first; nothing is queued until you press “Queue all”.")
         return
     data = picked.getvalue()
     digest = hashlib.sha256(data).hexdigest()
-    parsed = _parsed(digest, data, tuple(backend.settings.models))
+    parsed, fingerprint = _parsed(digest, data, tuple(backend.settings.models))
     ready, skipped = len(parsed.requests), parsed.skipped_rows
     st.subheader(f"{parsed.rows} row{'s' if parsed.rows != 1 else ''}: {ready} ready, {len(skipped)} with problems")
     if parsed.problems:
@@ -39,38 +43,38 @@ def csv_intake(backend: Backend) -> None:
         st.dataframe([{"Row": n, "Duration": f"{r.duration} s", "Ratio": r.ratio, "Images": len(r.images),
                        "Prompt": shorten(str(r.prompt), 80)} for n, r in parsed.requests[:200]],
                      hide_index=True, width="stretch", key="batch_ready")
-        cost = cost_caption(backend, [r for _, r in parsed.requests])
-        if cost:
-            st.caption(cost)
-    name = st.text_input("Batch name", value=picked.name.rsplit(".", 1)[0], key="batch_name", max_chars=200)
-    if st.button(f"Queue all ({ready})", key="batch_queue", type="primary", icon=":material/playlist_add:",
-                 disabled=not ready):
-        _queue(backend, parsed, name or picked.name, digest)
-    done = st.session_state.get("batch_queued")
-    if done and done[0] == digest:
-        st.success(done[1], icon=":material/playlist_add_check:")
+    ss = st.session_state
+    if ss.get("batch_name_for") != digest:
+        # A new file: its name and the time tell batches apart in the queue (and the name stays editable).
+        ss.batch_name_for = digest
+        ss.batch_name = f"{_stem(picked.name)} · {clock(time.time())}"
+    name = st.text_input("Batch name", key="batch_name", max_chars=200)
+    try:
+        known = backend.queue.find_batch(fingerprint) if ready else None
+    except StarVideosError:
+        known = None  # the press says what is wrong
+    queue_all(backend, Plan("batch", [r for _, r in parsed.requests], "csv", f"Queue all ({ready})",
+                            name=(name or "").strip() or _stem(picked.name), known_fingerprint=fingerprint,
+                            note=_skipped_note(skipped)), known=known)
+
+
+def _stem(file_name: str) -> str:
+    stem = file_name.rsplit(".", 1)[0] or file_name
+    return " ".join(stem.split())  # a file's name may hold line breaks: a batch name is one line
+
+
+def _skipped_note(skipped: list[int]) -> str:
+    if not skipped:
+        return ""
+    rows = ", ".join(map(str, skipped[:10])) + ("…" if len(skipped) > 10 else "")
+    plural = "s" if len(skipped) != 1 else ""
+    return f"; skipped {len(skipped)} row{plural} with problems (rows {rows}; see the table above)"
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def _parsed(_digest: str, data: bytes, models: tuple[str, ...]) -> ParsedBatch:
-    return parse_csv(data, models)
-
-
-def _queue(backend: Backend, parsed: ParsedBatch, name: str, digest: str) -> None:
-    try:
-        batch = backend.queue.enqueue([r for _, r in parsed.requests], name=name, source="csv",
-                                      session_id=session_id(), created_by=current_user())
-    except StarVideosError as exc:
-        st.error(f"**{exc.title}** {md_escape(exc.message)}")
-        return
-    skipped = parsed.skipped_rows
-    why = ""
-    if skipped:
-        rows = ", ".join(map(str, skipped[:10])) + ("…" if len(skipped) > 10 else "")
-        plural = "s" if len(skipped) != 1 else ""
-        why = f"; skipped {len(skipped)} row{plural} with problems (rows {rows}; see the table above)"
-    st.session_state.batch_queued = (digest, f"Queued {batch.total} tasks as “{name}”{why}.")
-    st.session_state.batch_focus = batch.id
+def _parsed(_digest: str, data: bytes, models: tuple[str, ...]) -> tuple[ParsedBatch, str]:
+    parsed = parse_csv(data, models)
+    return parsed, batch_fingerprint([r for _, r in parsed.requests])
 
 
 def queue_panel(backend: Backend) -> None:
@@ -111,12 +115,11 @@ def _cancel(backend: Backend) -> None:
 
 
 def _progress(counts: dict[str, int], batch: Batch) -> None:
-    focus = st.session_state.get("batch_focus") == batch.id or st.query_params.get("batch") == str(batch.id)
     with st.container(border=True, key=f"batch_{batch.id}"):
         done = sum(counts.get(s, 0) for s in DONE)
-        title = f"**{md_escape(batch.name)}**" + (" · just queued" if focus else "")
-        st.markdown(title)
+        st.markdown(f"**{one_line(batch.name)}**{focus_label(batch, counts)}")
         st.progress(done / batch.total if batch.total else 1.0,
                     text=f"{done} of {batch.total} sent or settled")
         parts = [f"{n} {state_label(status).lower()}" for status, n in sorted(counts.items()) if n]
-        st.caption(" · ".join(parts) or "empty")
+        who = f" by {md_escape(batch.created_by)}" if batch.created_by else ""
+        st.caption(f"Queued at {clock(batch.created_at)}{who} · " + (" · ".join(parts) or "empty"))

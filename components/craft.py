@@ -13,12 +13,11 @@ import streamlit as st
 
 from starvideos.errors import StarVideosError
 from starvideos.models import MAX_DURATION, MIN_DURATION, RATIOS, VideoRequest
-from starvideos.pricing import estimate_cost, money
 
-from . import registry
 from .labels import MODE_BY_LABEL, mode_label
-from .runtime import Backend, current_user, session_id
-from .text import md_escape, shorten
+from .queueing import Plan, queue_all
+from .runtime import Backend, current_user
+from .text import md_escape
 
 BUILDER_FIELDS = {"subject": ("Subject", "a red fox"), "action": ("Action", "runs through fresh snow"),
                   "camera": ("Camera", "low tracking shot"), "style": ("Style", "golden hour, cinematic")}
@@ -130,13 +129,6 @@ def _load_preset(preset: object) -> None:
     for key in BUILDER_FIELDS:
         if isinstance(form.get(key), str):
             ss[f"builder_{key}"] = form[key]
-    ss.pop("last_submission", None)
-
-
-def cost_caption(backend: Backend, requests: Sequence[VideoRequest]) -> str | None:
-    """"Estimated cost: …" when a price is set."""
-    cost = estimate_cost(requests, backend.settings.price_per_second) if requests else None
-    return None if cost is None else f"Estimated cost: {money(cost, backend.settings.currency)}"
 
 
 @dataclass(frozen=True)
@@ -176,25 +168,7 @@ def grid_controls(ratio: str, duration: int) -> VariantGrid:
 
 
 def queue_variants_area(backend: Backend, request: VideoRequest, grid: VariantGrid) -> None:
-    """The grid's count and cost, then "Queue all" (in place of "Create video")."""
-    requests = grid.requests(request)
-    cost = cost_caption(backend, requests)
-    st.caption(f"{len(requests)} task{'s' if len(requests) != 1 else ''}" + (f" · {cost}" if cost else ""))
-    if st.button("Queue all", icon=":material/playlist_add:", type="primary", disabled=not requests):
-        _queue_variants(backend, request, requests)
-
-
-def _queue_variants(backend: Backend, request: VideoRequest, requests: list[VideoRequest]) -> None:
-    problems = request.problems(backend.settings.models)
-    if problems:
-        st.error("Fix the form first (nothing was queued): " + md_escape("; ".join(problems)))
-        return
-    try:
-        batch = backend.queue.enqueue(requests, name=f"Variants of “{shorten(request.prompt, 50)}”", source="variants",
-                                      session_id=session_id(), created_by=current_user())
-    except StarVideosError as exc:
-        st.error(f"**{exc.title}** {md_escape(exc.message)}")
-        return
-    st.success(f"Queued {batch.total} tasks. They go out at the team's pace.", icon=":material/playlist_add_check:")
-    st.page_link(registry.BATCH.path, label="Follow them on the Batch page", icon=":material/open_in_new:",
-                 query_params={"batch": str(batch.id)})
+    """The grid's count and cost against what is left, then "Queue all" (in place of "Create video"): one batch
+    however often it is pressed."""
+    queue_all(backend, Plan("variants", grid.requests(request), "variants", "Queue all",
+                            problems=request.problems(backend.settings.models)))

@@ -1,4 +1,5 @@
-"""The Create form: inputs, the one-click-one-task submission, duplicate checks and the result."""
+"""The Create form: inputs, the one-click-one-task submission, duplicate checks, and what a new task continues.
+What each create became is followed below the form ("Created just now", ``created.py``)."""
 
 from __future__ import annotations
 
@@ -21,15 +22,16 @@ from starvideos.models import (
 )
 
 from . import registry
-from .craft import VariantGrid, cost_caption, grid_controls, prompt_builder, variants_toggle
+from .craft import VariantGrid, grid_controls, prompt_builder, variants_toggle
+from .created import follow
 from .drafts import restore_pending_draft
 from .image_preview import reference_doubts
 from .labels import MODE_BY_LABEL, MODE_NAMES, mode_label
 from .messages import show_error, show_problems
+from .queueing import estimate_line, standing
 from .runtime import Backend, current_user, session_id
-from .status import status_badge
-from .text import md_escape
-from .timing import time_left
+from .text import md_escape, shorten
+from .timing import clock
 from .uploads_ui import image_keys, recent_uploads, upload_picker
 
 if TYPE_CHECKING:
@@ -68,6 +70,7 @@ def render_inputs(backend: Backend, *, craft: bool = False) -> tuple[VideoReques
     mode_label_value = st.radio("Mode", [label for label, _ in MODE_NAMES.values()], key="form_mode",
                                 horizontal=True, persist_state="session")
     mode = MODE_BY_LABEL.get(mode_label_value or "", "text")
+    continuation_note(mode)
     prompt = st.text_area("Prompt", key="form_prompt", height=130, placeholder=PROMPT_HINT, help=PROMPT_HINT,
                           persist_state="session") or ""
     # The count only once it matters: the hint is the placeholder and the help, and every element drawn is work on
@@ -137,6 +140,32 @@ def _use_samples(backend: Backend) -> None:
     st.session_state.form_last_url = urls["wide-last"]
 
 
+def continuation(mode: str) -> tuple[int, str, str, float] | None:
+    """The take the form continues (id, its last frame's link, its prompt, when it was made), while the form still
+    uses that last frame; None otherwise."""
+    parent = st.session_state.get("form_parent")
+    if not parent or len(parent) < 4:
+        return None
+    images = {str(st.session_state.get(key) or "") for key in MODE_FIELDS.get(mode, ())}
+    return parent if parent[1] in images else None
+
+
+def continuation_note(mode: str) -> None:
+    """"Continues: <the parent's prompt> · <when>" with "Remove": what the new task will be recorded as continuing."""
+    parent = continuation(mode)
+    if parent is None:
+        return
+    with st.container(horizontal=True, vertical_alignment="center", gap="small", key="continues_note"):
+        # Plain text: the parent's prompt is someone's words, never Markdown or HTML.
+        st.text(f"Continues: {shorten(parent[2], 90)} · {clock(parent[3])}", width="content")
+        st.button("Remove", key="continues_remove", icon=":material/close:", type="tertiary",
+                  on_click=_drop_parent, help="Create this as a shot of its own, not a continuation.")
+
+
+def _drop_parent() -> None:
+    st.session_state.pop("form_parent", None)
+
+
 def reuse_settings(record: HistoryRecord, relink: Callable[[str], str | None] = lambda key: None) -> None:
     """Fill the form with a record's parameters ("Reuse settings"). Call from a button callback or before the form
     renders, so Streamlit takes the values as the widgets' own. ``relink`` signs a fresh link for a stored picture."""
@@ -150,20 +179,24 @@ def reuse_settings(record: HistoryRecord, relink: Callable[[str], str | None] = 
         ss[field] = (relink(key) if key else None) or url  # an uploaded picture gets a fresh link, never a dead one
         if key:
             ss.setdefault("upload_keys", {})[ss[field]] = key
-    ss.pop("last_submission", None)
+    ss.pop("form_parent", None)  # reused settings are a shot of their own: no "Continues" note left from before
 
 
 def submit_area(backend: Backend, request: VideoRequest) -> None:
-    """The Create button and everything that follows one click: checks, one POST at most, the result."""
+    """The Create button and everything that follows one click: checks, one POST at most. What it made is followed
+    below the form."""
     ss = st.session_state
-    clicked = st.button("Create video", type="primary", icon=":material/movie:", key="create_button")
-    cost = cost_caption(backend, [request])
-    if cost:
-        st.caption(cost)
+    line, refusal = estimate_line(backend, [request], standing(backend))
+    clicked = st.button("Create video", type="primary", icon=":material/movie:", key="create_button",
+                        disabled=refusal is not None)
+    if line:
+        st.caption(line)
+    if refusal is not None:
+        st.warning(md_escape(refusal), icon=":material/savings:")
     anyway = ss.pop("create_anyway_confirmed", None) == _fingerprint(request)
     clicked = ss.pop("create_again_confirmed", False) or anyway or clicked
     if clicked:
-        ss.pop("last_submission", None)
+        ss.pop("create_refused", None)
         problems = request.problems(backend.settings.models)
         if problems:
             ss.pop("pending_duplicate", None)
@@ -175,7 +208,7 @@ def submit_area(backend: Backend, request: VideoRequest) -> None:
         else:
             _create(backend, request)
     _duplicate_prompt(backend)
-    _last_result(backend, request)
+    _refused(request)
 
 
 def _create(backend: Backend, request: VideoRequest) -> None:
@@ -192,14 +225,28 @@ def _create(backend: Backend, request: VideoRequest) -> None:
         return
     ss.pop("pending_duplicate", None)
     keys = image_keys(tuple(request.images))
-    parent = ss.get("form_parent")
-    extra = {"image_keys": keys if any(keys) else None,
-             "parent_id": parent[0] if parent and parent[1] in request.images else None}
+    parent = continuation(request.mode)
+    extra = {"image_keys": keys if any(keys) else None, "parent_id": parent[0] if parent else None}
     # No st.* call between sending and storing: the queue commits the attempt, sends (or queues, when the team's
     # pace says wait) and commits the id as it arrives.
     submission = backend.queue.submit(request, session_id=session_id(), created_by=current_user(), **extra)
-    ss.last_submission = (submission.record_id, None if submission.queued else submission.error, request)
+    if submission.record_id is None:
+        ss.create_refused = (submission.error, request)  # nothing recorded, nothing sent: said under the button
+    else:
+        follow(submission.record_id, None if submission.queued else submission.error)
     backend.poller.wake()
+
+
+def _refused(request: VideoRequest) -> None:
+    refused = st.session_state.get("create_refused")
+    if not refused:
+        return
+    error, submitted = refused
+    if submitted != request:  # the form changed since: that refusal was about another request
+        st.session_state.pop("create_refused", None)
+        return
+    if error is not None:
+        show_error(error)
 
 
 def _fingerprint(request: VideoRequest) -> str:
@@ -251,58 +298,6 @@ def _confirm_again(duplicate_id: int) -> None:
     st.session_state.confirmed_duplicate_of = duplicate_id
     st.session_state.create_again_confirmed = True
     st.session_state.pop("pending_duplicate", None)
-
-
-def _last_result(backend: Backend, request: VideoRequest) -> None:
-    last = st.session_state.get("last_submission")
-    if not last:
-        return
-    record_id, error, submitted = last
-    if submitted != request:
-        # The form changed since: the old result would read as the new form's. It stays in History.
-        st.session_state.pop("last_submission", None)
-        return
-    record = backend.store.get(record_id) if record_id is not None else None
-    if record is None:
-        if error is not None:
-            show_error(error)
-        return
-    moving = record.status in ("pending", "sending") or record.is_live
-
-    @st.fragment(run_every=1.0 if moving else None)
-    def card() -> None:
-        current = backend.store.get(record_id) or record
-        if current.status in ("pending", "sending"):
-            with st.container(border=True, key="create_queued"):
-                if current.status == "pending" and current.error:  # put back after a 429
-                    st.warning(md_escape(current.error), icon=":material/hourglass_top:")
-                else:
-                    st.info(f"Queued: the team sends at most {backend.settings.max_creates_per_minute:g} a minute "
-                            f"and runs at most {backend.settings.max_in_flight} at once. It goes out on its own; "
-                            "this updates when it does.", icon=":material/hourglass_empty:")
-                status_badge(current.status)
-        elif current.task_id:
-            with st.container(border=True, key="create_result"):
-                st.success("Task created. It is saved in History and updates there on its own.",
-                           icon=":material/task_alt:")
-                status_badge(current.status)
-                st.code(current.task_id, language=None)
-                if current.is_live:
-                    time_left(backend, current)
-                st.page_link(registry.HISTORY.path, label="Open in History", icon=":material/history:",
-                             query_params={"task": current.task_id})
-        else:
-            if error is not None:
-                show_error(error)
-            elif current.error:
-                st.error(md_escape(current.error), icon=":material/error:")
-            if current.status == "outcome_unknown":
-                st.page_link(registry.HISTORY.path, label="See it in History (Check status / Create again)",
-                             icon=":material/history:", query_params={"record": str(current.id)})
-        if (current.status in ("pending", "sending") or current.is_live) != moving:
-            st.rerun()
-
-    card()
 
 
 def _ago(when: float) -> str:

@@ -8,7 +8,7 @@ import streamlit as st
 from starvideos.copier import FAILED, MediaRecord
 from starvideos.errors import StarVideosError
 from starvideos.history import HistoryRecord
-from starvideos.models import is_http_url
+from starvideos.models import DEFAULT_DURATION, MAX_DURATION, MIN_DURATION, is_http_url
 
 from . import registry
 from .labels import mode_label
@@ -36,7 +36,8 @@ def video_source(backend: Backend, record: HistoryRecord, copy: MediaRecord | No
     return record.video_url
 
 
-def saving_state(backend: Backend, record: HistoryRecord, copy: MediaRecord | None) -> None:
+def saving_state(backend: Backend, record: HistoryRecord, copy: MediaRecord | None, *,
+                 key: str = "retry_saving") -> None:
     """"Saved", "Saving…" or "Could not save: <reason>" with "Retry saving"."""
     if copy is None:
         return
@@ -48,7 +49,7 @@ def saving_state(backend: Backend, record: HistoryRecord, copy: MediaRecord | No
             st.warning(md_escape(info.warning), icon=":material/videocam_off:")
     elif copy.state == FAILED:
         st.warning(f"Could not save: {md_escape(copy.error or 'unknown reason')}", icon=":material/cloud_off:")
-        st.button("Retry saving", key="retry_saving", icon=":material/cloud_sync:", on_click=_retry,
+        st.button("Retry saving", key=key, icon=":material/cloud_sync:", on_click=_retry,
                   args=(backend, record.id))
     else:
         st.caption(":material/cloud_upload: Saving… a copy is being kept so this take still plays when the "
@@ -81,29 +82,49 @@ def downloads(backend: Backend, record: HistoryRecord, copy: MediaRecord | None)
                            help=help_text)
 
 
-def continue_button(backend: Backend, record: HistoryRecord, copy: MediaRecord | None) -> None:
-    """Make the last frame the reference of a new shot, opening Create in "Image to video" with it filled in."""
+def can_continue(backend: Backend, copy: MediaRecord | None) -> bool:
+    """True when the take's last frame is stored and a new task could be given a link to it."""
+    return copy is not None and copy.saved and bool(copy.last_frame_key) and backend.uploads_possible
+
+
+def continue_button(backend: Backend, record: HistoryRecord, copy: MediaRecord | None, *,
+                    key: str = "continue_last_frame") -> None:
+    """Make the last frame the reference of a new shot, opening Create with it (from a page other than Create)."""
     if copy is None or not copy.saved or not copy.last_frame_key:
         return
     if not backend.uploads_possible:
         st.caption("Continue from last frame needs a bucket the API can fetch from (STARVIDEOS_STORAGE_URL).")
         return
-    if st.button("Continue from last frame", key="continue_last_frame", icon=":material/arrow_forward:"):
-        try:
-            upload = backend.uploads.add(backend.storage.read_bytes(copy.last_frame_key),
-                                         name=f"last frame of {record.task_id or record.id}.png",
-                                         created_by=current_user())
-            link = backend.upload_link(upload.storage_key)
-        except StarVideosError as exc:
-            st.error(f"{md_escape(exc.message)} {md_escape(exc.hint)}")
+    if st.button("Continue from last frame", key=key, icon=":material/arrow_forward:"):
+        problem = continue_from(backend, record, copy)
+        if problem:
+            st.error(md_escape(problem))
             return
-        if link is None:
-            return
-        ss = st.session_state
-        ss.form_mode = mode_label("image")
-        use_upload("form_image_url", link, upload)
-        ss.form_ratio, ss.form_duration, ss.form_model = record.ratio, record.duration, record.model
-        ss.form_parent = (record.id, link)
-        ss.pop("last_submission", None)
         st.query_params.clear()
         st.switch_page(registry.CREATE.path)
+
+
+def continue_from(backend: Backend, record: HistoryRecord, copy: MediaRecord) -> str | None:
+    """Fill Create's form to continue ``record``: its prompt (to edit) and settings, its last frame as the image,
+    and the link to it that the "Continues: …" note shows. Returns what went wrong, or None. Call before the form's
+    widgets are drawn (a callback, or on another page)."""
+    if not copy.last_frame_key:
+        return "This take has no stored last frame yet."
+    try:
+        upload = backend.uploads.add(backend.storage.read_bytes(copy.last_frame_key),
+                                     name=f"last frame of {record.task_id or record.id}.png",
+                                     created_by=current_user())
+        link = backend.upload_link(upload.storage_key)
+    except StarVideosError as exc:
+        return f"{exc.message} {exc.hint}"
+    if link is None:
+        return "Continue from last frame needs a bucket the API can fetch from (STARVIDEOS_STORAGE_URL)."
+    ss = st.session_state
+    ss.form_mode = mode_label("image")
+    use_upload("form_image_url", link, upload)
+    ss.form_prompt = record.prompt
+    ss.form_ratio, ss.form_model = record.ratio, record.model
+    ss.form_duration = record.duration if MIN_DURATION <= record.duration <= MAX_DURATION else DEFAULT_DURATION
+    ss.form_parent = (record.id, link, record.prompt, record.finished_at or record.attempted_at)
+    ss.pop("variants_on", None)  # one shot continues one shot
+    return None

@@ -34,3 +34,11 @@ def app_sidebar(settings: Settings) -> None:
         elif settings.app_password:
             st.button("Sign out", key="sidebar_password_logout", on_click=sign_out, icon=":material/logout:",
                       type="tertiary", help="Asks for the password again, in this browser's every tab after a reload.")
+
+
+def mode_badge(settings: Settings) -> None:
+    """Sandbox or Live as a badge in the page itself: on a phone the sidebar, and its banner, are folded away."""
+    if settings.effective_mode == "sandbox":
+        st.badge("Sandbox · no credits used", icon=":material/science:", color="green")
+    elif settings.effective_mode == "live":
+        st.badge(f"Live · {md_escape(settings.api_host)}", icon=":material/cloud_done:", color="blue")

@@ -1,4 +1,5 @@
-"""Create page: the form on the left, previews and the exact request on the right."""
+"""Create page: the form on the left, previews and the exact request on the right, and below the form what was
+created here, followed to its end."""
 
 from __future__ import annotations
 
@@ -7,15 +8,18 @@ import streamlit as st
 from components import runtime
 from components.craft import first_of_grid, presets_bar, queue_variants_area
 from components.create_form import FORM_DEFAULTS, render_inputs, submit_area
+from components.created import board_dialogs, created_strip
 from components.drafts import keep_draft
 from components.image_preview import reference_previews
 from components.request_panel import request_panel
 from components.router import ensure_router
+from components.sidebar import mode_badge
 
 ensure_router()
 
 backend = runtime.backend()
 st.title("Create a video")
+mode_badge(backend.settings)  # on a phone the sidebar is folded away; what a click costs must still show
 
 form_col, side_col = st.columns([3, 2], gap="large")
 with form_col:
@@ -25,6 +29,8 @@ with form_col:
         submit_area(backend, request)
     else:
         queue_variants_area(backend, request, grid)
+    created_strip(backend, request if grid is None else None)
+    board_dialogs(backend)
 with side_col:
     reference_previews(backend, request)
     sender = "**Create video** will send" if grid is None else "**Queue all** will send for the grid's first task"

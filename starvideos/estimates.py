@@ -38,6 +38,22 @@ def month_start(now: float | None = None) -> float:
 
 
 @dataclass(frozen=True)
+class BudgetStanding:
+    """This calendar month against ``STARVIDEOS_MONTHLY_BUDGET``."""
+
+    budget: float
+    spent: float
+    """Spent or committed: created, running, finished, outcome unknown, and waiting in the queue."""
+
+    @property
+    def left(self) -> float:
+        return max(0.0, round(self.budget - self.spent, 4))
+
+    def fits(self, cost: float) -> bool:
+        return self.spent + cost <= self.budget + 1e-9
+
+
+@dataclass(frozen=True)
 class UsageRow:
     period: str
     """A day (``2026-11-24``) or a month (``2026-11``), UTC."""
@@ -57,6 +73,7 @@ class Estimates:
         self.currency = currency
         self.budget = monthly_budget
         self._eta_cache: dict[tuple[str, int], tuple[float, float | None]] = {}
+        self._standing: tuple[float, BudgetStanding] | None = None
         self._lock = threading.Lock()
 
     # Cost and budget -----------------------------------------------------------------------------------------
@@ -76,17 +93,47 @@ class Estimates:
             tasks.c.status.in_(SPENT_STATES), tasks.c.attempted_at >= month_start(now)))
         return round(int(seconds) * self.price, 4)
 
+    def standing(self, *, max_age: float = 0.0, now: float | None = None) -> BudgetStanding | None:
+        """This month against the budget (None without a budget and a price). ``max_age`` lets a page show a
+        figure read up to that many seconds ago instead of summing the month on every rerun; a refusal always
+        reads it afresh."""
+        if self.budget is None or self.price is None:
+            return None
+        clock = time.monotonic()
+        with self._lock:
+            cached = self._standing
+        if max_age > 0 and now is None and cached is not None and clock - cached[0] < max_age:
+            return cached[1]
+        standing = BudgetStanding(self.budget, self.month_to_date(now) or 0.0)
+        if now is None:
+            with self._lock:
+                self._standing = (clock, standing)
+        return standing
+
+    def forget_standing(self) -> None:
+        """Something was just queued or created here: the next page shows the month afresh."""
+        with self._lock:
+            self._standing = None
+
     def check_budget(self, requests: Sequence[VideoRequest], now: float | None = None) -> None:
-        """Refuse (``BudgetExceededError``) what would take this month past ``STARVIDEOS_MONTHLY_BUDGET``."""
+        """Refuse (``BudgetExceededError``) what would take this month past ``STARVIDEOS_MONTHLY_BUDGET``, saying
+        what it would cost, what is used and what is left."""
         if self.budget is None or self.price is None or not requests:
             return
-        spent = self.month_to_date(now) or 0.0
+        standing = self.standing(now=now)
+        assert standing is not None
         adding = self.cost(requests) or 0.0
-        if spent + adding > self.budget + 1e-9:
-            raise BudgetExceededError(
-                f"This would bring this month's spend to {self.money(spent + adding)}, past the monthly budget of "
-                f"{self.money(self.budget)} (STARVIDEOS_MONTHLY_BUDGET); {self.money(spent)} is already spent or "
-                "queued. Nothing was sent.")
+        if not standing.fits(adding):
+            raise BudgetExceededError(self.refusal(len(requests), adding, standing), title="Over the monthly budget.",
+                                      hint="Nothing was sent. Remove some, raise STARVIDEOS_MONTHLY_BUDGET, or wait "
+                                           "for next month.")
+
+    def refusal(self, count: int, cost: float, standing: BudgetStanding) -> str:
+        """Why ``count`` tasks costing ``cost`` do not fit, in figures."""
+        what = "This task" if count == 1 else f"These {count:,} tasks"
+        return (f"{what} would cost {self.money(cost)}, but only {self.money(standing.left)} is left of this "
+                f"month's {self.money(standing.budget)} budget (STARVIDEOS_MONTHLY_BUDGET): "
+                f"{self.money(standing.spent)} is already spent or queued.")
 
     def usage(self, *, days: int = 30, by_person: bool = False, now: float | None = None) -> list[UsageRow]:
         """Seconds, tasks and cost per UTC day for the last ``days`` days (and per person when asked)."""

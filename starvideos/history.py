@@ -210,7 +210,7 @@ class HistoryStore:
             if task.status is TaskStatus.COMPLETED and task.video_url:
                 self._queue_copy(conn, record_id, task.video_url)
             if task.status.is_terminal:
-                self._settled(conn, record_id, announce=True)
+                self.settled(conn, record_id, announce=True)
 
     def mark_rejected(self, record_id: int, error: str) -> None:
         """Settle an attempt the API (or the client) refused: no task exists."""
@@ -220,7 +220,7 @@ class HistoryStore:
         """Settle an attempt that was sent without an answer: a task may exist and may be billed."""
         self._set(record_id, status=OUTCOME_UNKNOWN, error=error, lease_owner=None, lease_until=None)
 
-    def _settled(self, conn: sa.Connection, record_id: int, *, announce: bool) -> None:
+    def settled(self, conn: sa.Connection, record_id: int, *, announce: bool) -> None:
         """A record reached an end: tell the outbox (a finished task is announced; any batch item may end its
         batch)."""
         if self.outbox is None:
@@ -290,7 +290,7 @@ class HistoryStore:
         with self.db.write() as conn:
             conn.execute(tasks.update().where(tasks.c.id == record_id).values(**values, updated_at=time.time()))
             if values.get("status") in (REJECTED, OUTCOME_UNKNOWN):
-                self._settled(conn, record_id, announce=False)
+                self.settled(conn, record_id, announce=False)
 
     # Lookup leases: every replica's poller claims due tasks here, so each is looked up once per interval -------
 

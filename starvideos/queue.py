@@ -13,6 +13,7 @@ Single creates go ahead of batch items, so a person at the Create page does not 
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import time
@@ -26,9 +27,9 @@ import sqlalchemy as sa
 
 from .client import StarVideosClient
 from .database import Database
-from .errors import BudgetExceededError, DatabaseError, RateLimitError
+from .errors import BudgetExceededError, DatabaseError, RateLimitError, StarVideosError
 from .estimates import Estimates
-from .history import CANCELLED, LIVE_STATES, PENDING, SENDING, HistoryStore, attempt_values
+from .history import CANCELLED, LIVE_STATES, PENDING, SENDING, HistoryStore, attempt_values, params_hash
 from .limits import RateLimiter
 from .models import VideoRequest
 from .schema import batches, queue_state, task_counts, tasks
@@ -39,6 +40,8 @@ log = logging.getLogger(__name__)
 NAME = "creates"
 PROGRESS_STATES = ("pending", "sending", "queued", "processing", "unknown", "completed", "failed", "outcome_unknown",
                    "rejected", "cancelled")
+# A batch is finished when none of its items waits, is being sent, or may still change at the provider.
+UNFINISHED_STATES = (PENDING, SENDING, *LIVE_STATES)
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,38 @@ class Batch:
     total: int
     created_by: str | None
     created_at: float
+    fingerprint: str | None = None
+    """What was queued (``batch_fingerprint``); None for batches queued before batches had one."""
+    copy: int = 0
+    """0 for the first time these requests were queued, n for the n-th "Queue again"."""
+
+
+class AlreadyQueuedError(StarVideosError):
+    """These very requests were queued before (by anyone, on any replica): nothing was queued again. ``batch`` is
+    the newest batch that holds them; queueing them once more needs ``enqueue(..., again=batch)``."""
+
+    title = "Already queued."
+    hint = "Follow it in the queue, or choose “Queue again” to queue (and pay for) the same tasks once more."
+
+    def __init__(self, batch: Batch) -> None:
+        super().__init__(f"These {batch.total:,} task{'s' if batch.total != 1 else ''} were already queued as "
+                         f"“{batch.name}”. Nothing was queued again.")
+        self.batch = batch
+
+
+def batch_fingerprint(requests: Sequence[VideoRequest]) -> str:
+    """What a batch asks for, whatever the order of its rows or of a grid's choices: the same spreadsheet (saved
+    again, with or without a byte-order mark, comma or semicolon) or the same variants grid gives the same value,
+    and one row or take more or less gives another."""
+    digest = hashlib.sha256(b"starvideos-batch-v1")
+    for item in sorted(params_hash(r) for r in requests):
+        digest.update(item.encode("ascii"))
+    return digest.hexdigest()
+
+
+def settled(counts: dict[str, int]) -> bool:
+    """True when a batch's items (``CreateQueue.progress``) are all finished: none waits, is being sent, or runs."""
+    return not any(counts.get(state, 0) for state in UNFINISHED_STATES)
 
 
 class CreateQueue:
@@ -102,6 +137,8 @@ class CreateQueue:
         except (BudgetExceededError, DatabaseError) as exc:
             log.info("create refused before anything was recorded: %s", exc.message)
             return Submission(None, error=exc)
+        if self.estimates is not None:
+            self.estimates.forget_standing()
         if not now_ok:
             self.wake()
             return Submission(record_id, queued=True, wait=wait)
@@ -132,23 +169,45 @@ class CreateQueue:
         return pace_wait if pace_wait is not None else 60.0 / max(self.pacer.rate * 60, 0.1)
 
     def enqueue(self, requests: Sequence[VideoRequest], *, name: str, source: str, session_id: str = "",
-                created_by: str | None = None) -> Batch:
+                created_by: str | None = None, again: Batch | None = None) -> Batch:
         """Queue many creates as one batch (one transaction: all are queued, or none); the budget is checked for
-        the whole batch first."""
+        the whole batch first.
+
+        Idempotent: the same requests queued before raise ``AlreadyQueuedError`` with that batch, whoever queued
+        them and on whichever replica (a unique index on the batch's fingerprint and copy decides a race). To queue
+        them once more, pass the newest batch the person was shown as ``again``; a second such call (a double
+        click on "Queue again") finds the copy the first one made."""
+        fingerprint = batch_fingerprint(requests)
+        copy = again.copy + 1 if again is not None else 0
+        newest = self.find_batch(fingerprint)
+        if newest is not None and newest.copy >= copy:
+            raise AlreadyQueuedError(newest)
         if self.estimates is not None:
             self.estimates.check_budget(list(requests))
         now = time.time()
+        values = {"name": name[:200], "source": source, "total": len(requests), "created_by": created_by,
+                  "created_at": now, "fingerprint": fingerprint, "copy": copy}
         with self.db.write() as conn:
-            row = conn.execute(batches.insert().values(name=name[:200], source=source, total=len(requests),
-                                                       created_by=created_by, created_at=now)
-                               .returning(*batches.c)).one()
-            if requests:
+            row = conn.execute(self.db.insert_ignore(batches, values, keys=["fingerprint", "copy"])
+                               .returning(*batches.c)).first()
+            if row is not None and requests:
                 conn.execute(tasks.insert(), [attempt_values(r, session_id=session_id, created_by=created_by,
                                                              now=now, status=PENDING, batch_id=row.id)
                                               for r in requests])
+        if row is None:  # another session or replica queued the same a moment ago
+            raise AlreadyQueuedError(self.find_batch(fingerprint) or Batch(0, name, source, len(requests),
+                                                                           created_by, now, fingerprint, copy))
+        if self.estimates is not None:
+            self.estimates.forget_standing()
         self.wake()
-        log.info("queued batch %d (%s, %d items)", row.id, source, len(requests))
+        log.info("queued batch %d (%s, %d items, copy %d)", row.id, source, len(requests), copy)
         return Batch(**row._mapping)
+
+    def find_batch(self, fingerprint: str) -> Batch | None:
+        """The newest batch (highest copy) that queued these requests, if any."""
+        rows = self.db.rows(sa.select(batches).where(batches.c.fingerprint == fingerprint)
+                            .order_by(batches.c.copy.desc()).limit(1))
+        return Batch(**rows[0]._mapping) if rows else None
 
     # The switch ------------------------------------------------------------------------------------------------
 
@@ -197,9 +256,12 @@ class CreateQueue:
         if batch_id is not None:
             conditions.append(tasks.c.batch_id == batch_id)
         with self.db.write() as conn:
-            result = conn.execute(tasks.update().where(*conditions).values(status=CANCELLED, updated_at=time.time(),
-                                                                           error="Cancelled before it was sent."))
-            return int(result.rowcount or 0)
+            cancelled = conn.execute(tasks.update().where(*conditions).values(
+                status=CANCELLED, updated_at=time.time(), error="Cancelled before it was sent.")
+                .returning(tasks.c.id, tasks.c.batch_id)).all()
+            for record_id in {row.batch_id: row.id for row in cancelled if row.batch_id is not None}.values():
+                self.store.settled(conn, record_id, announce=False)  # the batch may have ended with this
+            return len(cancelled)
 
     # Progress --------------------------------------------------------------------------------------------------
 

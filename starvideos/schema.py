@@ -12,7 +12,7 @@ metadata = sa.MetaData()
 
 # Alembic revisions in order; the database layer checks a database's revision against these without importing
 # Alembic, so an up-to-date database opens fast and a newer one is refused.
-REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005")
+REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005", "0006")
 HEAD = REVISIONS[-1]
 
 tasks = sa.Table(
@@ -173,6 +173,11 @@ batches = sa.Table(
     sa.Column("total", sa.Integer, nullable=False),
     sa.Column("created_by", sa.String(320)),
     sa.Column("created_at", sa.Float, nullable=False),
+    # What was queued (a hash of the requests), and which copy of it: "Queue all" pressed twice, in two tabs or on
+    # two replicas, finds the first batch instead of paying again; "Queue again" (confirmed) makes copy n + 1.
+    sa.Column("fingerprint", sa.String(64)),
+    sa.Column("copy", sa.Integer, nullable=False, server_default="0"),
+    sa.Index("batches_identity", "fingerprint", "copy", unique=True),
 )
 
 queue_state = sa.Table(
@@ -195,7 +200,7 @@ presets = sa.Table(
     sa.Column("updated_at", sa.Float, nullable=False),
 )
 
-# The deployment's own secrets (see migration 0005): made once by whichever replica needs one first.
+# The deployment's own secrets (see migration 0006): made once by whichever replica needs one first.
 app_secrets = sa.Table(
     "app_secrets", metadata,
     sa.Column("name", sa.String(40), primary_key=True),
@@ -214,7 +219,7 @@ worker_heartbeats = sa.Table(
     sa.Index("worker_heartbeats_kind", "kind", "beat_at"),
 )
 
-# Messages to a team's chat (STARVIDEOS_NOTIFY_URL), one per finished task or ended batch (see migration 0005): a
+# Messages to a team's chat (STARVIDEOS_NOTIFY_URL), one per finished task or ended batch (see migration 0006): a
 # row is written in the transaction that settled its subject, and sent once by whichever replica claims it.
 notifications = sa.Table(
     "notifications", metadata,

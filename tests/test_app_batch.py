@@ -4,6 +4,7 @@ recorded."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from components import runtime
+from starvideos.models import VideoRequest
 from tests.apptest_support import new_app, plain, texts
 
 CSV = (b"\xef\xbb\xbfprompt;duration;ratio\n"
@@ -106,9 +108,13 @@ def test_variants_show_count_and_cost_then_queue(app_env: Path, priced: None) ->
     queue = runtime.backend().queue
     queue.pause()  # so the rows are seen as queued, before any is sent
     next(b for b in at.button if b.label == "Queue all").click().run()
-    assert "Queued 12 tasks. They go out at the team's pace." in [s.value for s in at.success]
     [batch] = queue.batches()
+    assert re.fullmatch(r"Variants: A paper boat on a stream · \d\d:\d\d", batch.name)
+    assert f"Queued 12 tasks as “{batch.name}”. They go out at the team's pace." in [plain(s.value)
+                                                                                     for s in at.success]
     assert (batch.total, batch.source) == (12, "variants") and queue.progress(batch.id) == {"pending": 12}
+    assert "Queue all" not in [b.label for b in at.button]  # what was queued is not offered again as if new
+    assert at.button(key="variants_again").label == "Queue again…"
     requests = [r.request for r in runtime.backend().store.list(limit=20)]
     assert sorted((r.ratio, r.duration) for r in requests) == sorted(
         [(ratio, d) for ratio in ("16:9", "9:16") for d in (3, 5, 10)] * 2)
@@ -134,13 +140,51 @@ def test_variants_refuse_a_bad_form_and_a_grid_past_the_budget(app_env: Path, pr
     at.run()
     assert "The exact JSON body **Queue all** will send for the grid's first task." in [c.value for c in at.caption]
     assert '"duration": 3' in at.code[0].value and '"ratio": "16:9"' in at.code[0].value
+    assert "2 tasks · Estimated cost: 0.65 EUR · 1.00 EUR left of this month's 1.00 EUR budget" in [
+        c.value for c in at.caption]
     next(p for p in at.pills if p.label == "Ratios").set_value(["16:9", "9:16"]).run()
-    assert "4 tasks · Estimated cost: 1.30 EUR" in [c.value for c in at.caption]  # 2 × (10+3) × 0.05
-    next(b for b in at.button if b.label == "Queue all").click().run()
-    assert "STARVIDEOS_MONTHLY_BUDGET" in plain(" ".join(e.value for e in at.error))
+    # Before any press: the estimate against what is left, and Queue all disabled with the reason.
+    assert "4 tasks · Estimated cost: 1.30 EUR · 1.00 EUR left of this month's 1.00 EUR budget" in [
+        c.value for c in at.caption]  # 2 × (10+3) × 0.05
+    assert next(b for b in at.button if b.label == "Queue all").disabled
+    assert plain(at.warning[0].value) == (
+        "These 4 tasks would cost 1.30 EUR, but only 1.00 EUR is left of this month's 1.00 EUR budget "
+        "(STARVIDEOS_MONTHLY_BUDGET): 0.00 EUR is already spent or queued. Remove some, or raise "
+        "STARVIDEOS_MONTHLY_BUDGET.")
     b = runtime.backend()
     assert b.queue.batches() == [] and b.store.count() == 0 and b.sandbox.received("POST") == []
     assert not at.exception
+
+
+def test_variants_pressed_again_or_after_a_reload_queue_once(app_env: Path) -> None:
+    """Test that the same grid queued from a second session (a reload, another tab) says "Already queued as <batch>
+    at <time>" instead of queueing it again, and that "Queue again" asks first and then queues one more copy."""
+    runtime.backend().queue.pause()  # nothing is sent while the test looks
+
+    def grid(at: AppTest) -> AppTest:
+        at.text_area(key="form_prompt").set_value("A kite over the dunes").run()
+        at.toggle(key="variants_on").set_value(True).run()
+        next(p for p in at.pills if p.label == "Ratios").set_value(["16:9", "9:16"]).run()
+        return at
+
+    first = grid(new_app().run())
+    next(b for b in first.button if b.label == "Queue all").click().run()
+    queue = runtime.backend().queue
+    [batch] = queue.batches()
+    reloaded = grid(new_app().run())  # a new session: nothing remembered but the database
+    stale = next(b for b in reloaded.button if b.label == "Queue all")
+    stale.click().run()
+    assert [b.id for b in queue.batches()] == [batch.id] and runtime.backend().store.count() == 2
+    [info] = [i.value for i in reloaded.info if "Already queued" in i.value]
+    assert re.fullmatch(rf"Already queued as “{re.escape(batch.name)}” at \d\d:\d\d · 0 of 2 sent or settled\.",
+                        plain(info))
+    reloaded.button(key="variants_again").click().run()
+    assert reloaded.session_state["variants_again_name"] == f"{batch.name} (2)"
+    reloaded.button(key="variants_again_confirm").click().run()
+    newest, oldest = queue.batches()
+    assert (oldest.id, newest.copy, newest.name, newest.total) == (batch.id, 1, f"{batch.name} (2)", 2)
+    assert runtime.backend().store.count() == 4 and runtime.backend().sandbox.received("POST") == []
+    assert not first.exception and not reloaded.exception
 
 
 def test_csv_checked_first_then_queue_all_sends_valid_rows(app_env: Path, priced: None) -> None:
@@ -156,11 +200,13 @@ def test_csv_checked_first_then_queue_all_sends_valid_rows(app_env: Path, priced
         {"Row": 4, "Field": "prompt", "Problem": problems["Problem"][0]},
         {"Row": 5, "Field": "duration", "Problem": problems["Problem"][1]}]
     assert "describe the video" in problems["Problem"][0] and "15" in problems["Problem"][1]
-    assert "Estimated cost: 0.65 EUR" in [c.value for c in at.caption]
+    assert "2 tasks · Estimated cost: 0.65 EUR" in [c.value for c in at.caption]
     assert b.store.count() == 0 and b.queue.batches() == []
+    assert re.fullmatch(r"launch · \d\d:\d\d", at.text_input(key="batch_name").value)  # editable
+    at.text_input(key="batch_name").set_value("Launch <b>teasers</b>").run()
     at.button(key="batch_queue").click().run()
-    assert plain(at.success[0].value) == ("Queued 2 tasks as “launch”; skipped 2 rows with problems (rows 4, 5; see "
-                                          "the table above).")
+    assert plain(at.success[0].value) == ("Queued 2 tasks as “Launch <b>teasers</b>”; skipped 2 rows with problems "
+                                          "(rows 4, 5; see the table above). They go out at the team's pace.")
     wait_for(lambda: b.store.counts_by_status().get("pending", 0) == 0 and b.store.count() == 2)
     wait_for(lambda: len(b.sandbox.received("POST")) == 2)
     assert sorted(r.body["prompt"] for r in b.sandbox.received("POST")) == [
@@ -188,23 +234,109 @@ def test_queue_panel_pause_resume_cancel(app_env: Path) -> None:
 
 
 def test_usage_page_and_budget_refusal(app_env: Path, priced: None, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Test that Usage shows this month against the budget, and a create past it is refused on the Create page
-    with the figures, nothing recorded and nothing sent."""
+    """Test that Usage shows this month against the budget; that Create shows the estimate against what is left and
+    is disabled, with the figures, once a create cannot fit; and that a create from a page drawn before the budget
+    ran out is refused with the figures, nothing recorded and nothing sent."""
+    import starvideos.estimates
+
+    class StillClock:  # the page's reading of the month never ages in this test
+        time = staticmethod(time.time)
+        monotonic = staticmethod(lambda: 1000.0)
+
+    monkeypatch.setattr(starvideos.estimates, "time", StillClock)
     monkeypatch.setenv("STARVIDEOS_MONTHLY_BUDGET", "0.30")
     at = new_app().run()
     at.text_area(key="form_prompt").set_value("A cat surfing").run()
-    assert "Estimated cost: 0.25 EUR" in " ".join(c.value for c in at.caption)
-    at.button(key="create_button").click().run()
+    assert "Estimated cost: 0.25 EUR · 0.30 EUR left of this month's 0.30 EUR budget" in [c.value for c in at.caption]
     b = runtime.backend()
-    assert b.store.count() == 1
-    at.text_area(key="form_prompt").set_value("A dog surfing").run()
+    # Another replica queues 5 s meanwhile: this page still shows its last reading, and the press reads afresh.
+    b.store.record_attempt(VideoRequest("elsewhere"), status="pending")
     at.button(key="create_button").click().run()
     shown = plain(" ".join(e.value for e in at.error))
-    assert "past the monthly budget of 0.30 EUR (STARVIDEOS_MONTHLY_BUDGET); 0.25 EUR is already spent" in shown
-    assert b.store.count() == 1 and len(b.sandbox.received("POST")) == 1
+    assert shown.startswith("**Over the monthly budget.** This task would cost 0.25 EUR, but only 0.05 EUR is left "
+                            "of this month's 0.30 EUR budget (STARVIDEOS_MONTHLY_BUDGET): 0.25 EUR is already spent "
+                            "or queued.")
+    assert b.store.count() == 1 and b.sandbox.received("POST") == []
+    at.text_area(key="form_prompt").set_value("A bird surfing").run()  # now the page knows: disabled, with figures
+    assert at.button(key="create_button").disabled
+    assert plain(at.warning[0].value) == (
+        "This task would cost 0.25 EUR, but only 0.05 EUR is left of this month's 0.30 EUR budget "
+        "(STARVIDEOS_MONTHLY_BUDGET): 0.25 EUR is already spent or queued. Remove some, or raise "
+        "STARVIDEOS_MONTHLY_BUDGET.")
+    assert b.queue.cancel_pending() == 1  # the other replica's item is cancelled: it costs nothing
+    b.estimates.forget_standing()
+    at.run()
+    at.button(key="create_button").click().run()
+    assert [r.status for r in b.store.list()] == ["queued", "cancelled"] and len(b.sandbox.received("POST")) == 1
     usage = page("pages/usage.py")
     [bar] = usage.get("progress")
     assert "This month: 0.25 EUR of 0.30 EUR" in bar.proto.text
     months = usage.dataframe[0].value
     assert months.to_dict("records")[0]["Cost"] == "0.25 EUR" and months.to_dict("records")[0]["Tasks"] == 1
     assert "Traceback" not in texts(usage)
+
+
+def test_csv_queued_once_however_often_it_is_pressed(app_env: Path) -> None:
+    """Test that the same file cannot be queued twice by accident: after Queue all the page offers "Queue again…"
+    instead; a tab that was open before says "Already queued as <batch> at <time>" when pressed; a reload sees it
+    before any press; and "Queue again" queues one more copy only after its confirmation."""
+    queue = runtime.backend().queue
+    queue.pause()
+    tab = page("pages/batch.py")
+    tab.file_uploader(key="batch_csv").upload("launch.csv", CSV, "text/csv").run()
+    at = page("pages/batch.py")
+    at.file_uploader(key="batch_csv").upload("launch.csv", CSV, "text/csv").run()
+    at.button(key="batch_queue").click().run()
+    [batch] = queue.batches()
+    assert [b.key for b in at.button if b.label.startswith("Queue")] == ["batch_again"]
+    tab.button(key="batch_queue").click().run()  # the other tab still shows Queue all: pressing it queues nothing
+    assert [b.id for b in queue.batches()] == [batch.id] and runtime.backend().store.count() == 2
+    assert re.fullmatch(rf"Already queued as “{re.escape(batch.name)}” at \d\d:\d\d · 0 of 2 sent or settled\.",
+                        plain(tab.info[0].value))
+    resaved = CSV.replace(b"\xef\xbb\xbf", b"").replace(b";", b",")  # the same rows, saved again another way
+    reloaded = page("pages/batch.py")
+    reloaded.file_uploader(key="batch_csv").upload("launch (1).csv", resaved, "text/csv").run()
+    assert "Already queued as" in plain(reloaded.info[0].value)  # before any press
+    assert "batch_queue" not in [b.key for b in reloaded.button]
+    reloaded.button(key="batch_again").click().run()
+    reloaded.button(key="batch_again_cancel").click().run()
+    assert len(queue.batches()) == 1
+    reloaded.button(key="batch_again").click().run()
+    reloaded.button(key="batch_again_confirm").click().run()
+    assert [(b.copy, b.total) for b in queue.batches()] == [(1, 2), (0, 2)]
+    assert runtime.backend().store.count() == 4 and runtime.backend().sandbox.received("POST") == []
+    assert not tab.exception and not at.exception and not reloaded.exception
+
+
+def test_csv_picker_limit_and_budget_before_the_press(app_env: Path, priced: None,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Test that the CSV picker's own limit is the real 5 MB (not Streamlit's 200 MB), and that the page shows the
+    estimate against what is left of the month's budget, disabling Queue all with the figures when it cannot fit."""
+    monkeypatch.setenv("STARVIDEOS_MONTHLY_BUDGET", "0.50")
+    at = page("pages/batch.py")
+    assert at.file_uploader(key="batch_csv").proto.max_upload_size_mb == 5
+    at.file_uploader(key="batch_csv").upload("launch.csv", CSV, "text/csv").run()
+    assert "2 tasks · Estimated cost: 0.65 EUR · 0.50 EUR left of this month's 0.50 EUR budget" in [
+        c.value for c in at.caption]
+    assert at.button(key="batch_queue").disabled
+    assert plain(at.warning[0].value) == (
+        "These 2 tasks would cost 0.65 EUR, but only 0.50 EUR is left of this month's 0.50 EUR budget "
+        "(STARVIDEOS_MONTHLY_BUDGET): 0.00 EUR is already spent or queued. Remove some, or raise "
+        "STARVIDEOS_MONTHLY_BUDGET.")
+
+
+def test_file_and_batch_names_are_one_line_of_plain_text(app_env: Path) -> None:
+    """Test that a CSV whose file name holds Markdown and a line break with "===" (a heading, were it Markdown)
+    gives a one-line batch name shown as the characters typed, in the success message and the queue's card."""
+    runtime.backend().queue.pause()
+    at = page("pages/batch.py")
+    at.file_uploader(key="batch_csv").upload("![p](http://127.0.0.1:9/p.png)\n===.csv", CSV, "text/csv").run()
+    name = at.text_input(key="batch_name").value
+    assert re.fullmatch(r"!\[p\]\(http://127\.0\.0\.1:9/p\.png\) === · \d\d:\d\d", name)
+    at.button(key="batch_queue").click().run()
+    [batch] = runtime.backend().queue.batches()
+    assert batch.name == name
+    [success] = [m.value for m in at.success if m.value.startswith("Queued")]
+    [title] = [m.value for m in at.markdown if m.value.startswith("**\\!\\[p")]
+    assert "\n" not in success and "\n" not in title  # one line: no "===" under it to make a heading
+    assert plain(success).startswith(f"Queued 2 tasks as “{name}”") and plain(title) == f"**{name}** · just queued"

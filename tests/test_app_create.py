@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -82,7 +83,7 @@ def test_create_in_each_mode(app_env: Path, mode: str, values: dict[str, str], i
     [record] = runtime.backend().store.list()
     assert record.task_id and record.status == "queued" and record.mode == {
         "Text to video": "text", "Image to video": "image", "First & last frame": "first_last"}[mode]
-    assert at.main.success[-1].value == "Task created. It is saved in History and updates there on its own."
+    assert at.main.success[-1].value == "Task created. It plays here when it is done, and it is in History."
     assert record.task_id in [c.value for c in at.code]
 
 
@@ -296,17 +297,6 @@ def test_html_prompt_is_text(app_env: Path) -> None:
     assert "<script>alert(1)</script>" in texts(at)
 
 
-def test_result_card_goes_when_the_form_changes(app_env: Path) -> None:
-    """Test that the "Task created" card belongs to the form that made it: after an edit it is gone (the task
-    stays in History), so it never reads as the new form's result."""
-    at, _ = started(app_env)
-    create(fill(at, prompt="first take"))
-    assert at.get("code") and at.main.success[0].value.startswith("Task created.")
-    at.text_area(key="form_prompt").set_value("second take").run()
-    assert not [s for s in at.main.success if s.value.startswith("Task created.")]
-    assert runtime.backend().store.count() == 1
-
-
 def test_not_a_url_gets_the_real_problem_once(app_env: Path) -> None:
     """Test that text that is not a link is told so (not "remove the spaces")."""
     at, _ = started(app_env)
@@ -352,3 +342,156 @@ def test_gateway_error_names_the_real_problem_once(app_env: Path) -> None:
     assert text.startswith("**The gateway answered with an error: the task may exist.** HTTP 502 Bad Gateway "
                            "(non-JSON response)")
     assert "No answer came back" not in text and text.count("may have been created") == 1
+
+
+def rerun_until(at: AppTest, condition, timeout: float = 30.0) -> AppTest:
+    """Rerun (as the strip's timer would) until ``condition()`` holds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not reached in time"
+        time.sleep(0.1)
+        at.run()
+    return at
+
+
+def test_created_tasks_are_followed_on_create_to_their_video(app_env: Path) -> None:
+    """Test that every task made on Create is followed in place, newest first: status and id at once, then the
+    finished video playing right there with Open, Add to board and Continue from last frame, while the form stays
+    ready for the next prompt."""
+    at, sandbox = started(app_env)
+    create(fill(at, prompt="First shot: a heron lands"))
+    create(fill(at, prompt="Second shot: the heron takes off", duration=8, ratio="9:16"))
+    b = runtime.backend()
+    second, first = b.store.list()
+    assert [c.value for c in at.code if c.value.startswith("video_")] == [second.task_id, first.task_id]
+    assert "**Created just now**" in [m.value for m in at.markdown]
+    assert [t.value for t in at.get("text")][:2] == ["Second shot: the heron takes off", "First shot: a heron lands"]
+    assert at.text_area(key="form_prompt").value == "Second shot: the heron takes off"  # the form is still there
+    assert at.button(key="create_button").label == "Create video"
+    rerun_until(at, lambda: len(at.get("video")) == 2)
+    videos = at.get("video")
+    assert all(v.proto.url.startswith("/mock/media/") for v in videos)  # the app's own copies
+    assert (videos[0].proto.autoplay, videos[0].proto.muted) == (True, True)  # the newest plays on its own
+    links = [(p.proto.label, p.proto.page) for p in at.get("page_link")]
+    assert [label for label, _ in links].count("Open") == 2
+    assert [b.key for b in at.button if b.label == "Add to board"] == [f"created_board_{second.id}",
+                                                                      f"created_board_{first.id}"]
+    assert [b.key for b in at.button if b.label == "Continue from last frame"] == [
+        f"created_continue_{second.id}", f"created_continue_{first.id}"]
+    assert len(sandbox.received("POST")) == 2 and not at.exception
+
+
+def test_a_rerun_of_create_reads_nothing_until_the_strip_is_due(app_env: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Test that typing in the form reruns Create without reading the followed tasks again (the strip reuses its
+    last reading), and that the strip reads them once it is due again (what the background poller stored, never
+    the API)."""
+    from components import created
+
+    clock = [1000.0]
+    monkeypatch.setattr(created.time, "monotonic", lambda: clock[0])
+    at, sandbox = started(app_env)
+    create(fill(at, prompt="Follow me"))
+    store = runtime.backend().store
+    reads: list[object] = []
+    real = store.get_many
+    monkeypatch.setattr(store, "get_many", lambda ids: reads.append(ids) or real(ids))
+    lookups = len(sandbox.received("GET"))
+    for n in range(5):
+        at.text_area(key="form_prompt").set_value(f"Next prompt, take {n}").run()
+    assert reads == []
+    clock[0] += created.REFRESH
+    at.run()
+    assert len(reads) == 1 and not at.exception
+    # The page itself never looked a status up: any lookups came from the background poller's own schedule.
+    assert all("/v1/starvideos/videos/" in r.path for r in sandbox.received("GET")[lookups:])
+
+
+def test_continue_from_last_frame_on_create(app_env: Path) -> None:
+    """Test that "Continue from last frame" on a finished take opens the form with the take's prompt (editable) and
+    settings, its last frame as the image and a plain-text "Continues: <prompt> · <time>" note; that the note can be
+    removed (the new task then continues nothing), and that otherwise the new task records its parent."""
+    at, sandbox = started(app_env)
+    parent_prompt = "A ![pixel](http://127.0.0.1:9/p.png) lighthouse, **storm**"
+    create(fill(at, prompt=parent_prompt, duration=7, ratio="9:16"))
+    b = runtime.backend()
+    [parent] = b.store.list()
+    rerun_until(at, lambda: any(x.label == "Continue from last frame" for x in at.button))
+    at.button(key=f"created_continue_{parent.id}").click().run()
+    assert not at.exception
+    assert at.radio(key="form_mode").value == "Image to video"
+    assert at.text_area(key="form_prompt").value == parent_prompt
+    assert (at.selectbox(key="form_duration").value, at.radio(key="form_ratio").value) == (7, "9:16")
+    link = at.text_input(key="form_image_url").value
+    assert link.startswith(f"{sandbox.base_url}/files/") and requests_get(link) == "image/png"
+    [note] = [t.value for t in at.get("text") if t.value.startswith("Continues:")]
+    assert re.fullmatch(r"Continues: A !\[pixel\]\(http://127\.0\.0\.1:9/p\.png\) lighthouse, \*\*storm\*\* · "
+                        r"\d\d:\d\d", note)
+    at.button(key="continues_remove").click().run()
+    assert not [t for t in at.get("text") if t.value.startswith("Continues:")]
+    at.text_area(key="form_prompt").set_value("A shot of its own").run()
+    create(at)
+    assert b.store.list()[0].parent_id is None
+    rerun_until(at, lambda: f"created_continue_{parent.id}" in [b.key for b in at.button])
+    at.button(key=f"created_continue_{parent.id}").click().run()
+    at.text_area(key="form_prompt").set_value("The lighthouse at dawn, same framing").run()
+    create(at)
+    child = b.store.list()[0]
+    assert (child.parent_id, child.images, child.prompt) == (parent.id, [at.text_input(key="form_image_url").value],
+                                                             "The lighthouse at dawn, same framing")
+    assert [t.value for t in at.get("text") if t.value.startswith("Continues:")]  # kept for another take
+    at.query_params["task"] = child.task_id
+    at.switch_page("pages/history.py").run()
+    at.button(key="reuse").click().run()  # Reuse settings: a shot of its own, whatever the form continued before
+    at.switch_page("pages/create.py").run()
+    assert at.text_area(key="form_prompt").value == "The lighthouse at dawn, same framing"
+    assert at.text_input(key="form_image_url").value == child.images[0]  # the same picture, so only the note went
+    assert not [t for t in at.get("text") if t.value.startswith("Continues:")]
+    assert not at.exception
+
+
+def requests_get(url: str) -> str:
+    import requests
+
+    return requests.get(url, timeout=5).headers["Content-Type"]
+
+
+def test_create_shows_the_mode_in_the_page(app_env: Path) -> None:
+    """Test that Create says Sandbox in the page itself, not only in the sidebar (folded away on a phone)."""
+    at, _ = started(app_env)
+    assert at.main.markdown[0].value == ":green-badge[:material/science: Sandbox · no credits used]"
+
+
+def test_add_to_board_from_create(app_env: Path) -> None:
+    """Test that "Add to board" on a finished take in "Created just now" asks for a board and puts the take on it,
+    saying so on Create with a link to the board."""
+    at, _ = started(app_env)
+    runtime.backend().showcase.board_named("Launch <b>board</b>")  # picked (typing a new name is AppTest-proof)
+    create(fill(at, prompt="A take for the launch board"))
+    [record] = runtime.backend().store.list()
+    rerun_until(at, lambda: f"created_board_{record.id}" in [b.key for b in at.button])
+    at.button(key=f"created_board_{record.id}").click().run()
+    at.selectbox(key="board_name_choice").set_value("Launch <b>board</b>").run()
+    at.button(key="add_to_board_confirm").click().run()
+    showcase = runtime.backend().showcase
+    [board] = showcase.boards()
+    assert board.name == "Launch <b>board</b>" and [t.record.id for t in showcase.items(board.id)] == [
+        record.id]
+    assert "Added 1 take to “Launch <b>board</b>”." in [plain(s.value) for s in at.success]
+    assert not at.exception
+
+
+def test_create_modules_leave_sqlalchemy_for_later() -> None:
+    """Test, in a fresh interpreter, that the modules the Create page imports load no SQLAlchemy and no database
+    layer: the first paint never waits for them (B4); "Created just now" and Queue all load them when needed."""
+    import subprocess
+    import sys
+
+    script = ("import sys\n"
+              "import components.create_form, components.craft, components.created, components.queueing\n"
+              "import components.drafts, components.image_preview, components.request_panel, components.sidebar\n"
+              "print(sorted(m for m in ('sqlalchemy', 'starvideos.history', 'starvideos.queue', 'starvideos.copier')"
+              " if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[1])
+    assert out.stdout.strip() == "[]"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timezone
 
 import pytest
@@ -58,10 +59,26 @@ def test_budget_refuses_what_would_pass_it(database: Database) -> None:
     estimates.check_budget([VideoRequest("fits", duration=10)], now=NOW)  # 4.00 + 1.00 = the budget exactly
     with pytest.raises(BudgetExceededError) as info:
         estimates.check_budget([VideoRequest("a", duration=10), VideoRequest("b", duration=3)], now=NOW)
-    assert info.value.message == (
-        "This would bring this month's spend to 5.30 USD, past the monthly budget of 5.00 USD "
-        "(STARVIDEOS_MONTHLY_BUDGET); 4.00 USD is already spent or queued. Nothing was sent.")
+    # What it would cost, what is used, what is left; and a title that does not say "reached" at 4 of 5.
+    assert (info.value.title, info.value.message) == ("Over the monthly budget.", (
+        "These 2 tasks would cost 1.30 USD, but only 1.00 USD is left of this month's 5.00 USD budget "
+        "(STARVIDEOS_MONTHLY_BUDGET): 4.00 USD is already spent or queued."))
     Estimates(database, monthly_budget=5.0).check_budget([VideoRequest("no price", duration=15)] * 100)
+
+
+def test_standing_shows_what_is_left_and_refreshes_after_a_create(database: Database) -> None:
+    """Test that the month's standing (budget, used, left) is what a page shows before anything is pressed, that a
+    page may reuse a recent reading, and that a create or a batch here makes the next reading fresh."""
+    add(database, status="completed", duration=40, at=time.time())
+    estimates = Estimates(database, price_per_second=0.1, currency="USD", monthly_budget=5.0)
+    standing = estimates.standing(max_age=60)
+    assert standing is not None and (standing.budget, standing.spent, standing.left) == (5.0, 4.0, 1.0)
+    assert standing.fits(1.0) and not standing.fits(1.01)
+    add(database, status="pending", duration=5, at=time.time())
+    assert estimates.standing(max_age=60) == standing  # a recent reading, not a sum on every rerun
+    estimates.forget_standing()
+    assert estimates.standing(max_age=60).left == 0.5
+    assert Estimates(database, price_per_second=0.1).standing() is None  # no budget: nothing to show
 
 
 def test_eta_is_the_median_of_similar_finished_tasks(database: Database) -> None:

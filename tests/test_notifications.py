@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 import sqlalchemy as sa
 
+from starvideos import StarVideosClient
 from starvideos.database import Database
 from starvideos.history import HistoryStore
 from starvideos.models import TaskStatus, VideoRequest, VideoTask
@@ -170,3 +171,22 @@ def test_no_outbox_no_messages(database: Database) -> None:
     plain = HistoryStore(database)
     finish(plain, "quiet")
     assert database.scalar(sa.text("SELECT count(*) FROM notifications")) == 0
+
+
+def test_a_batch_ended_by_cancelling_what_waits_is_announced_once(history: HistoryStore, outbox: Outbox,
+                                                                  database: Database, hook: WebhookReceiver,
+                                                                  client: StarVideosClient) -> None:
+    """Test that a batch whose waiting items are cancelled (Cancel pending) is announced once, with the counts."""
+    from starvideos.queue import CreateQueue
+
+    with database.write() as conn:
+        batch_id = conn.execute(batches.insert().values(name="Half a batch", source="csv", total=3,
+                                                        created_at=1.0).returning(batches.c.id)).scalar_one()
+    finish(history, "the one that went out", batch_id=batch_id, created_by=None)
+    for prompt in ("waiting one", "waiting two"):
+        history.record_attempt(VideoRequest(prompt), status="pending", batch_id=batch_id)
+    assert CreateQueue(database, history, client).cancel_pending(batch_id) == 2
+    notifier(outbox, hook).tick()
+    assert [b["text"] for b in hook.bodies] == [
+        ":package: Batch “Half a batch” ended: 1 completed, 2 cancelled · 6 s of video\n"
+        f"<{PUBLIC}/batch|Open the queue>"]

@@ -17,10 +17,10 @@ from starvideos.errors import BudgetExceededError
 from starvideos.estimates import Estimates
 from starvideos.history import HistoryStore
 from starvideos.models import VideoRequest
-from starvideos.queue import CreateQueue
+from starvideos.queue import AlreadyQueuedError, CreateQueue, batch_fingerprint, settled
 from starvideos.sandbox import Fault, SandboxServer
 from starvideos.schema import tasks
-from tests.conftest import DUMMY_KEY
+from tests.conftest import DUMMY_KEY, run_in_threads
 
 
 def wait_for(condition: Callable[[], bool], timeout: float = 20.0) -> None:
@@ -185,10 +185,92 @@ def test_budget_refuses_before_anything_is_recorded(make_queue: Callable[..., Cr
     assert queue.submit(VideoRequest("fits", duration=10)).task is not None  # $0.50
     refused = queue.submit(VideoRequest("too much", duration=15))  # would be $1.25
     assert isinstance(refused.error, BudgetExceededError) and refused.record_id is None
-    assert refused.error.message == (
-        "This would bring this month's spend to 1.25 USD, past the monthly budget of 1.00 USD "
-        "(STARVIDEOS_MONTHLY_BUDGET); 0.50 USD is already spent or queued. Nothing was sent.")
-    with pytest.raises(BudgetExceededError):
+    assert (refused.error.title, refused.error.message) == ("Over the monthly budget.", (
+        "This task would cost 0.75 USD, but only 0.50 USD is left of this month's 1.00 USD budget "
+        "(STARVIDEOS_MONTHLY_BUDGET): 0.50 USD is already spent or queued."))
+    with pytest.raises(BudgetExceededError) as refused_batch:
         queue.enqueue(requests_named("batch", 3), name="b", source="csv")  # 3 × 5 s = $0.75 more
+    assert refused_batch.value.message == (
+        "These 3 tasks would cost 0.75 USD, but only 0.50 USD is left of this month's 1.00 USD budget "
+        "(STARVIDEOS_MONTHLY_BUDGET): 0.50 USD is already spent or queued.")
     assert statuses(database) == {"fits": "queued"}
     assert posted_prompts(sandbox) == Counter({"fits": 1})
+
+
+def test_queue_all_twice_queues_once(make_queue: Callable[..., CreateQueue], database: Database,
+                                     sandbox: SandboxServer) -> None:
+    """Test that the same requests queued a second time (a second press, a reload and press, another person) raise
+    AlreadyQueuedError naming the first batch, queue and send nothing more; "Queue again" with the batch shown makes
+    one more copy, and a double click on it still makes only one."""
+    queue = make_queue(per_minute=6000, max_in_flight=100)
+    rows = [VideoRequest("fox", duration=5), VideoRequest("heron", duration=8, ratio="9:16")]
+    first = queue.enqueue(rows, name="launch · 14:02", source="csv")
+    assert (first.copy, first.fingerprint) == (0, batch_fingerprint(rows))
+    with pytest.raises(AlreadyQueuedError) as again:
+        queue.enqueue(list(reversed(rows)), name="launch · 14:03", source="csv", session_id="another tab")
+    assert again.value.batch == first
+    assert again.value.message == "These 2 tasks were already queued as “launch · 14:02”. Nothing was queued again."
+    assert database.scalar(sa.select(sa.func.count()).select_from(tasks)) == 2
+    second = queue.enqueue(rows, name="launch · 14:05", source="csv", again=first)
+    assert second.copy == 1 and second.id != first.id
+    with pytest.raises(AlreadyQueuedError) as double:  # the confirmation clicked twice
+        queue.enqueue(rows, name="launch · 14:05", source="csv", again=first)
+    assert double.value.batch == second
+    queue.start()
+    wait_for(lambda: queue.waiting() == 0 and len(sandbox.received("POST")) == 4)
+    assert posted_prompts(sandbox) == Counter({"fox": 2, "heron": 2})
+    assert [b.name for b in queue.batches()] == ["launch · 14:05", "launch · 14:02"]
+
+
+def test_fingerprint_is_what_is_asked_for(make_queue: Callable[..., CreateQueue]) -> None:
+    """Test that a batch's identity is its requests, whatever their order: one more take, another duration or
+    another prompt is a different batch."""
+    grid = [VideoRequest("kite", duration=d, ratio=r) for r in ("16:9", "9:16") for d in (5, 10)]
+    assert batch_fingerprint(grid) == batch_fingerprint(grid[::-1])
+    assert batch_fingerprint(grid) != batch_fingerprint(grid + grid[:1])
+    assert batch_fingerprint(grid) != batch_fingerprint([*grid[:3], VideoRequest("kite", duration=6, ratio="9:16")])
+    assert batch_fingerprint(grid) != batch_fingerprint([VideoRequest("kites", duration=5), *grid[1:]])
+    queue = make_queue()
+    queue.enqueue(grid, name="grid", source="variants")
+    queue.enqueue(grid + grid, name="grid, two takes", source="variants")  # not the same: queued
+    assert [b.total for b in queue.batches()] == [8, 4]
+
+
+def test_a_race_between_replicas_queues_once(make_queue: Callable[..., CreateQueue], database: Database) -> None:
+    """Test that eight presses at the same moment on four replicas (one database) queue the batch once: the
+    database decides, and every other press gets the batch that won."""
+    queues = [make_queue() for _ in range(4)]
+    rows = requests_named("race", 5)
+    won: list[int] = []
+    found: list[int] = []
+
+    def press(n: int) -> None:
+        try:
+            won.append(queues[n % 4].enqueue(rows, name=f"race {n}", source="csv").id)
+        except AlreadyQueuedError as exc:
+            found.append(exc.batch.id)
+
+    assert run_in_threads(press, 8) == []
+    assert len(won) == 1 and found == [won[0]] * 7
+    assert database.scalar(sa.select(sa.func.count()).select_from(tasks)) == 5
+    # The narrowest window: a replica that looked before the other one committed still queues nothing.
+    late = queues[0]
+    real_find, looks = late.find_batch, []
+
+    def find_after_the_other_committed(fingerprint: str) -> object:
+        looks.append(fingerprint)
+        return None if len(looks) == 1 else real_find(fingerprint)
+
+    late.find_batch = find_after_the_other_committed  # type: ignore[method-assign]
+    with pytest.raises(AlreadyQueuedError) as lost:
+        late.enqueue(rows, name="late", source="csv")
+    assert lost.value.batch.id == won[0] and len(looks) == 2
+    assert database.scalar(sa.select(sa.func.count()).select_from(tasks)) == 5
+
+
+def test_a_batch_is_settled_when_nothing_waits_or_runs(make_queue: Callable[..., CreateQueue],
+                                                      database: Database) -> None:
+    """Test that a batch counts as finished only when none of its items waits, is being sent or still runs."""
+    assert settled({"completed": 3, "failed": 1, "rejected": 1, "cancelled": 2, "outcome_unknown": 1})
+    for state in ("pending", "sending", "queued", "processing", "unknown"):
+        assert not settled({"completed": 3, state: 1})

@@ -161,3 +161,48 @@ def test_each_task_gets_its_own_clip(sandbox: SandboxServer) -> None:
     assert first[4:8] == second[4:8] == b"ftyp" and first != second
     assert requests.get(urls[0], timeout=10).content == first
     assert requests.get(urls[0].replace("/clips/", "/clips/x"), timeout=5).status_code == 404
+
+
+def probe_clip(data: bytes) -> tuple[float, int, int]:
+    """(seconds, width, height) of an MP4, read by PyAV as a player would."""
+    import io
+
+    import av
+
+    with av.open(io.BytesIO(data)) as container:
+        stream = container.streams.video[0]
+        return round(container.duration / 1_000_000, 2), stream.width, stream.height
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    ({}, (5.0, 320, 180)),  # the API's defaults: 5 s, 16:9
+    ({"duration": 3, "ratio": "9:16"}, (3.0, 180, 320)),
+    ({"duration": 8, "ratio": "9:16"}, (8.0, 180, 320)),
+    ({"duration": 15, "ratio": "16:9"}, (15.0, 320, 180)),
+])
+def test_clip_has_the_requested_duration_and_ratio(body: dict, expected: tuple[float, int, int]) -> None:
+    """Test that a task's clip lasts the seconds it asked for and has its aspect ratio, also when the sandbox that
+    made it has restarted (the id carries both), so a demo in sandbox mode looks like the real thing."""
+    with SandboxServer(queued_seconds=0, processing_seconds=0) as first:
+        task_id = post(first, {"prompt": "A heron at dawn", "model": "starvideos_v3", **body}).json()["id"]
+        url = requests.get(f"{first.base_url}/v1/starvideos/videos/{task_id}", headers=AUTH, timeout=5).json()[
+            "video_url"]
+        assert probe_clip(requests.get(url, timeout=20).content) == expected
+    with SandboxServer(queued_seconds=0, processing_seconds=0) as second:
+        url = requests.get(f"{second.base_url}/v1/starvideos/videos/{task_id}", headers=AUTH, timeout=5).json()[
+            "video_url"]
+        assert probe_clip(requests.get(url, timeout=20).content) == expected
+
+
+def test_clip_frame_plan_is_drawn_once_per_duration_and_ratio() -> None:
+    """Test that what clips of one duration and ratio share is drawn once and reused, so a long clip stays cheap:
+    two takes of 15 s at 9:16 draw the plan once, and a 16:9 take draws its own."""
+    from starvideos.sandbox import clips
+
+    clips._frame_plan.cache_clear()
+    one = clips.render("video_starvideos_1764500000000c15tdeadbeef", "A", "9:16", 15)
+    two = clips.render("video_starvideos_1764500000001c15tfeedbeef", "B", "9:16", 15)
+    clips.render("video_starvideos_1764500000002c15wfeedbeef", "C", "16:9", 15)
+    info = clips._frame_plan.cache_info()
+    assert (info.misses, info.hits) == (2, 1)
+    assert one != two and probe_clip(one) == probe_clip(two) == (15.0, 180, 320)

@@ -1,9 +1,10 @@
 """A local simulated StarVideos API that follows the documented contract.
 
 Tasks move queued → processing → completed over a few seconds; a completed task's ``video_url`` points at a small
-H.264 clip of its own that this server serves (``clips.py``). A prompt containing ``#fail`` ends in ``failed``.
-Faults can be injected for tests, in-process (``inject``) or over HTTP (``POST /_sandbox/faults``); every API
-request is logged (``received`` or ``GET /_sandbox/requests``). It binds 127.0.0.1 only.
+H.264 clip of its own, of the duration and aspect ratio it asked for, that this server serves (``clips.py``). A
+prompt containing ``#fail`` ends in ``failed``. Faults can be injected for tests, in-process (``inject``) or over
+HTTP (``POST /_sandbox/faults``); every API request is logged (``received`` or ``GET /_sandbox/requests``). It binds
+127.0.0.1 only.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 from ..models import DEFAULT_MODEL, TaskStatus, VideoRequest
-from .clips import ClipMaker
+from .clips import DEFAULT_SECONDS, ClipMaker, clip_seconds
 
 API_PATH = "/v1/starvideos/videos"
 REQUIRED = ("prompt", "model")  # documented as required; the rest have defaults
@@ -70,6 +71,8 @@ class _Task:
     created: int
     started: float
     fail: bool
+    seconds: int = DEFAULT_SECONDS
+    ratio: str = "16:9"
 
 
 class SandboxServer:
@@ -95,7 +98,7 @@ class SandboxServer:
         self._faults: list[Fault] = []
         self._requests: list[RecordedRequest] = []
         self._clips = ClipMaker()
-        self._prompts: dict[str, tuple[str, str]] = {}
+        self._prompts: dict[str, str] = {}
         self._lookups_now = 0
         self.peak_lookups = 0
         """The most status lookups that were being answered at the same moment (tests of parallelism)."""
@@ -176,14 +179,17 @@ class SandboxServer:
         problems += request.problems()
         if problems:
             return 400, {"error": {"message": " ".join(problems), "type": "invalid_request"}}
-        # The id carries its creation time and fate, so lookups need no memory: tasks made before a restart of
-        # the app (and its in-process sandbox) still progress and complete.
+        # The id carries its creation time, fate, duration and ratio, so lookups need no memory: tasks made before
+        # a restart of the app (and its in-process sandbox) still progress, complete, and play as asked.
         created_ms = int(time.time() * 1000)
         fate = "f" if "#fail" in request.prompt else "c"
-        task = _Task(id=f"video_starvideos_{created_ms}{fate}{uuid.uuid4().hex[:8]}", model=request.model,
-                     created=created_ms // 1000, started=created_ms / 1000, fail=fate == "f")
-        with self._lock:  # for the task's own clip; after a restart the clip is drawn without the words
-            self._prompts[task.id] = (request.prompt, str(request.ratio))
+        seconds = clip_seconds(request.duration)
+        shape = _SHAPES.get(str(request.ratio), "w")
+        task = _Task(id=f"video_starvideos_{created_ms}{fate}{seconds:02d}{shape}{uuid.uuid4().hex[:8]}",
+                     model=request.model, created=created_ms // 1000, started=created_ms / 1000, fail=fate == "f",
+                     seconds=seconds, ratio=str(request.ratio))
+        with self._lock:  # for the words on the task's clip; after a restart the clip is drawn without them
+            self._prompts[task.id] = request.prompt
             if len(self._prompts) > 10_000:
                 self._prompts.pop(next(iter(self._prompts)))
         return 200, self._describe(task, TaskStatus.QUEUED)
@@ -211,7 +217,10 @@ class SandboxServer:
         return answer
 
 
-_ID = re.compile(r"^video_starvideos_(\d{13})([cf])[0-9a-f]{8}$")
+# Ids made before duration and ratio were carried (no ``dd`` + ``w``/``t``) still parse: 5 s, 16:9.
+_ID = re.compile(r"^video_starvideos_(\d{13})([cf])(?:(\d{2})([wt]))?[0-9a-f]{8}$")
+_SHAPES = {"16:9": "w", "9:16": "t"}
+_RATIOS = {shape: ratio for ratio, shape in _SHAPES.items()}
 
 
 def _parse_task_id(task_id: str) -> _Task | None:
@@ -219,8 +228,9 @@ def _parse_task_id(task_id: str) -> _Task | None:
     if match is None:
         return None
     created_ms = int(match.group(1))
+    seconds = clip_seconds(int(match.group(3))) if match.group(3) else DEFAULT_SECONDS
     return _Task(id=task_id, model=DEFAULT_MODEL, created=created_ms // 1000, started=created_ms / 1000,
-                 fail=match.group(2) == "f")
+                 fail=match.group(2) == "f", seconds=seconds, ratio=_RATIOS.get(match.group(4) or "w", "16:9"))
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -338,11 +348,12 @@ def _handler_for(sandbox: SandboxServer) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(data)
 
         def _clip(self, task_id: str) -> None:
-            if _parse_task_id(task_id) is None:
+            task = _parse_task_id(task_id)
+            if task is None:
                 return self._json(404, {"error": {"message": "No such clip."}})
             with sandbox._lock:
-                prompt, ratio = sandbox._prompts.get(task_id, ("", "16:9"))
-            data = sandbox._clips.clip(task_id, prompt, ratio)
+                prompt = sandbox._prompts.get(task_id, "")
+            data = sandbox._clips.clip(task_id, prompt, task.ratio, task.seconds)
             if data is None:
                 return self._asset("/assets/sample.mp4")
             self.send_response(200)

@@ -55,7 +55,8 @@ def test_csv_batch_goes_out_paced_and_once_across_a_kill(make_server: type, page
         expect(page.locator("[data-testid=stDataFrame]").first).to_be_visible()
         assert api.received("POST") == []  # nothing is queued until "Queue all"
         page.get_by_role("button", name="Queue all (12)").click()
-        expect(page.get_by_text("Queued 12 tasks as “launch”; skipped 1 row with problems (rows 14;")).to_be_visible()
+        expect(page.get_by_text(re.compile(r"^Queued 12 tasks as “launch · \d\d:\d\d”; skipped 1 row with problems "
+                                           r"\(rows 14;"))).to_be_visible()
         expect(page.locator("[data-testid=stProgress]").first).to_contain_text(re.compile(r"[1-9]\d* of 12 sent"))
         screenshot(page, "batch.png")
 
