@@ -22,7 +22,7 @@ from typing import IO, Any
 
 import sqlalchemy as sa
 
-from . import media
+from . import leases, media
 from .database import Database
 from .errors import DatabaseError, FetchError, StarVideosError
 from .safe_http import Allow, SafeResponse, open_url
@@ -99,31 +99,25 @@ class MediaStore:
                          .values(state=PENDING, due_at=0.0, attempts=0, error=None, updated_at=time.time()))
 
     def claim(self, owner: str, *, limit: int, lease_seconds: float) -> list[MediaRecord]:
+        """Lease due copies (and copies a dead replica was making) to ``owner``, earliest due first."""
         now = time.time()
-        due = (sa.select(task_media.c.record_id).where(
-            sa.or_(sa.and_(task_media.c.state.in_([PENDING, FAILED]), task_media.c.due_at <= now),
-                   sa.and_(task_media.c.state == SAVING, task_media.c.lease_until < now)))
-               .order_by(task_media.c.due_at).limit(limit).with_for_update(skip_locked=True))
+        m = task_media
+        due = sa.or_(sa.and_(m.c.state.in_([PENDING, FAILED]), m.c.due_at <= now), m.c.state == SAVING)
         with self.db.write() as conn:
-            ids = list(conn.execute(due).scalars())
-            if not ids:
-                return []
-            rows = conn.execute(task_media.update().where(task_media.c.record_id.in_(ids)).values(
-                state=SAVING, lease_owner=owner, lease_until=now + lease_seconds, updated_at=now)
-                .returning(*task_media.c)).all()
+            rows = leases.claim(conn, m, m.c.record_id, where=[due], order_by=[m.c.due_at], limit=limit, owner=owner,
+                                lease_seconds=lease_seconds, now=now, values={"state": SAVING, "updated_at": now},
+                                returning=list(m.c))
         return [_media(row._mapping) for row in rows]
 
     def extend(self, record_id: int, owner: str, lease_seconds: float) -> None:
         with self.db.write() as conn:
-            conn.execute(task_media.update().where(task_media.c.record_id == record_id,
-                                                   task_media.c.lease_owner == owner)
+            conn.execute(task_media.update().where(leases.owned(task_media, task_media.c.record_id, record_id, owner))
                          .values(lease_until=time.time() + lease_seconds))
 
     def finish(self, record_id: int, owner: str, **values: Any) -> None:
         with self.db.write() as conn:
-            conn.execute(task_media.update().where(task_media.c.record_id == record_id,
-                                                   task_media.c.lease_owner == owner)
-                         .values(**values, lease_owner=None, lease_until=None, updated_at=time.time()))
+            leases.release(conn, task_media, task_media.c.record_id, [record_id], owner, **values,
+                           updated_at=time.time())
 
     def next_due(self) -> float | None:
         return self.db.scalar(sa.select(sa.func.min(task_media.c.due_at)).where(

@@ -343,7 +343,7 @@ def _build_data_layer(s: Settings, client: StarVideosClient, allow: frozenset[tu
     estimates = Estimates(database, price_per_second=s.price_per_second, currency=s.currency,
                           monthly_budget=s.monthly_budget)
     queue = CreateQueue(database, store, client, per_minute=s.max_creates_per_minute, max_in_flight=s.max_in_flight,
-                        estimates=estimates)
+                        estimates=estimates, heartbeats=heartbeats)
     notifier = (Notifier(outbox, s.notify_url, public_url=s.public_url, poster_link=poster_link,
                          heartbeats=heartbeats) if s.notify_url else None)
     return DataLayer(database, store, poller, storage, UploadStore(database, storage), media, copier,
