@@ -29,9 +29,9 @@ from .client import StarVideosClient
 from .database import Database
 from .errors import BudgetExceededError, DatabaseError, RateLimitError, StarVideosError
 from .estimates import Estimates
-from .history import LIVE_STATES, PENDING, SENDING, HistoryStore, params_hash
+from .history import HistoryStore, params_hash
 from .limits import RateLimiter
-from .models import VideoRequest
+from .models import IN_FLIGHT, UNSETTLED, TaskStatus, VideoRequest
 from .schema import batches, queue_state, task_counts, tasks
 from .submit import Submission, send_recorded
 from .workers import Heartbeats, Worker
@@ -40,10 +40,7 @@ log = logging.getLogger(__name__)
 
 NAME = "creates"
 SWEEP_SECONDS = 60.0
-PROGRESS_STATES = ("pending", "sending", "queued", "processing", "unknown", "completed", "failed", "outcome_unknown",
-                   "rejected", "cancelled")
 # A batch is finished when none of its items waits, is being sent, or may still change at the provider.
-UNFINISHED_STATES = (PENDING, SENDING, *LIVE_STATES)
 
 
 @dataclass(frozen=True)
@@ -98,7 +95,7 @@ def batch_fingerprint(requests: Sequence[VideoRequest]) -> str:
 
 def settled(counts: dict[str, int]) -> bool:
     """True when a batch's items (``CreateQueue.progress``) are all finished: none waits, is being sent, or runs."""
-    return not any(counts.get(state, 0) for state in UNFINISHED_STATES)
+    return not any(counts.get(state, 0) for state in UNSETTLED)
 
 
 class CreateQueue:
@@ -153,15 +150,17 @@ class CreateQueue:
         now = self._clock()
         with self.db.write() as conn:
             state = _state(conn, self.db)
-            ahead = conn.execute(sa.select(tasks.c.id).where(tasks.c.status == PENDING, tasks.c.batch_id.is_(None),
-                                                             tasks.c.deleted_at.is_(None)).limit(1)).first()
+            ahead = conn.execute(sa.select(tasks.c.id).where(
+                tasks.c.status == TaskStatus.PENDING, tasks.c.batch_id.is_(None), tasks.c.deleted_at.is_(None))
+                .limit(1)).first()
             grant = None
             if not state.holding(now) and ahead is None and _in_flight(conn) < self.max_in_flight:
                 grant = self.pacer.take_in(conn, 1)
             send_now = grant is not None and grant.granted == 1
             lease = {"lease_owner": self.owner, "lease_until": now + self.lease_seconds} if send_now else {}
+            status = TaskStatus.SENDING if send_now else TaskStatus.PENDING
             record_id = self.store.add_attempt(conn, request, session_id=session_id, created_by=created_by,
-                                               status=SENDING if send_now else PENDING, **lease, **extra)
+                                               status=status, **lease, **extra)
         wait = 0.0 if send_now else self._wait_estimate(state, grant.wait if grant else None)
         return record_id, send_now, wait
 
@@ -267,7 +266,7 @@ class CreateQueue:
 
     def waiting(self) -> int:
         return int(self.db.scalar(sa.select(sa.func.coalesce(sa.func.sum(task_counts.c.n), 0))
-                                  .where(task_counts.c.status == PENDING)))
+                                  .where(task_counts.c.status == TaskStatus.PENDING)))
 
     # The worker ------------------------------------------------------------------------------------------------
 
@@ -357,4 +356,4 @@ def _state(conn: sa.Connection, db: Database | None = None) -> QueueState:
 def _in_flight(conn: sa.Connection) -> int:
     """Tasks being sent or still running at the provider, from the kept counts (no scan)."""
     return int(conn.execute(sa.select(sa.func.coalesce(sa.func.sum(task_counts.c.n), 0))
-                            .where(task_counts.c.status.in_([*LIVE_STATES, SENDING]))).scalar_one())
+                            .where(task_counts.c.status.in_(list(IN_FLIGHT)))).scalar_one())
