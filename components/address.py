@@ -16,6 +16,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 MAX_ID = 2**63 - 1
 MAX_TEXT = 200
@@ -109,31 +110,57 @@ def change(values: Mapping[str, object | None], *, keep: Iterable[str] | None = 
     current = {name: str(value) for name, value in st.query_params.to_dict().items()
                if keep is None or name in set(keep)}
     for name, value in values.items():
-        if value is None or value == "" or value is False:
+        text = _value(value)
+        if text is None:
             current.pop(name, None)
         else:
-            current[name] = "1" if value is True else str(value)
+            current[name] = text
     if current != st.query_params.to_dict():
         st.query_params.from_dict(current)
+    memory = _memory_key()
+    if f"{memory}_names" in st.session_state:
+        st.session_state[memory] = {n: current[n] for n in st.session_state[f"{memory}_names"] if n in current}
+
+
+def change_filters(values: Mapping[str, object | None]) -> None:
+    """A filter widget's ``on_change``: write the filters and go back to page one, but only when they differ from
+    the address. A rerun the browser asked for before the last one arrived (a live fragment's timer) replays the
+    widgets' values; it must not reset the page or undo where the person went."""
+    wanted = {name: _value(value) for name, value in values.items()}
+    if any(wanted[name] != st.query_params.get(name) for name in wanted):
+        change({**values, "page": None})
+
+
+def _value(value: object | None) -> str | None:
+    if value is None or value == "" or value is False:
+        return None
+    return "1" if value is True else str(value)
 
 
 def show(key: str, value: object) -> None:
     """Before a widget is drawn: give it the value the address holds, so Back, a reload or a pasted link shows
-    what the address says (its ``on_change`` writes the address back)."""
-    if key not in st.session_state or st.session_state[key] != value:
-        st.session_state[key] = value
+    what the address says (its ``on_change`` writes the address back). Set on every run, even when equal: a widget
+    drawn again after a run without it (a task was open) shows its default otherwise, whatever its state says."""
+    st.session_state[key] = value
 
 
-def sticky(name: str, names: Iterable[str]) -> None:
-    """Keep a page's parameters for this browser session: arriving with none of them (from the sidebar), the page
-    gets back the ones it last had; arriving with any (a link, Back), those win and are kept from then on."""
+def sticky(names: Iterable[str]) -> None:
+    """Keep this page's parameters for the browser session: arriving with none of them (from the sidebar), the
+    page gets back the ones it last had. Arriving with any (a link), or by Back, the address wins; whatever the
+    page's own controls write (``change``) is remembered as it is written, so clearing every filter stays cleared."""
     ss = st.session_state
-    names = tuple(names)
+    memory, names = _memory_key(), tuple(names)
     current = params(names)
-    if not current and ss.get(f"{name}_address"):
-        change(ss[f"{name}_address"])
+    ctx = get_script_run_ctx()
+    if not current and ss.get(memory) and not (ctx is not None and ctx.is_history_navigation):
+        change(ss[memory])
         current = params(names)
-    ss[f"{name}_address"] = current
+    ss[memory], ss[f"{memory}_names"] = current, names
+
+
+def _memory_key() -> str:
+    ctx = get_script_run_ctx()
+    return f"address_of_{ctx.page_script_hash if ctx is not None else ''}"
 
 
 def ids_value(ids: Iterable[int]) -> str:

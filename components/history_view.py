@@ -56,9 +56,10 @@ def filters_bar(*, signed_in: bool) -> HistoryFilter:
 
 def _filters_to_address() -> None:
     ss = st.session_state
-    address.change({"status": ",".join(ss.get("filter_status") or []), "mode": ",".join(ss.get("filter_mode") or []),
-                    "q": str(ss.get("filter_text") or "").strip(), "session": bool(ss.get("filter_session")),
-                    "mine": bool(ss.get("filter_mine")), "page": None})
+    address.change_filters({"status": ",".join(ss.get("filter_status") or []),
+                            "mode": ",".join(ss.get("filter_mode") or []),
+                            "q": str(ss.get("filter_text") or "").strip(), "session": bool(ss.get("filter_session")),
+                            "mine": bool(ss.get("filter_mine"))})
 
 
 def live_table(backend: Backend, filters: HistoryFilter, *, signed_in: bool) -> None:
@@ -74,7 +75,10 @@ def live_table(backend: Backend, filters: HistoryFilter, *, signed_in: bool) -> 
     def table() -> None:
         total = backend.store.count(filters)
         records = backend.store.list(filters, limit=PAGE_SIZE, before_id=cursors[-1])
-        _render_rows(records, signed_in=signed_in)
+        # A fresh grid for each page and each return to the list: a grid keeps its last selection (it would open
+        # that task again) and, refilled in place, misses the first click.
+        visit = st.session_state.get("history_opened", 0)
+        _render_rows(records, signed_in=signed_in, key=f"history_table_{cursors[-1] or 0}_{visit}")
         _pager(cursors, records, total)
 
     table()
@@ -99,7 +103,7 @@ def _undo(store: HistoryStore, record_id: int) -> None:
     st.session_state.pop("removed_record", None)
 
 
-def _render_rows(records: list[HistoryRecord], *, signed_in: bool) -> None:
+def _render_rows(records: list[HistoryRecord], *, signed_in: bool, key: str) -> None:
     if not records:
         st.info("No tasks yet. Create one on the Create page.", icon=":material/movie:")
         return
@@ -115,10 +119,10 @@ def _render_rows(records: list[HistoryRecord], *, signed_in: bool) -> None:
         "Task id": r.task_id or "—",
     } for r in records]
     event = st.dataframe(
-        rows, hide_index=True, on_select="rerun", selection_mode=["single-row", "single-cell"], key="history_table",
+        rows, hide_index=True, on_select="rerun", selection_mode=["single-row", "single-cell"], key=key,
         column_config={
-            "Time": st.column_config.DatetimeColumn(format="MMM D, HH:mm", width="small"),
-            "Status": st.column_config.TextColumn(width="small"),
+            "Time": st.column_config.DatetimeColumn(format="MMM D, YYYY HH:mm:ss"),
+            "Status": st.column_config.TextColumn(),
             "Prompt": st.column_config.TextColumn(width="large"),
             "Task id": st.column_config.TextColumn(width="medium"),
         },
@@ -136,7 +140,7 @@ def _render_rows(records: list[HistoryRecord], *, signed_in: bool) -> None:
 
 def open_record(record: HistoryRecord) -> None:
     """Show one record's detail: by task id when it has one (a shareable URL), else by local id."""
-    st.session_state.pop("history_table", None)
+    st.session_state.history_opened = st.session_state.get("history_opened", 0) + 1
     go_to(task_id=record.task_id, record_id=None if record.task_id else record.id)
 
 

@@ -29,7 +29,7 @@ ensure_router()
 PAGE_SIZE = 24
 PARAMS = ("q", "ratio", "on", "stars", "by", "page")
 STARS = [4, 3, 2, 1]
-address.sticky("gallery", (*PARAMS, "selected"))
+address.sticky((*PARAMS, "selected"))
 backend = runtime.backend()
 st.title("Gallery")
 stop_unless_database(backend.database_problem())
@@ -49,9 +49,9 @@ def filters_from_address() -> GalleryFilter:
 
 def filters_to_address() -> None:
     ss = st.session_state
-    address.change({"q": str(ss.get("gallery_text") or "").strip(), "ratio": ss.get("gallery_ratio"),
-                    "on": ss.get("gallery_board"), "stars": ss.get("gallery_stars"),
-                    "by": str(ss.get("gallery_creator") or "").strip().lower(), "page": None})
+    address.change_filters({"q": str(ss.get("gallery_text") or "").strip(), "ratio": ss.get("gallery_ratio"),
+                            "on": ss.get("gallery_board"), "stars": ss.get("gallery_stars"),
+                            "by": str(ss.get("gallery_creator") or "").strip().lower() if signed_in else None})
 
 
 filters = filters_from_address()

@@ -14,7 +14,7 @@ from components.task_detail import task_detail
 ensure_router()
 
 backend = runtime.backend()
-address.sticky("history", LIST_PARAMS)  # from the sidebar, the list comes back as it was left
+address.sticky(LIST_PARAMS)  # from the sidebar, the list comes back as it was left
 task_id = address.query_text("task", limit=200)
 record_id = address.query_id("record")
 problem = backend.database_problem()

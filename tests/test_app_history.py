@@ -140,7 +140,7 @@ def test_clicking_a_cell_opens_the_task(app_env: Path) -> None:
     new_app().run()
     ids = seed(3)
     at = history(app_env)
-    at.session_state["history_table"] = {"selection": {"rows": [], "columns": [], "cells": [[1, "Prompt"]]}}
+    at.session_state["history_table_0_0"] = {"selection": {"rows": [], "columns": [], "cells": [[1, "Prompt"]]}}
     at.run()
     assert at.query_params["task"] == ids[1]
 

@@ -67,7 +67,7 @@ def test_owner_journey(make_server: type, page: Page) -> None:
 
     sidebar(page, "Boards")
     expect(page.locator(".st-key-board_row_1").get_by_text("3 takes")).to_be_visible()
-    page.get_by_role("button", name="Spring pitch").click()
+    page.get_by_test_id("stMain").get_by_text("Spring pitch", exact=True).click()
     wait_idle(page)
     [board] = showcase(server).boards()
     assert re.search(rf"/boards\?board={board.id}$", page.url), page.url
@@ -130,7 +130,7 @@ def test_stranger_journey(make_server: type, browser: Browser) -> None:
     wait_idle(stranger)
     heading = stranger.get_by_role("heading", name="For the client")
     expect(heading).to_be_visible()
-    stranger.get_by_role("button", name="Present").click()
+    stranger.get_by_test_id("stMain").get_by_text("Present", exact=True).click()
     wait_idle(stranger)
     expect(caption(stranger)).to_have_text(PROMPTS[0])
     videos = [playing(stranger)]
@@ -161,7 +161,7 @@ def test_stranger_journey(make_server: type, browser: Browser) -> None:
     wait_idle(owner)
     sign_in(owner, "team secret")
     sidebar(owner, "Boards")
-    owner.get_by_role("button", name="For the client").click()
+    owner.get_by_test_id("stMain").get_by_text("For the client", exact=True).click()
     wait_idle(owner)
     mine = owner.locator(f".st-key-card_board_{ids[1]}")
     expect(mine.get_by_text("★ 4.0 · 1 rating")).to_be_visible()

@@ -222,3 +222,76 @@ def test_comfortable_on_a_phone(make_server: type, browser: Browser, where: str)
     expect(prompt).to_be_visible()
     box = prompt.bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+
+
+def test_a_board_stays_open_through_every_action(make_server: type, browser: Browser, page: Page) -> None:
+    """Test that a board opened by clicking its name in Boards is in the address (?board=N) and stays open through
+    Up, Down, Remove, Rename, Share link, Revoke, Compare and back, Present and Esc, a reload and Back; and that
+    the address pasted in another browser opens the same board."""
+    server: AppServer = make_server(STARVIDEOS_SANDBOX_SPEED="10", STARVIDEOS_POLL_INTERVAL="0.5")
+    ids = seed(server, PROMPTS, visit=page)
+    shows = showcase(server)
+    shows.board_named("Another board")
+    board = shows.board_named("Review")
+    shows.add(board.id, ids)
+    page.get_by_test_id("stSidebarNavItems").get_by_role("link", name="Boards").click()
+    wait_idle(page)
+    page.get_by_test_id("stMain").get_by_text("Review", exact=True).click()
+    wait_idle(page)
+    address = f"{server.url}/boards?board={board.id}"
+
+    def still_open(name: str = "Review") -> None:
+        expect(page.get_by_role("heading", name=name)).to_be_visible()
+        assert page.url == address, page.url
+
+    still_open()
+    page.locator(f".st-key-up_{ids[1]} button").click()
+    wait_idle(page)
+    still_open()
+    page.locator(f".st-key-down_{ids[2]} button").click()
+    wait_idle(page)
+    still_open()
+    page.locator(f".st-key-remove_{ids[3]} button").click()
+    wait_idle(page)
+    still_open()
+    assert [t.record.id for t in shows.items(board.id)] == [ids[1], ids[0], ids[2]]
+    page.get_by_role("button", name="Rename").click()
+    page.get_by_label("Board name").fill("Review, round 2")
+    page.get_by_role("button", name="Save name").click()
+    wait_idle(page)
+    still_open("Review, round 2")
+    page.get_by_role("button", name="Share link").click()
+    page.get_by_role("button", name="Create share link").click()
+    wait_idle(page)
+    expect(page.locator("[data-testid=stCode]").filter(has_text="/shared?token=")).to_be_visible()
+    page.get_by_role("button", name="Revoke").click()
+    wait_idle(page)
+    assert [link.state() for link in shows.links(board.id)] == ["revoked"]
+    page.keyboard.press("Escape")
+    still_open("Review, round 2")
+    page.get_by_role("button", name="Compare (3)").click()
+    wait_idle(page)
+    expect(page.locator(".st-key-compare_players video")).to_have_count(3)
+    page.get_by_role("link", name="Back to “Review, round 2”").click()
+    wait_idle(page)
+    still_open("Review, round 2")
+    page.get_by_role("link", name="Present").click()
+    wait_idle(page)
+    expect(page.locator(".st-key-present_caption")).to_have_text(PROMPTS[1])
+    page.keyboard.press("Escape")
+    wait_idle(page)
+    still_open("Review, round 2")
+    page.reload()
+    wait_idle(page)
+    still_open("Review, round 2")
+    page.get_by_role("link", name="Present").click()
+    wait_idle(page)
+    expect(page.locator(".st-key-present_caption")).to_have_text(PROMPTS[1])
+    page.go_back()
+    wait_idle(page)
+    still_open("Review, round 2")
+
+    pasted = browser.new_context().new_page()
+    pasted.goto(address)
+    wait_idle(pasted)
+    expect(pasted.get_by_role("heading", name="Review, round 2")).to_be_visible()
