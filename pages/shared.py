@@ -41,7 +41,8 @@ if link is None or board is None:
     st.stop()
 if link.state() != "active":
     st.title("Shared board")
-    st.warning(f"This link has been {link.state()}. Ask whoever sent it for a new one.", icon=":material/link_off:")
+    ended = "has expired" if link.state() == "expired" else "has been revoked"
+    st.warning(f"This link {ended}. Ask whoever sent it for a new one.", icon=":material/link_off:")
     st.stop()
 
 takes = showcase.items(board.id, rater=viewer(link)[0])

@@ -426,7 +426,8 @@ def _check_link(conn: sa.Connection, link_id: int, record_id: int, now: float) -
     row = conn.execute(sa.select(share_links).where(share_links.c.id == link_id)).first()
     state = _link(row._mapping).state(now) if row is not None else "revoked"
     if state != "active":
-        raise LinkClosedError(f"This link has been {state}: nothing was saved.")
+        raise LinkClosedError(f"This link {'has expired' if state == 'expired' else 'has been revoked'}: nothing "
+                              "was saved.")
     on_board = conn.execute(sa.select(board_items.c.record_id).where(board_items.c.board_id == row.board_id,
                                                                      board_items.c.record_id == record_id)).first()
     if on_board is None:
