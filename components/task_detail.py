@@ -119,9 +119,10 @@ def _lineage(backend: Backend, record: HistoryRecord) -> None:
 
 def _link(record: HistoryRecord) -> None:
     # A button, not a page link: a link to this same page would not put the task in the address, and the next
-    # rerun would show the previous task again.
-    st.button(label(record.prompt, 60), key=f"lineage_{record.id}", icon=":material/movie:", type="tertiary",
-              on_click=show_task, kwargs={"task_id": record.task_id, "record_id": record.id})
+    # rerun would show the previous task again. It sits in the live fragment, so it reruns the whole page.
+    if st.button(label(record.prompt, 60), key=f"lineage_{record.id}", icon=":material/movie:", type="tertiary",
+                 on_click=show_task, kwargs={"task_id": record.task_id, "record_id": record.id}):
+        st.rerun()
 
 
 def _status_and_video(backend: Backend, record: HistoryRecord) -> None:

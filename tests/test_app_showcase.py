@@ -206,3 +206,105 @@ def test_a_share_link_opens_one_board_without_the_password(app_env: Path, monkey
     assert plain(stranger.warning[0].value).startswith("This link has been revoked.")
     stranger = page("pages/shared.py", stranger, token="not-a-token")
     assert plain(stranger.warning[0].value).startswith("This link does not open anything.")
+
+
+def test_the_share_box_says_plainly_when_the_app_is_open(app_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Test that without a password or sign-in the share box warns that anyone who can reach the app sees
+    everything, naming STARVIDEOS_APP_PASSWORD and sign-in as the fix (the link can still be made); with a
+    password it says the link shows this board only."""
+    new_app().run()
+    board = runtime.backend().showcase.board_named("Open house")
+    at = page("pages/boards.py", board=str(board.id))
+    [warning] = at.warning
+    assert plain(warning.value).startswith("**This app has no password or sign-in**, so anyone who can reach it "
+                                           "sees everything")
+    assert "STARVIDEOS_APP_PASSWORD" in warning.value and "sign-in" in warning.value
+    assert not [c for c in at.caption if "sees this board only" in c.value]
+    at.button(key="share_create").click().run()
+    assert [c.value for c in at.code if "/shared?token=" in c.value]
+
+    monkeypatch.setenv("STARVIDEOS_APP_PASSWORD", "team secret")
+    runtime.reset()
+    at = new_app().run()
+    at.text_input(key="password_input").set_value("team secret").run()
+    at = page("pages/boards.py", at, board=str(board.id))
+    assert not at.warning
+    assert [c.value for c in at.caption if c.value.startswith("Anyone with the link sees this board only")]
+
+
+def test_the_boards_list_shows_poster_strips_and_counts(app_env: Path) -> None:
+    """Test that each board in the list shows how many takes it holds and a strip of its first posters (at most
+    four), and that its name opens it (in the address)."""
+    new_app().run()
+    ids = takes(5)
+    showcase = runtime.backend().showcase
+    five, one = showcase.board_named("Five"), showcase.board_named("One")
+    showcase.board_named("Nothing yet")
+    showcase.add(five.id, ids)
+    showcase.add(one.id, ids[:1])
+    at = page("pages/boards.py")
+    counts = {c.value for c in at.caption if "take" in c.value}
+    assert counts == {"5 takes", "1 take", "0 takes"}
+    # One st.image per strip; the board changed last comes first.
+    assert [len(strip.proto.imgs) for strip in at.get("image")] == [1, 4]
+    at.button(key=f"open_board_{five.id}").click().run()
+    assert at.query_params["board"] == str(five.id) and heading(at) == "Five"
+
+
+def test_link_holders_see_comments_marked_and_no_team_addresses(app_env: Path) -> None:
+    """Test that on a shared board a comment posted through the link is marked "via share link" (the team's are
+    not), that the team's e-mail addresses (comment authors, "Created by" in Compare) are never shown to someone
+    holding the link, and that the team still sees them in the app."""
+    new_app().run()
+    b = runtime.backend()
+    ids = [submit_video(b.client, b.store, VideoRequest(f"client take {n}"), created_by="ann@team.test").record_id
+           for n in range(2)]
+    takes(0)
+    showcase = b.showcase
+    board = showcase.board_named("For the client")
+    showcase.add(board.id, ids)
+    token, link = showcase.share(board.id)
+    showcase.comment(ids[0], "ann@team.test", "Our favourite", created_by="ann@team.test")
+    stranger = page("pages/shared.py", token=token)
+    stranger.text_input(key=f"shared_name_{ids[0]}").set_value("ceo@team.test")
+    stranger.text_area(key=f"shared_comment_{ids[0]}").set_value("Approved")
+    stranger.button(key=f"FormSubmitter:shared_comment_form_{ids[0]}-Post comment").click().run()
+    [theirs, ours] = showcase.comments(ids[0])
+    assert (theirs.author, theirs.share_link_id, ours.share_link_id) == ("ceo@team.test", link.id, None)
+    bylines = [plain(c.value) for c in stranger.caption if " ago" in c.value or "just now" in c.value]
+    assert bylines == ["ceo@team.test · :gray-badge[via share link] · just now", "ann · just now"]
+    assert "ann@team.test" not in texts(stranger)
+    stranger.checkbox(key=f"select_shared_{ids[0]}").check().run()
+    stranger.checkbox(key=f"select_shared_{ids[1]}").check().run()
+    stranger.button(key="shared_compare").click().run()
+    table = stranger.dataframe[0].value
+    assert "Created by" not in table.index and "ann@team.test" not in table.to_string()
+    assert "ann@team.test" not in texts(stranger)
+
+    team = page("pages/boards.py", board=str(board.id))
+    assert "ann@team.test · just now" in [plain(c.value) for c in team.caption]
+    team = page("pages/compare.py", team, ids=f"{ids[0]},{ids[1]}")
+    assert list(team.dataframe[0].value.loc["Created by"]) == ["ann@team.test", "ann@team.test"]
+
+
+def test_a_tab_opened_before_a_revoke_cannot_post_after_it(app_env: Path) -> None:
+    """Test that a shared board left open in a tab stores nothing once its link is revoked: the comment form and
+    the stars, pressed after the revoke, store nothing, and the page then says the link was revoked."""
+    new_app().run()
+    [rid] = takes(1)
+    showcase = runtime.backend().showcase
+    board = showcase.board_named("Revoked soon")
+    showcase.add(board.id, [rid])
+    token, link = showcase.share(board.id)
+    tab = page("pages/shared.py", token=token)
+    tab.text_input(key=f"shared_name_{rid}").set_value("Dana")
+    tab.text_area(key=f"shared_comment_{rid}").set_value("posted after the revoke")
+    showcase.revoke(link.id)
+    tab.button(key=f"FormSubmitter:shared_comment_form_{rid}-Post comment").click().run()
+    assert showcase.comments(rid) == []
+    assert plain(tab.warning[0].value).startswith("This link has been revoked.")
+    tab = page("pages/shared.py", token=showcase.share(board.id)[0])
+    other = showcase.links(board.id)[0]
+    showcase.revoke(other.id)
+    tab.get("feedback")[0].set_value(4).run()
+    assert showcase.ratings([rid]) == {}
