@@ -45,7 +45,7 @@ def parse_ids(raw: object, *, limit: int) -> list[int]:
 
 def parse_text(raw: object, *, limit: int = MAX_TEXT) -> str:
     """Free text from a query value: control and unassigned characters dropped, one line, at most ``limit``."""
-    value = "".join(ch for ch in str(raw or "") if unicodedata.category(ch) not in ("Cc", "Cs", "Cn", "Co"))
+    value = "".join(" " if unicodedata.category(ch) in ("Cc", "Cs", "Cn", "Co") else ch for ch in str(raw or ""))
     return " ".join(value.split())[:limit]
 
 
