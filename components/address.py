@@ -44,7 +44,7 @@ def parse_ids(raw: object, *, limit: int) -> list[int]:
 
 
 def parse_text(raw: object, *, limit: int = MAX_TEXT) -> str:
-    """Free text from a query value: control and unassigned characters dropped, one line, at most ``limit``."""
+    """Free text from a query value: control and unassigned characters as spaces, one line, at most ``limit``."""
     value = "".join(" " if unicodedata.category(ch) in ("Cc", "Cs", "Cn", "Co") else ch for ch in str(raw or ""))
     return " ".join(value.split())[:limit]
 
@@ -55,8 +55,9 @@ def parse_choices(raw: object, allowed: Iterable[str]) -> list[str]:
     return [value for value in allowed if value in wanted]
 
 
-def parse_page(raw: object, *, limit: int = 10_000) -> int:
-    """A page number from 1 (the default, also for junk) to ``limit``."""
+def parse_page(raw: object, *, limit: int = 500) -> int:
+    """A page number from 1 (the default, also for junk) to ``limit`` (a pasted page is found by walking from the
+    first, one small read a page: the limit bounds what a link can ask for)."""
     number = parse_id(raw)
     return min(number, limit) if number is not None else 1
 
@@ -173,7 +174,7 @@ def page_cursors(name: str, filters: object, page: int, next_cursor: Callable[[i
     to ``page``. It is kept in the session while ``filters`` stay the same (so a page does not shift under a
     person paging through it) and rebuilt from the first page when it is not there (a reload, a pasted link).
     ``next_cursor(start)`` gives the start of the page after the one at ``start``, or None when there is none.
-    Returns fewer than ``page`` entries when the list is shorter."""
+    When the list is shorter, the last page it has is shown, and the address says so."""
     ss = st.session_state
     if ss.get(f"{name}_filter") != filters or f"{name}_cursors" not in ss:
         ss[f"{name}_filter"], ss[f"{name}_cursors"] = filters, [None]
@@ -184,6 +185,8 @@ def page_cursors(name: str, filters: object, page: int, next_cursor: Callable[[i
         if cursor is None:
             break
         cursors.append(cursor)
+    if len(cursors) < page:
+        change({"page": len(cursors) if len(cursors) > 1 else None})
     return cursors
 
 

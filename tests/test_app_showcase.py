@@ -308,3 +308,58 @@ def test_a_tab_opened_before_a_revoke_cannot_post_after_it(app_env: Path) -> Non
     showcase.revoke(other.id)
     tab.get("feedback")[0].set_value(4).run()
     assert showcase.ratings([rid]) == {}
+
+
+def test_the_gallery_keeps_its_selection_and_filters_in_the_address(app_env: Path) -> None:
+    """Test that the Gallery's search, filters and selection are in the address, that Compare carries them and
+    its "Gallery" link brings them back, and that the sidebar (no parameters) brings back the last ones."""
+    new_app().run()
+    ids = takes(4)
+    at = page("pages/gallery.py")
+    at.checkbox(key=f"select_gallery_{ids[3]}").check().run()
+    at.checkbox(key=f"select_gallery_{ids[1]}").check().run()
+    at.selectbox(key="gallery_ratio").set_value("16:9").run()
+    assert at.query_params == {"selected": f"{ids[3]},{ids[1]}", "ratio": "16:9"}
+    at.checkbox(key=f"select_gallery_{ids[0]}").check().run()
+    assert at.button(key="gallery_compare").label == "Compare (3)"
+    at.button(key="gallery_compare").click().run()
+    assert at.query_params == {"ids": f"{ids[3]},{ids[1]},{ids[0]}", "ratio": "16:9"}
+    assert len(at.get("video")) == 3
+    [back] = [link for link in at.get("page_link") if link.proto.label == "Gallery"]
+    assert back.proto.query_string == f"ratio=16%3A9&selected={ids[3]}%2C{ids[1]}%2C{ids[0]}"
+    at = page("pages/gallery.py", at, ratio="16:9", selected=f"{ids[3]},{ids[1]},{ids[0]}")
+    assert [c.key for c in at.checkbox if c.value] == [f"select_gallery_{i}" for i in (ids[3], ids[0])]
+    assert at.selectbox(key="gallery_ratio").value == "16:9" and at.button(key="gallery_compare").label == \
+        "Compare (3)"  # the 9:16 take is filtered out of sight, and still selected
+    at = page("pages/boards.py", at)
+    at = page("pages/gallery.py", at)  # from the sidebar: no parameters
+    assert at.query_params == {"ratio": "16:9", "selected": f"{ids[3]},{ids[1]},{ids[0]}"}
+    at.button(key="gallery_clear").click().run()
+    at.selectbox(key="gallery_ratio").set_value(None).run()
+    assert at.query_params == {} and not [c for c in at.checkbox if c.value]
+    at = page("pages/boards.py", at)
+    at = page("pages/gallery.py", at)
+    assert at.query_params == {}  # cleared stays cleared
+
+
+def test_shared_present_moves_between_takes_and_stays_on_the_board(app_env: Path) -> None:
+    """Test that Present on a shared board is a view of the shared page in the address: Next and Previous move
+    between takes with their videos, Exit comes back to the board, and the token never leaves the address."""
+    new_app().run()
+    ids = takes(3)
+    showcase = runtime.backend().showcase
+    board = showcase.board_named("For the client")
+    showcase.add(board.id, ids)
+    token, _ = showcase.share(board.id)
+    at = page("pages/shared.py", token=token)
+    at.button(key="shared_present").click().run()
+    assert at.query_params == {"token": token, "view": "present"}
+    videos = [at.get("video")[0].proto.url]
+    for button, index in (("present_next", 1), ("present_next", 2), ("present_previous", 1)):
+        at.button(key=button).click().run()
+        assert at.query_params == {"token": token, "view": "present", "i": str(index)}
+        assert f"take {index}" in [t.value for t in at.text]
+        videos.append(at.get("video")[0].proto.url)
+    assert len(set(videos[:3])) == 3 and videos[3] == videos[1]
+    at.button(key="present_exit").click().run()
+    assert at.query_params == {"token": token} and heading(at) == "For the client"

@@ -172,10 +172,10 @@ def test_a_share_link_in_a_fresh_browser(make_server: type, browser: Browser) ->
     team.locator("input[type=password]").fill("team secret")
     team.locator("input[type=password]").press("Enter")
     wait_idle(team)
-    screenshot(team, "board.png")
     team.get_by_role("button", name="Share link").click()
     team.get_by_role("button", name="Create share link").click()
     wait_idle(team)
+    screenshot(team, "board.png")  # with its share box open
     link = team.locator("[data-testid=stCode]").filter(has_text="/shared?token=").inner_text().strip()
     assert link.startswith(f"{server.url}/shared?token=")
 
