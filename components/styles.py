@@ -23,7 +23,8 @@ _CARDS = """
 [class*="st-key-prompt_"] [data-testid="stText"] { display: -webkit-box; -webkit-line-clamp: 2;
   -webkit-box-orient: vertical; overflow: hidden; overflow-wrap: anywhere; white-space: normal; margin: 0;
   min-height: 3em; }
-[class*="st-key-strip_"] img { aspect-ratio: 16 / 9; object-fit: cover; background: #0b0d12; border-radius: 4px; }
+[class*="st-key-strip_"] img { aspect-ratio: 16 / 9; object-fit: contain; background: #0b0d12; border-radius: 4px;
+  margin-right: 4px; }
 [class*="st-key-poster_missing"] { aspect-ratio: 16 / 9; display: flex; align-items: center; justify-content: center;
   background: #0b0d12; border-radius: 6px; }
 </style>
