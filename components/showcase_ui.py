@@ -16,6 +16,7 @@ from .runtime import Backend, current_user, session_id
 from .text import label, md_escape, plain
 
 MAX_SELECTED = 200
+_EMAIL = re.compile(r"([^\s@]+)@[^\s@]+")
 
 
 def viewer(link: ShareLink | None = None) -> tuple[str, str]:
@@ -134,9 +135,6 @@ def byline(comment: Comment, *, for_link_holder: bool) -> str:
     if for_link_holder:
         name = _EMAIL.sub(lambda m: m.group(1), name)
     return f"{md_escape(name)} · {_ago(comment.created_at)}"
-
-
-_EMAIL = re.compile(r"([^\s@]+)@[^\s@]+")
 
 
 def _rate(showcase: Showcase, record_id: int, rater: str, key: str, link: ShareLink | None) -> None:

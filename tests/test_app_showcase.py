@@ -289,7 +289,8 @@ def test_link_holders_see_comments_marked_and_no_team_addresses(app_env: Path) -
 
 def test_a_tab_opened_before_a_revoke_cannot_post_after_it(app_env: Path) -> None:
     """Test that a shared board left open in a tab stores nothing once its link is revoked: the comment form and
-    the stars, pressed after the revoke, store nothing, and the page then says the link was revoked."""
+    the stars, pressed after the revoke, store nothing, Present shows nothing more, and the page then says the link
+    was revoked."""
     new_app().run()
     [rid] = takes(1)
     showcase = runtime.backend().showcase
@@ -308,6 +309,12 @@ def test_a_tab_opened_before_a_revoke_cannot_post_after_it(app_env: Path) -> Non
     showcase.revoke(other.id)
     tab.get("feedback")[0].set_value(4).run()
     assert showcase.ratings([rid]) == {}
+    token, third = showcase.share(board.id)
+    tab = page("pages/shared.py", token=token, view="present")
+    assert len(tab.get("video")) == 1
+    showcase.revoke(third.id)
+    tab.button(key="present_exit").click().run()  # any key, any button: the link is checked again
+    assert tab.get("video") == [] and plain(tab.warning[0].value).startswith("This link has been revoked.")
 
 
 def test_the_gallery_keeps_its_selection_and_filters_in_the_address(app_env: Path) -> None:
