@@ -15,7 +15,7 @@ from .players import media_source
 from .runtime import Backend, current_user, signin_configured
 from .showcase_ui import feedback_panel, poster, select_box, selection, take_caption, task_query, viewer
 from .styles import card_styles
-from .text import heading, label, md_escape, plain
+from .text import heading, label, md_escape, md_inert, plain
 
 STRIP = 4
 STRIP_WIDTH = 96
@@ -33,7 +33,7 @@ def boards_list(backend: Backend) -> None:
             try:
                 board = showcase.board_named(name or "", created_by=current_user())
             except StarVideosError as exc:
-                st.error(md_escape(exc.message))
+                st.error(md_inert(exc.message))
             else:
                 open_board(board.id)
                 st.rerun()
@@ -97,7 +97,7 @@ def board_view(backend: Backend, board: Board) -> None:
             try:
                 showcase.rename(board.id, new_name)
             except StarVideosError as exc:
-                st.error(f"{md_escape(exc.message)} {md_escape(exc.hint)}")
+                st.error(f"{md_inert(exc.message)} {md_escape(exc.hint)}")
             else:
                 st.rerun()
     with delete_col, st.popover("Delete board", icon=":material/delete:"):

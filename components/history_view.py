@@ -18,7 +18,7 @@ from starvideos.history import ALL_STATES, HistoryFilter, HistoryRecord, History
 from . import address
 from .labels import MODE_NAMES, mode_short, state_label, state_marker
 from .runtime import Backend, current_user, session_id
-from .text import md_escape, shorten
+from .text import md_escape, md_inert, shorten
 
 PAGE_SIZE = 20
 LIST_PARAMS = ("q", "status", "mode", "session", "mine", "page")
@@ -93,7 +93,7 @@ def removed_notice(store: HistoryStore) -> None:
     with st.container(border=True, key="removed_notice"):
         text_col, undo_col = st.columns([5, 1], vertical_alignment="center")
         with text_col:
-            st.success(f"Removed “{md_escape(shorten(prompt, 60))}” from the history.", icon=":material/delete:")
+            st.success(f"Removed “{md_inert(shorten(prompt, 60))}” from the history.", icon=":material/delete:")
         with undo_col:
             st.button("Undo", key="undo_remove", icon=":material/undo:", on_click=_undo, args=(store, record_id))
 
@@ -121,7 +121,7 @@ def _render_rows(records: list[HistoryRecord], *, signed_in: bool, key: str) -> 
     event = st.dataframe(
         rows, hide_index=True, on_select="rerun", selection_mode=["single-row", "single-cell"], key=key,
         column_config={
-            "Time": st.column_config.DatetimeColumn(format="MMM D, YYYY HH:mm:ss"),
+            "Time": st.column_config.DatetimeColumn(format="MMM D, HH:mm:ss"),
             "Status": st.column_config.TextColumn(),
             "Prompt": st.column_config.TextColumn(width="large"),
             "Task id": st.column_config.TextColumn(width="medium"),

@@ -13,7 +13,7 @@ from starvideos.showcase import MAX_COMMENT_CHARS, MAX_NAME_CHARS, Comment, Rati
 from . import address, registry
 from .players import media_source
 from .runtime import Backend, current_user, session_id
-from .text import label, md_escape, plain
+from .text import label, md_escape, md_inert, plain
 
 MAX_SELECTED = 200
 _EMAIL = re.compile(r"([^\s@]+)@[^\s@]+")
@@ -131,10 +131,10 @@ def byline(comment: Comment, *, for_link_holder: bool) -> str:
     the visitor typed); the team's e-mail addresses are never shown to someone holding a link."""
     name = comment.author
     if comment.share_link_id is not None:
-        return f"{md_escape(name)} · :gray-badge[via share link] · {_ago(comment.created_at)}"
+        return f"{md_inert(name)} · :gray-badge[via share link] · {_ago(comment.created_at)}"
     if for_link_holder:
         name = _EMAIL.sub(lambda m: m.group(1), name)
-    return f"{md_escape(name)} · {_ago(comment.created_at)}"
+    return f"{md_inert(name)} · {_ago(comment.created_at)}"
 
 
 def _rate(showcase: Showcase, record_id: int, rater: str, key: str, link: ShareLink | None) -> None:
@@ -191,7 +191,7 @@ def add_to_board(backend: Backend, record_ids: list[int]) -> None:
             board = showcase.board_named(name or "", created_by=current_user())
             added = showcase.add(board.id, record_ids, added_by=current_user())
         except StarVideosError as exc:
-            st.error(f"{md_escape(exc.message)} {md_escape(exc.hint)}")
+            st.error(f"{md_inert(exc.message)} {md_escape(exc.hint)}")
             return
         st.session_state.board_notice = (board.id, board.name, added)
         _close_add_to_board()
@@ -202,7 +202,7 @@ def board_notice() -> None:
     notice = st.session_state.pop("board_notice", None)
     if notice:
         board_id, name, added = notice
-        st.success(f"Added {added} take{'s' if added != 1 else ''} to “{md_escape(name)}”.",
+        st.success(f"Added {added} take{'s' if added != 1 else ''} to “{md_inert(name)}”.",
                    icon=":material/dashboard:")
         st.page_link(registry.BOARDS.path, label=f"Open “{label(name, 60)}”", icon=":material/open_in_new:",
                      query_params={"board": str(board_id)})

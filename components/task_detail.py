@@ -17,7 +17,7 @@ from .players import continue_button, downloads, saving_state, video_source
 from .runtime import Backend, current_user, session_id
 from .showcase_ui import add_to_board_dialog, board_notice, feedback_panel, open_add_to_board, stars_text, viewer
 from .status import status_badge
-from .text import label, md_escape, plain
+from .text import label, md_escape, md_inert, plain
 from .timing import time_left
 
 
@@ -97,7 +97,7 @@ def _showcase(backend: Backend, record: HistoryRecord) -> None:
     feedback_panel(backend, take, prefix="task")
     on = backend.showcase.boards_of(record.id)
     if on:
-        st.caption("On " + ", ".join(f"“{md_escape(b.name)}”" for b in on))
+        st.caption("On " + ", ".join(f"“{md_inert(b.name)}”" for b in on))
     st.button("Add to board", key="task_add_to_board", icon=":material/dashboard:", on_click=open_add_to_board,
               args=([record.id],))
     add_to_board_dialog(backend)

@@ -1,11 +1,12 @@
 """Showing people's text (prompts, names, comments, board names) and API text safely: as text, never as Markdown,
 HTML, links, pictures, icons or math.
 
-Prose goes through ``plain`` and ``heading``, which never touch Markdown. Where Streamlit only takes Markdown
-(widget labels, alerts), ``md_escape`` escapes every ASCII punctuation character, which stops every syntax rule,
-and breaks the few rewrites Streamlit's renderer makes on the *parsed* text, which no escape reaches: web and
-e-mail addresses turned into links, ``:material/…:`` and ``:streamlit:`` turned into pictures, ``->`` into arrows.
-It breaks them with an invisible WORD JOINER (U+2060), only where one of them would start.
+People's prose goes through ``plain`` and ``heading``, which never touch Markdown. Where Streamlit only takes
+Markdown (widget labels, alerts, captions), ``md_inert`` escapes every ASCII punctuation character, which stops
+every syntax rule, and breaks the few rewrites Streamlit's renderer makes on the *parsed* text, which no escape
+reaches: web and e-mail addresses turned into links, ``:material/…:`` and ``:streamlit:`` turned into pictures,
+``->`` into arrows. It breaks them with an invisible WORD JOINER (U+2060), only where one of them would start.
+``md_escape`` is for the app's and the API's own text, where an address may stay a link.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import re
 import streamlit as st
 
 WORD_JOINER = "\u2060"
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&])")
 # CommonMark lets any ASCII punctuation character be escaped, and an escaped one is always literal.
 _PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
 _REWRITES = (
@@ -24,16 +26,22 @@ _REWRITES = (
     re.compile(r"(?<=www)(?=\.)", re.IGNORECASE),  # www.example.com
     re.compile(r"(?<=[-<>~=])(?=[-<>=])"),  # -> <- <-> -- >= <= ~=
 )
-
-
 # st.title's look, on a plain <h1>.
 _HEADING_STYLE = ("<style>.sv-heading { font-size: 2.75rem; font-weight: 700; line-height: 1.2; margin: 0; "
                   "padding: 1.25rem 0 1rem 0; overflow-wrap: anywhere; scroll-margin-top: 3.75rem; }</style>")
 
 
 def md_escape(text: object) -> str:
-    """Escape text for a Markdown context (a label, an alert) so it shows literally: no formatting, heading, list,
-    table, link, picture, icon, HTML or math. Line breaks are kept; leading spaces (code blocks) are not."""
+    """Escape the app's own or an API's text for a Markdown context so its characters show literally (no
+    formatting, HTML or math). Addresses in it stay links a person can copy; for text a person typed, which someone
+    else reads, use ``md_inert``."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text)).replace("\n", "  \n")
+
+
+def md_inert(text: object) -> str:
+    """Text a person typed, for a Markdown context (a label, an alert, a caption): nothing in it is interpreted, not
+    a heading, list, table, link, picture, address, icon, arrow, HTML or math. Line breaks are kept; leading spaces
+    (code blocks) are not."""
     lines = []
     for line in str(text).splitlines() or [""]:
         line = line.lstrip(" \t")
@@ -44,8 +52,8 @@ def md_escape(text: object) -> str:
 
 
 def label(text: object, limit: int = 80) -> str:
-    """People's text as a widget label: one line, at most ``limit`` characters, escaped."""
-    return md_escape(shorten(str(text), limit))
+    """People's text as a widget label: one line, at most ``limit`` characters, inert."""
+    return md_inert(shorten(str(text), limit))
 
 
 def shorten(text: str, limit: int = 80) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 from streamlit.testing.v1 import AppTest
 
 from components import runtime
-from components.text import md_escape
+from components.text import label
 from starvideos.models import VideoRequest
 from tests.apptest_support import new_app, plain
 from tests.test_app_showcase import page, takes
@@ -96,7 +96,7 @@ def test_people_text_stays_text_on_every_showcase_page(app_env: Path) -> None:
 
     at = page("pages/boards.py", at)
     people_text_is_inert(at, "boards")
-    assert at.button(key=f"open_board_{board.id}").label == md_escape(BOARD)
+    assert at.button(key=f"open_board_{board.id}").label == label(BOARD)
     at = page("pages/boards.py", at, board=str(board.id))
     people_text_is_inert(at, "board")
     assert BOARD.replace("&", "&amp;") in shown_plainly(at)

@@ -116,7 +116,7 @@ def test_history_search_filters_and_page_survive_a_task_and_back(make_server: ty
 
 def test_history_shows_the_whole_time(make_server: type, page: Page) -> None:
     """Test that History's Time column is wide enough for the date and time it shows, seconds included, on a
-    desktop and on a phone."""
+    desktop and on a phone (the grid is a canvas: each drawn text is measured against its cell's clip)."""
     server: AppServer = make_server(STARVIDEOS_SANDBOX_SPEED="10", STARVIDEOS_POLL_INTERVAL="0.5")
     page.add_init_script(CANVAS_TEXT)
     page.goto(server.url)
@@ -126,7 +126,7 @@ def test_history_shows_the_whole_time(make_server: type, page: Page) -> None:
         page.set_viewport_size({"width": width, "height": 900})
         page.goto(f"{server.url}/history")
         wait_idle(page)
-        shown = r"^[A-Z][a-z]{2} \d{1,2}, \d{4} \d{2}:\d{2}:\d{2}$"  # "Nov 30, 2026 14:59:09"
+        shown = r"^[A-Z][a-z]{2} \d{1,2}, \d{2}:\d{2}:\d{2}$"  # "Nov 30, 14:59:09"
         page.wait_for_function("re => (window.__drawn || []).some(d => new RegExp(re).test(d.text))", arg=shown)
         drawn = [d for d in page.evaluate("() => window.__drawn") if re.match(shown, d["text"])]
         for cell in drawn:
