@@ -10,9 +10,10 @@ import streamlit as st
 from starvideos.errors import StarVideosError
 from starvideos.showcase import MAX_COMMENT_CHARS, MAX_NAME_CHARS, Comment, Rating, ShareLink, Showcase, Take
 
-from . import address, registry
+from . import address, registry, runtime
+from .identity import visitor
 from .players import media_source
-from .runtime import Backend, current_user, session_id
+from .runtime import Backend, current_user
 from .text import label, md_escape, md_inert, plain
 
 MAX_SELECTED = 200
@@ -20,20 +21,20 @@ _EMAIL = re.compile(r"([^\s@]+)@[^\s@]+")
 
 
 def viewer(link: ShareLink | None = None) -> tuple[str, str]:
-    """Who is rating or commenting: (a stable rater key, the name to show). Signed in: the email. Otherwise the
-    name typed in "Your name", or this browser session; through a share link, kept apart per link."""
+    """Who is rating or commenting: (a stable rater key, the name to show). Signed in: the email. Otherwise this
+    browser (its signed visitor cookie), whatever name it types and however often it reloads: one browser is one
+    rater of a take, through a link or not."""
     user = current_user()
     if user:
         return user, user
     name = str(st.session_state.get("your_name") or "").strip()
-    key = f"name:{name.casefold()}" if name else f"session:{session_id()}"
-    return (f"link{link.id}:{key}" if link else key), name
+    return f"visitor:{visitor(runtime.backend().signer)}", name
 
 
 def stars_text(rating: Rating) -> str:
     if not rating.count:
         return "no ratings yet"
-    return f"★ {rating.average:.1f} · {rating.count} rating{'s' if rating.count != 1 else ''}"
+    return f"★ {rating.average:.1f} · {rating.count} rater{'s' if rating.count != 1 else ''}"
 
 
 def take_caption(take: Take) -> str:
@@ -142,7 +143,8 @@ def _rate(showcase: Showcase, record_id: int, rater: str, key: str, link: ShareL
     if value is None:
         return
     try:
-        showcase.rate(record_id, rater, int(value) + 1, share_link_id=link.id if link else None)
+        showcase.rate(record_id, rater, int(value) + 1, share_link_id=link.id if link else None,
+                      limiter=showcase.rating_limiter(link.id) if link else None)
     except StarVideosError as exc:
         st.session_state[key.replace("_stars_", "_rate_problem_")] = f"{exc.message} {exc.hint}"
 

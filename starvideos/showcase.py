@@ -13,7 +13,7 @@ import hmac
 import secrets
 import time
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +31,8 @@ MAX_COMMENT_CHARS = 1000
 MAX_NAME_CHARS = 80
 MAX_BOARD_NAME_CHARS = 120
 COMMENTS_PER_MINUTE_PER_LINK = 6
+RATINGS_PER_HOUR_PER_LINK = 120
+"""Every browser holding a link may rate, but a link is not a ballot box: this many ratings an hour through it."""
 
 
 class BoardError(StarVideosError):
@@ -139,8 +141,9 @@ def clean_text(text: str, limit: int, what: str) -> str:
 class Showcase:
     """Boards, ratings, comments, share links and the gallery query, on the shared database. Thread-safe."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, clock: Callable[[], float] = time.time) -> None:
         self.db = db
+        self._clock = clock  # for the per-link limiters (tests replace it)
 
     # Gallery ---------------------------------------------------------------------------------------------------
 
@@ -208,15 +211,21 @@ class Showcase:
 
     # Ratings and comments --------------------------------------------------------------------------------------
 
-    def rate(self, record_id: int, rater: str, stars: int, *, share_link_id: int | None = None) -> None:
+    def rate(self, record_id: int, rater: str, stars: int, *, share_link_id: int | None = None,
+             limiter: RateLimiter | None = None) -> None:
         """One rating per rater per take (rating again replaces it). Through a share link, ``LinkClosedError``
-        unless that link still opens a board holding this take."""
+        unless that link still opens a board holding this take, and ``ThrottledError`` once the link has given
+        ``limiter``'s share of ratings (nothing is stored then)."""
         if not 1 <= int(stars) <= 5:
             raise ValidationError(["Rating: choose from 1 to 5 stars."])
         now = time.time()
         with self.db.write() as conn:
             if share_link_id is not None:
                 _check_link(conn, share_link_id, record_id, now)
+            grant = limiter.take_in(conn) if limiter is not None else None
+            if grant is not None and grant.granted == 0:
+                raise ThrottledError("This link has given a lot of ratings in the last hour: nothing was saved.",
+                                     wait_seconds=grant.wait)
             conn.execute(self.db.upsert(ratings, {"record_id": record_id, "rater": rater[:340], "stars": int(stars),
                                                   "updated_at": now}, keys=["record_id", "rater"],
                                         update={"stars": int(stars), "updated_at": now}))
@@ -418,8 +427,13 @@ class Showcase:
             return None
         return _link(rows[0]._mapping)
 
+    def rating_limiter(self, link_id: int) -> RateLimiter:
+        return RateLimiter(self.db, f"ratings:{link_id}", per_minute=RATINGS_PER_HOUR_PER_LINK / 60,
+                           burst=RATINGS_PER_HOUR_PER_LINK, clock=self._clock)
+
     def comment_limiter(self, link_id: int) -> RateLimiter:
-        return RateLimiter(self.db, f"comments:{link_id}", per_minute=COMMENTS_PER_MINUTE_PER_LINK, burst=5)
+        return RateLimiter(self.db, f"comments:{link_id}", per_minute=COMMENTS_PER_MINUTE_PER_LINK, burst=5,
+                           clock=self._clock)
 
 
 def _check_link(conn: sa.Connection, link_id: int, record_id: int, now: float) -> None:

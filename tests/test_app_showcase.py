@@ -132,7 +132,7 @@ def test_rating_and_commenting_on_a_take(app_env: Path) -> None:
     at = page("pages/history.py", task=task_id)
     at.get("feedback")[0].set_value(3).run()  # the fourth star
     assert runtime.backend().showcase.ratings([rid])[rid].average == 4.0
-    assert "★ 4.0 · 1 rating" in [c.value for c in at.caption]
+    assert "★ 4.0 · 1 rater" in [c.value for c in at.caption]
     at.text_input(key=f"task_name_{rid}").set_value("Dana")  # a form: values go in together, on "Post comment"
     at.text_area(key=f"task_comment_{rid}").set_value("<script>alert(1)</script> smoother, please")
     at.button(key=f"FormSubmitter:task_comment_form_{rid}-Post comment").click().run()

@@ -185,6 +185,33 @@ def test_a_link_is_checked_on_every_rating_and_comment(database: Database) -> No
     showcase.rate(on_board, "ann@team.test", 5)  # the team, in the app, needs no link
 
 
+def test_a_share_link_gives_at_most_its_hourly_share_of_ratings(database: Database,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Test the per-link cap on ratings: past RATINGS_PER_HOUR_PER_LINK in an hour a rating through the link is
+    refused with a wait and stores nothing (its rater's earlier rating stays); the team in the app is not capped;
+    an hour later the link may rate again."""
+    from starvideos import showcase as showcase_module
+
+    monkeypatch.setattr(showcase_module, "RATINGS_PER_HOUR_PER_LINK", 3)
+    clock = [1_000_000.0]
+    store, showcase = HistoryStore(database), Showcase(database, clock=lambda: clock[0])
+    [take] = finished(store, 1)
+    board = showcase.board_named("Client review")
+    showcase.add(board.id, [take])
+    _, link = showcase.share(board.id)
+    for n in range(3):
+        showcase.rate(take, f"visitor:{n}", 5, share_link_id=link.id, limiter=showcase.rating_limiter(link.id))
+    with pytest.raises(ThrottledError, match=r"^This link has given a lot of ratings in the last hour: nothing "
+                                             r"was saved\.$") as caught:
+        showcase.rate(take, "visitor:0", 1, share_link_id=link.id, limiter=showcase.rating_limiter(link.id))
+    assert caught.value.hint == "Wait 1200 seconds and try again."
+    assert showcase.ratings([take], rater="visitor:0") == {take: Rating(5.0, 3, 5)}
+    showcase.rate(take, "ann@team.test", 1)
+    clock[0] += 3600
+    showcase.rate(take, "visitor:3", 1, share_link_id=link.id, limiter=showcase.rating_limiter(link.id))
+    assert showcase.ratings([take]) == {take: Rating(3.4, 5)}
+
+
 def test_board_posters_and_the_gallery_watchers_reads(database: Database) -> None:
     """Test the Boards list's strips (each board's first saved posters, in board order, at most four) and the
     reads the Gallery's watcher makes (which takes have posters, the newest ids)."""

@@ -148,7 +148,7 @@ def test_stranger_journey(make_server: type, browser: Browser) -> None:
     card = stranger.locator(f".st-key-card_shared_{ids[1]}")
     card.locator("[data-testid=stFeedback] button, [data-testid=stButtonGroup] button").nth(3).click()
     wait_idle(stranger)
-    expect(card.get_by_text("★ 4.0 · 1 rating")).to_be_visible()
+    expect(card.get_by_text("★ 4.0 · 1 rater")).to_be_visible()
     card.get_by_text(re.compile(r"^Comments \(0\)")).click()
     card.get_by_label("Your name").fill("Dana from the client")
     card.get_by_label("Comment").fill("The second one, but slower please")
@@ -164,7 +164,45 @@ def test_stranger_journey(make_server: type, browser: Browser) -> None:
     owner.get_by_test_id("stMain").get_by_text("For the client", exact=True).click()
     wait_idle(owner)
     mine = owner.locator(f".st-key-card_board_{ids[1]}")
-    expect(mine.get_by_text("★ 4.0 · 1 rating")).to_be_visible()
+    expect(mine.get_by_text("★ 4.0 · 1 rater")).to_be_visible()
     mine.get_by_text(re.compile(r"^Comments \(1\)")).click()
     expect(mine.get_by_text("The second one, but slower please")).to_be_visible()
     expect(mine.get_by_text(re.compile(r"Dana from the client · via share link"))).to_be_visible()
+
+
+def test_one_browser_is_one_rater_through_a_share_link(make_server: type, browser: Browser) -> None:
+    """Test the stuffing the edges report found: through a share link, rate a take 1★, reload, rate again, over and
+    over; the take still has one rater. Another browser is a second rater, and the same browser rating through the
+    link keeps its one vote across reloads (a signed visitor cookie, HttpOnly)."""
+    server: AppServer = make_server(STARVIDEOS_SANDBOX_SPEED="10", STARVIDEOS_POLL_INTERVAL="0.5")
+    owner = browser.new_context().new_page()
+    owner.set_default_timeout(30_000)
+    ids = seed(server, PROMPTS[:1], visit=owner)
+    shows = showcase(server)
+    board = shows.board_named("Stuffing")
+    shows.add(board.id, ids)
+    token, _ = shows.share(board.id)
+
+    def rate(page: Page, stars: int) -> None:
+        card = page.locator(f".st-key-card_shared_{ids[0]}")
+        card.locator("[data-testid=stFeedback] button, [data-testid=stButtonGroup] button").nth(stars - 1).click()
+        wait_idle(page)
+
+    first = browser.new_context()
+    stuffer = first.new_page()
+    stuffer.set_default_timeout(30_000)
+    for stars in (1, 1, 2, 1, 1):
+        stuffer.goto(f"{server.url}/shared?token={token}")
+        wait_idle(stuffer)
+        rate(stuffer, stars)
+    expect(stuffer.get_by_text("★ 1.0 · 1 rater")).to_be_visible()
+    cookie = next(c for c in first.cookies() if c["name"] == "starvideos_visitor")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
+
+    other = browser.new_context().new_page()
+    other.set_default_timeout(30_000)
+    other.goto(f"{server.url}/shared?token={token}")
+    wait_idle(other)
+    rate(other, 5)
+    expect(other.get_by_text("★ 3.0 · 2 raters")).to_be_visible()
+    assert shows.ratings(ids)[ids[0]].count == 2
