@@ -14,7 +14,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 
 from .client import StarVideosClient
 from .errors import APIStatusError, DatabaseError, RateLimitError, StarVideosError
@@ -129,7 +129,7 @@ class StatusPoller:
         wait(futures, timeout=timeout)
         return len(claimed)
 
-    def _start(self, task_ids: list[str]) -> list:
+    def _start(self, task_ids: list[str]) -> list[Future[VideoTask | None]]:
         with self._lock:
             fresh = [t for t in task_ids if t not in self._in_flight]
             self._in_flight.update(fresh)

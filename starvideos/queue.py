@@ -316,8 +316,8 @@ class CreateQueue:
         with self.db.write() as conn:
             state = _state(conn, self.db)
             if state.holding(now):
-                waiting_out = not state.paused and state.paused_until is not None
-                return None, max(0.05, state.paused_until - now) if waiting_out else 2.0
+                until = None if state.paused else state.paused_until
+                return None, max(0.05, until - now) if until is not None else 2.0
             if _in_flight(conn) >= self.max_in_flight:
                 return None, 1.0
             grant = self.pacer.take_in(conn, 1)
