@@ -21,12 +21,12 @@ from .errors import APIStatusError, DatabaseError, RateLimitError, StarVideosErr
 from .history import HistoryStore
 from .limits import RateLimiter
 from .models import VideoTask
-from .workers import Heartbeats, Worker
+from .workers import Heartbeats, Job, Worker
 
 log = logging.getLogger(__name__)
 
 
-class StatusPoller:
+class StatusPoller(Job):
     """Looks up due tasks in parallel and stores what it learns. Thread-safe; one per process.
 
     Lookups are I/O-bound waits, so the pool is sized for a page of unfinished tasks at once (B3: 25 lookups in one
@@ -57,19 +57,6 @@ class StatusPoller:
         shutdown never reached it (for tests and benchmarks)."""
 
     # Background loop ------------------------------------------------------------------------------------------
-
-    def start(self) -> StatusPoller:
-        self.worker.start()
-        return self
-
-    @property
-    def alive(self) -> bool:
-        """True while the background loop runs."""
-        return self.worker.alive
-
-    def wake(self) -> None:
-        """Look for due tasks now (a task was just created)."""
-        self.worker.wake()
 
     def _tick(self) -> float:
         """Claim and start what is due; returns how long to sleep."""

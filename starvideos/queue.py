@@ -34,7 +34,7 @@ from .limits import RateLimiter
 from .models import IN_FLIGHT, UNSETTLED, TaskStatus, VideoRequest
 from .schema import batches, queue_state, task_counts, tasks
 from .submit import Submission, send_recorded
-from .workers import Heartbeats, Worker
+from .workers import Heartbeats, Job, Worker
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +98,7 @@ def settled(counts: dict[str, int]) -> bool:
     return not any(counts.get(state, 0) for state in UNSETTLED)
 
 
-class CreateQueue:
+class CreateQueue(Job):
     """Admits creates at the deployment's pace and sends what waits. Thread-safe; one per process."""
 
     def __init__(self, db: Database, store: HistoryStore, client: StarVideosClient, *, per_minute: float = 10.0,
@@ -269,18 +269,6 @@ class CreateQueue:
                                   .where(task_counts.c.status == TaskStatus.PENDING)))
 
     # The worker ------------------------------------------------------------------------------------------------
-
-    def start(self) -> CreateQueue:
-        self.worker.start()
-        return self
-
-    @property
-    def alive(self) -> bool:
-        """True while the background loop runs."""
-        return self.worker.alive
-
-    def wake(self) -> None:
-        self.worker.wake()
 
     def close(self) -> None:
         self.worker.stop()
