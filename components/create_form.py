@@ -24,8 +24,9 @@ from starvideos.variants import VariantGrid
 from . import registry
 from .created import follow
 from .drafts import restore_pending_draft
+from .form_state import fill_form, pictures_of
 from .image_preview import reference_doubts
-from .labels import MODE_BY_LABEL, MODE_NAMES, mode_label
+from .labels import MODE_BY_LABEL, MODE_NAMES
 from .messages import show_error, show_problems
 from .prompt_builder import prompt_builder
 from .queueing import estimate_line, standing
@@ -136,9 +137,8 @@ def render_inputs(backend: Backend, *, craft: bool = False) -> tuple[VideoReques
 def _use_samples(backend: Backend) -> None:
     assert backend.sandbox is not None
     urls = backend.sandbox.sample_image_urls()
-    st.session_state.form_image_url = urls["wide"]
-    st.session_state.form_first_url = urls["wide"]
-    st.session_state.form_last_url = urls["wide-last"]
+    fill_form(pictures={"form_image_url": urls["wide"], "form_first_url": urls["wide"],
+                        "form_last_url": urls["wide-last"]})
 
 
 def continuation(mode: str) -> tuple[int, str, str, float] | None:
@@ -171,15 +171,14 @@ def reuse_settings(record: HistoryRecord, relink: Callable[[str], str | None] = 
     """Fill the form with a record's parameters ("Reuse settings"). Call from a button callback or before the form
     renders, so Streamlit takes the values as the widgets' own. ``relink`` signs a fresh link for a stored picture."""
     ss = st.session_state
-    ss.form_mode = mode_label(record.mode)
-    ss.form_prompt, ss.form_model, ss.form_ratio = record.prompt, record.model, record.ratio
-    ss.form_duration = record.duration if MIN_DURATION <= record.duration <= MAX_DURATION else DEFAULT_DURATION
-    fields = {"image": ["form_image_url"], "first_last": ["form_first_url", "form_last_url"]}.get(record.mode, [])
-    keys = record.image_keys + [None] * len(fields)
-    for field, url, key in zip(fields, record.images, keys, strict=False):
-        ss[field] = (relink(key) if key else None) or url  # an uploaded picture gets a fresh link, never a dead one
+    keys = list(record.image_keys) + [None] * len(record.images)
+    # An uploaded picture gets a fresh link, never a dead one.
+    urls = [(relink(key) if key else None) or str(url) for url, key in zip(record.images, keys, strict=False)]
+    fill_form(mode=record.mode, prompt=record.prompt, model=record.model, duration=record.duration,
+              ratio=record.ratio, pictures=pictures_of(record.mode, urls))
+    for url, key in zip(urls, keys, strict=False):
         if key:
-            ss.setdefault("upload_keys", {})[ss[field]] = key
+            ss.setdefault("upload_keys", {})[url] = key
     ss.pop("form_parent", None)  # reused settings are a shot of their own: no "Continues" note left from before
 
 

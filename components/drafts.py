@@ -7,8 +7,9 @@ from typing import Any
 
 import streamlit as st
 
-from starvideos.models import MAX_DURATION, MAX_PROMPT_CHARS, MAX_URL_CHARS, MIN_DURATION, RATIOS
+from starvideos.models import MAX_DURATION, MIN_DURATION
 
+from .form_state import fill_form
 from .labels import MODE_BY_LABEL
 
 # Static code, no user text: the draft travels as data and is written with JSON, never as HTML.
@@ -31,8 +32,7 @@ export default function(component) {
 """
 _keeper = st.components.v2.component("starvideos_draft_keeper", js=_JS)
 _PENDING = "draft_to_restore"
-_TEXT_FIELDS = {"form_prompt": MAX_PROMPT_CHARS, "form_image_url": MAX_URL_CHARS, "form_first_url": MAX_URL_CHARS,
-                "form_last_url": MAX_URL_CHARS}
+_TEXT_FIELDS = ("form_prompt", "form_image_url", "form_first_url", "form_last_url")
 
 
 def keep_draft(values: dict[str, Any]) -> None:
@@ -64,14 +64,7 @@ def restore_pending_draft() -> None:
 
 def _apply(saved: dict[str, Any]) -> None:
     """Take back only well-formed values: the browser's storage is the user's to edit."""
-    ss = st.session_state
-    for key, limit in _TEXT_FIELDS.items():
-        value = saved.get(key)
-        if isinstance(value, str) and len(value) <= limit:
-            ss[key] = value
-    if saved.get("form_mode") in MODE_BY_LABEL:
-        ss.form_mode = saved["form_mode"]
-    if isinstance(saved.get("form_duration"), int) and MIN_DURATION <= saved["form_duration"] <= MAX_DURATION:
-        ss.form_duration = saved["form_duration"]
-    if saved.get("form_ratio") in RATIOS:
-        ss.form_ratio = saved["form_ratio"]
+    duration = saved.get("form_duration")
+    fill_form(mode=MODE_BY_LABEL.get(str(saved.get("form_mode"))), prompt=saved.get("form_prompt"),
+              ratio=saved.get("form_ratio"), pictures={k: saved.get(k) for k in _TEXT_FIELDS if k != "form_prompt"},
+              duration=duration if type(duration) is int and MIN_DURATION <= duration <= MAX_DURATION else None)

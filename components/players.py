@@ -8,10 +8,10 @@ import streamlit as st
 from starvideos.copies import FAILED, MediaRecord
 from starvideos.errors import StarVideosError
 from starvideos.history import HistoryRecord
-from starvideos.models import DEFAULT_DURATION, MAX_DURATION, MIN_DURATION, is_http_url
+from starvideos.models import is_http_url
 
 from . import registry
-from .labels import mode_label
+from .form_state import fill_form
 from .media_links import media_url
 from .runtime import Backend, current_user
 from .text import md_escape
@@ -120,11 +120,8 @@ def continue_from(backend: Backend, record: HistoryRecord, copy: MediaRecord) ->
     if link is None:
         return "Continue from last frame needs a bucket the API can fetch from (STARVIDEOS_STORAGE_URL)."
     ss = st.session_state
-    ss.form_mode = mode_label("image")
+    fill_form(mode="image", prompt=record.prompt, model=record.model, duration=record.duration, ratio=record.ratio)
     use_upload("form_image_url", link, upload)
-    ss.form_prompt = record.prompt
-    ss.form_ratio, ss.form_model = record.ratio, record.model
-    ss.form_duration = record.duration if MIN_DURATION <= record.duration <= MAX_DURATION else DEFAULT_DURATION
     ss.form_parent = (record.id, link, record.prompt, record.finished_at or record.attempted_at)
     ss.pop("variants_on", None)  # one shot continues one shot
     return None

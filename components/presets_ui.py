@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from starvideos.errors import StarVideosError
-from starvideos.models import MAX_DURATION, MIN_DURATION, RATIOS
 
-from .labels import MODE_BY_LABEL, mode_label
+from .form_state import fill_form
+from .labels import MODE_BY_LABEL
 from .prompt_builder import BUILDER_FIELDS
 from .runtime import Backend, current_user
 from .text import md_escape
@@ -82,13 +82,8 @@ def _load_preset(preset: Preset | None) -> None:
         return
     form = preset.form
     ss = st.session_state
-    ss.form_mode = mode_label(str(form.get("mode") or "text"))
-    if isinstance(form.get("prompt"), str):
-        ss.form_prompt = form["prompt"]
-    if form.get("ratio") in RATIOS:
-        ss.form_ratio = form["ratio"]
-    if isinstance(form.get("duration"), int) and MIN_DURATION <= form["duration"] <= MAX_DURATION:
-        ss.form_duration = form["duration"]
+    fill_form(mode=form.get("mode") or "text", prompt=form.get("prompt"),
+              duration=form.get("duration") if type(form.get("duration")) is int else None, ratio=form.get("ratio"))
     for key in BUILDER_FIELDS:
         if isinstance(form.get(key), str):
             ss[f"builder_{key}"] = form[key]
