@@ -26,6 +26,8 @@ from .telemetry import TELEMETRY
 
 if TYPE_CHECKING:
     from .copier import MediaCopier, MediaStore
+    from .cut_builder import CutBuilder
+    from .cuts import CutStore
     from .database import Database
     from .estimates import Estimates
     from .history import HistoryStore
@@ -63,18 +65,21 @@ class DataLayer:
     heartbeats: Heartbeats
     notifier: Notifier | None
     """Only with ``STARVIDEOS_NOTIFY_URL``."""
+    cuts: CutStore
+    cut_builder: CutBuilder
 
     def start_workers(self) -> None:
         self.poller.start()
         self.copier.start()
         self.queue.start()
+        self.cut_builder.start()
         if self.notifier is not None:
             self.notifier.start()
 
     def workers(self) -> dict[str, bool]:
         """Each background worker, and whether its loop is running."""
         running = {"status_poller": self.poller.alive, "media_copier": self.copier.alive,
-                   "create_queue": self.queue.alive}
+                   "create_queue": self.queue.alive, "cut_builder": self.cut_builder.alive}
         if self.notifier is not None:
             running["notifier"] = self.notifier.worker.alive
         return running
@@ -83,6 +88,7 @@ class DataLayer:
         if self.notifier is not None:
             self.notifier.close()
         self.poller.close()
+        self.cut_builder.close()
         self.copier.close()
         self.queue.close()
         self.database.dispose()
@@ -217,6 +223,14 @@ class Services:
         return self.data.presets
 
     @property
+    def cuts(self) -> CutStore:
+        return self.data.cuts
+
+    @property
+    def cut_builder(self) -> CutBuilder:
+        return self.data.cut_builder
+
+    @property
     def signer(self) -> Signer:
         """Signs and checks media links, session cookies and export links with the deployment's secret."""
         if self._signer is None:
@@ -316,6 +330,8 @@ def _build_data_layer(s: Settings, client: StarVideosClient, allow: frozenset[tu
                       poster_link: Callable[[str], str | None]) -> DataLayer:
     """Every store and worker, none started: storage first (a bad URL fails before anything else exists)."""
     from .copier import MediaCopier, MediaStore
+    from .cut_builder import CutBuilder
+    from .cuts import CutStore
     from .database import Database
     from .estimates import Estimates
     from .history import HistoryStore
@@ -346,5 +362,8 @@ def _build_data_layer(s: Settings, client: StarVideosClient, allow: frozenset[tu
                         estimates=estimates)
     notifier = (Notifier(outbox, s.notify_url, public_url=s.public_url, poster_link=poster_link,
                          heartbeats=heartbeats) if s.notify_url else None)
+    cuts = CutStore(database, storage, outbox=outbox if s.notify_url else None, max_seconds=s.max_cut_seconds)
+    cut_builder = CutBuilder(cuts, storage, heartbeats=heartbeats)
     return DataLayer(database, store, poller, storage, UploadStore(database, storage), media, copier,
-                     Showcase(database), estimates, queue, PresetStore(database), heartbeats, notifier)
+                     Showcase(database), estimates, queue, PresetStore(database), heartbeats, notifier, cuts,
+                     cut_builder)
