@@ -250,15 +250,16 @@ def test_a_cut_cancelled_mid_way_leaves_no_file(database: Database, storage: Sto
     seen: list[float] = []
 
     def cancel_once_drawing(cut_id: int, share: float) -> None:
-        if share > 0 and not seen:
-            assert store.cancel(cut_id)  # as a person pressing Cancel on the board, mid-way
+        if share > 0:
             seen.append(share)
+        if len(seen) == 1:
+            assert store.cancel(cut_id)  # as a person pressing Cancel on the board, mid-way
 
     builder.on_progress = cancel_once_drawing
     assert build_next(builder) is None
     stopped = store.get(cut.id)
     assert stopped.state == CANCELLED and stopped.video_key is None
-    assert len(seen) == 1 and 0 < seen[0] < 0.5  # the next step saw the cancel, long before the end
+    assert len(seen) == 1 and 0 < seen[0] < 0.5  # no step after the cancel: it stopped long before the end
     assert stored_keys(storage, "cuts") == [] and list(workdir.iterdir()) == [] and builder.built == []
     assert store.cancel(cut.id) is False  # already ended
 
@@ -315,11 +316,14 @@ def test_two_replicas_never_build_the_same_cut(database: Database, tmp_path: Pat
     showcase.add(board.id, ids)
     cut, _ = store.request(store.plan_board(board.id))
     slow = CutBuilder(store, storage, owner="replica-slow")
+    slow_steps: list[float] = []
+    slow.on_progress = lambda _cut_id, share: slow_steps.append(share)
     claimed = store.claim(slow.owner, lease_seconds=30)
     later[0] = 31.0  # the slow replica's lease ran out: another takes the cut over
     fast = CutBuilder(late_store, storage, owner="replica-fast")
     assert late_store.claim(fast.owner, lease_seconds=30).id == cut.id
-    assert slow.build(claimed) is None and slow.built == []
+    assert slow.build(claimed) is None and slow.built == [] and slow_steps == []  # stopped at its first step
+    assert not store.finish(cut.id, slow.owner, DONE, video_key="cuts/late/video.mp4")  # nor can it record late
     assert fast.build(store.get(cut.id)).state == DONE
     assert len(stored_keys(storage, f"cuts/{cut.id}")) == 3 and store.get(cut.id).attempts == 2
 
@@ -385,3 +389,60 @@ def test_a_finished_cut_is_announced_once_with_a_link_to_watch_it(database: Data
                             f"<https://studio.example.com/present?cut={done.id}|Watch it in StarVideos Studio>")
     assert message.image_url == f"https://studio.example.com/files/{done.poster_key}"
     notifier.close()
+
+
+def test_a_shutdown_mid_way_keeps_nothing_and_the_cut_waits_for_the_next_start(
+        database: Database, storage: Storage, clips: dict[str, Path], workdir: Path) -> None:
+    """Test that a server stopping while a cut is drawn stops the builder within a few frames: nothing is stored,
+    the cut waits again (for this replica's next start or another's) and the interrupted claim is not counted
+    against it; the next builder makes it."""
+    board_id, _ = board_of(database, storage, clips)
+    store = CutStore(database, storage)
+    cut, _ = store.request(store.plan_board(board_id))
+    builder = CutBuilder(store, storage, workdir=workdir, progress_seconds=0)
+    builder.on_progress = lambda _cut_id, share: builder.worker.stop() if share > 0 else None
+    assert build_next(builder) is None
+    waiting = store.get(cut.id)
+    assert (waiting.state, waiting.attempts, waiting.progress, waiting.video_key) == (PENDING, 0, 0.0, None)
+    assert stored_keys(storage, "cuts") == [] and list(workdir.iterdir()) == []
+    assert build_next(CutBuilder(store, storage, workdir=workdir)).state == DONE
+
+
+def test_a_cut_that_keeps_stopping_its_server_is_given_up(database: Database, tmp_path: Path,
+                                                          clips: dict[str, Path]) -> None:
+    """Test that a cut claimed again after three builders died with it (their leases ran out) fails with a plain
+    reason instead of being tried forever, and that Try again queues it afresh."""
+    storage = open_storage(str(tmp_path / "media"))
+    board_id, _ = board_of(database, storage, clips)
+    store = CutStore(database, storage)
+    cut, _ = store.request(store.plan_board(board_id))
+    with database.write() as conn:
+        conn.execute(cuts.update().where(cuts.c.id == cut.id).values(attempts=3, state="building",
+                                                                     lease_owner="gone", lease_until=0.0))
+    builder = CutBuilder(store, storage)
+    assert build_next(builder) is None
+    failed = store.get(cut.id)
+    assert failed.state == FAILED and failed.error.startswith("The cut was started 3 times and never finished")
+    assert store.retry(cut.id) and store.get(cut.id).state == PENDING
+    assert build_next(builder).state == DONE
+
+
+def test_a_take_at_another_frame_rate_is_resampled_to_the_cut_s(database: Database, tmp_path: Path,
+                                                                clips: dict[str, Path]) -> None:
+    """Test that the cut takes the frame rate most takes have, and that a 16 fps take in an 8 fps cut shows every
+    other frame of it (the nearest to each instant), for its whole length."""
+    storage = open_storage(str(tmp_path / "media"))
+    fast = numbered_clip(tmp_path / "fast.mp4", fps=16, step=4)
+    showcase = Showcase(database)
+    ids = [saved_take(database, storage, clips["red"], "eight"), saved_take(database, storage, fast, "sixteen"),
+           saved_take(database, storage, clips["green"], "eight again")]
+    board = showcase.board_named("Rates")
+    showcase.add(board.id, ids)
+    store = CutStore(database, storage)
+    store.request(store.plan_board(board.id))
+    done = build_next(CutBuilder(store, storage))
+    local = tmp_path / "made.mp4"
+    storage.download(done.video_key, local)
+    levels = [round(luma(f, W, H)) for f in decoded(local)]
+    assert len(levels) == 3 * FRAMES and done.info["duration"] == 6.0
+    assert levels[FRAMES:2 * FRAMES] == pytest.approx([LUMA_FIRST + 4 * 2 * n for n in range(FRAMES)], abs=2)
