@@ -136,7 +136,10 @@ def render(clips: list[Clip], layout: Layout, out: Path,
         stream = container.add_stream(ENCODER, rate=layout.fps)
         stream.width, stream.height, stream.pix_fmt = layout.width, layout.height, "yuv420p"
         stream.options = dict(ENCODER_OPTIONS)
-        encoder = _Encoder(container, stream, total, check)
+        # Frame threads, as the ffmpeg command line uses: PyAV's default (slices) runs x264 at about half speed.
+        stream.codec_context.thread_type = "FRAME"
+        stream.codec_context.thread_count = 0
+        encoder = _Encoder(container, stream, total, check, 1 / layout.fps)
         for frame in _sequence(segments, fade):
             encoder.put(frame)
         encoder.close()
@@ -146,15 +149,22 @@ def render(clips: list[Clip], layout: Layout, out: Path,
 
 
 class _Encoder:
-    def __init__(self, container: Any, stream: Any, total: int, check: Callable[[float], None]) -> None:
+    def __init__(self, container: Any, stream: Any, total: int, check: Callable[[float], None],
+                 time_base: Fraction) -> None:
         import av
 
         self._av = av
         self._container, self._stream, self._total, self._check = container, stream, total, check
+        self._time_base = time_base
         self.count = 0
 
-    def put(self, array: np.ndarray) -> None:
-        frame = self._av.VideoFrame.from_ndarray(array, format="yuv420p")
+    def put(self, picture: Picture) -> None:
+        if isinstance(picture, np.ndarray):
+            frame = self._av.VideoFrame.from_ndarray(picture, format="yuv420p")
+        else:  # a decoded frame that needs no change goes in as it is; its own timing and type are forgotten
+            frame = picture
+            frame.pict_type = 0
+        frame.time_base = self._time_base
         frame.pts = self.count
         for packet in self._stream.encode(frame):
             self._container.mux(packet)
@@ -167,7 +177,9 @@ class _Encoder:
             self._container.mux(packet)
 
 
-Segment = tuple[int, Callable[[], Iterator[np.ndarray]]]
+Picture = Any
+"""A frame of the cut: a yuv420p array of its size, or a decoded ``av.VideoFrame`` that already is one."""
+Segment = tuple[int, Callable[[], Iterator[Picture]]]
 """How many frames a part of the cut has, and what yields them (exactly that many)."""
 
 
@@ -194,15 +206,15 @@ def _card_segment(text: str, kind: str, layout: Layout) -> Segment:
     return count, frames
 
 
-def _sequence(segments: list[Segment], fade: int) -> Iterator[np.ndarray]:
+def _sequence(segments: list[Segment], fade: int) -> Iterator[Picture]:
     """Every frame of the cut in order: each segment's frames, the last ``fade`` of one blended into the first
     ``fade`` of the next."""
-    tail: list[np.ndarray] = []
+    tail: list[Picture] = []
     for number, (_count, make) in enumerate(segments):
         frames = make()
         for n, previous in enumerate(tail):
             yield blend(previous, next(frames), (n + 1) / (fade + 1))
-        held: deque[np.ndarray] = deque()
+        held: deque[Picture] = deque()
         keep = fade if number < len(segments) - 1 else 0
         for frame in frames:
             held.append(frame)
@@ -211,14 +223,18 @@ def _sequence(segments: list[Segment], fade: int) -> Iterator[np.ndarray]:
         tail = list(held)
 
 
-def blend(first: np.ndarray, second: np.ndarray, weight: float) -> np.ndarray:
+def blend(first: Picture, second: Picture, weight: float) -> np.ndarray:
     """``first`` fading into ``second``: ``weight`` 0 is all first, 1 all second."""
     w = round(weight * 256)
-    mixed = first.astype(np.uint16) * (256 - w) + second.astype(np.uint16) * w + 128
+    mixed = _array(first).astype(np.uint16) * (256 - w) + _array(second).astype(np.uint16) * w + 128
     return (mixed >> 8).astype(np.uint8)
 
 
-def _take_frames(clip: Clip, layout: Layout, count: int) -> Iterator[np.ndarray]:
+def _array(picture: Picture) -> np.ndarray:
+    return picture if isinstance(picture, np.ndarray) else picture.to_ndarray()
+
+
+def _take_frames(clip: Clip, layout: Layout, count: int) -> Iterator[Picture]:
     """Exactly ``count`` frames of the take at the cut's rate, from ``clip.start``: for each output instant the
     source frame nearest to it (a take at another rate is resampled the way FFmpeg's ``fps`` filter does)."""
     import av
@@ -267,20 +283,18 @@ class _Fit:
         self.width, self.height = width, height
         self._boxes: dict[tuple[int, int], tuple[int, int, int, int]] = {}
 
-    def __call__(self, frame: Any) -> np.ndarray:
+    def __call__(self, frame: Any) -> Picture:
         box = self._boxes.get((frame.width, frame.height))
         if box is None:
             box = self._boxes[(frame.width, frame.height)] = fitted(frame.width, frame.height, self.width,
                                                                     self.height)
         x, y, w, h = box
-        if (w, h) == (frame.width, frame.height) and frame.format.name == "yuv420p":
-            picture = frame.to_ndarray()
-        else:
-            picture = frame.reformat(width=w, height=h, format="yuv420p", interpolation="BICUBIC").to_ndarray()
+        if (w, h) != (frame.width, frame.height) or frame.format.name != "yuv420p":
+            frame = frame.reformat(width=w, height=h, format="yuv420p", interpolation="BICUBIC")
         if (w, h) == (self.width, self.height):
-            return picture
+            return frame
         canvas = black(self.width, self.height)
-        paste(canvas, picture, x, y, self.width, self.height, w, h)
+        paste(canvas, frame.to_ndarray(), x, y, self.width, self.height, w, h)
         return canvas
 
 
