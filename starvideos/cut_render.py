@@ -75,13 +75,6 @@ class Layout:
     title: str | None = None
     end: str | None = None
 
-    def frames(self, seconds: float) -> int:
-        return max(1, round(seconds * self.fps))
-
-    @property
-    def crossfade_frames(self) -> int:
-        return round(self.crossfade * self.fps)
-
 
 @dataclass(frozen=True)
 class Rendered:
@@ -126,12 +119,8 @@ def render(clips: list[Clip], layout: Layout, out: Path,
     """Encode the cut into ``out`` (an MP4); returns how many frames and seconds it holds."""
     import av
 
-    segments = _segments(clips, layout)
-    fade = layout.crossfade_frames
-    if len(segments) > 1 and fade and min(count for count, _ in segments) < 2 * fade + 1:
-        raise CutError("A take is shorter than two crossfades.",
-                       hint="Shorten the crossfade or trim the takes less.")
-    total = sum(count for count, _ in segments) - fade * (len(segments) - 1)
+    segments, overlaps = _timeline(clips, layout)
+    total = sum(count for count, _ in segments) - sum(overlaps)
     with av.open(str(out), "w", format="mp4", options={"movflags": "+faststart"}) as container:
         stream = container.add_stream(ENCODER, rate=layout.fps)
         stream.width, stream.height, stream.pix_fmt = layout.width, layout.height, "yuv420p"
@@ -140,7 +129,7 @@ def render(clips: list[Clip], layout: Layout, out: Path,
         stream.codec_context.thread_type = "FRAME"
         stream.codec_context.thread_count = 0
         encoder = _Encoder(container, stream, total, check, 1 / layout.fps)
-        for frame in _sequence(segments, fade):
+        for frame in _sequence(segments, overlaps):
             encoder.put(frame)
         encoder.close()
     if encoder.count != total:  # a planning mistake, never a take's fault
@@ -183,39 +172,51 @@ Segment = tuple[int, Callable[[], Iterator[Picture]]]
 """How many frames a part of the cut has, and what yields them (exactly that many)."""
 
 
-def _segments(clips: list[Clip], layout: Layout) -> list[Segment]:
-    segments: list[Segment] = []
+def _timeline(clips: list[Clip], layout: Layout) -> tuple[list[Segment], list[int]]:
+    """The parts of the cut (cards and takes) with their frame counts, and how many frames each crossfade spans
+    (the first is 0). Frames are counted from each part's place on the cut's timeline, rounded once, so however
+    many takes, the cut is its planned length to within half a frame."""
+    parts: list[tuple[float, Callable[[int], Iterator[Picture]]]] = []
     if layout.title:
-        segments.append(_card_segment(layout.title, "title", layout))
+        parts.append((CARD_SECONDS, functools.partial(_card_frames, layout.title, layout, True)))
     for clip in clips:
-        count = layout.frames(clip.end - clip.start)
-        segments.append((count, functools.partial(_take_frames, clip, layout, count)))
+        parts.append((clip.end - clip.start, functools.partial(_take_frames, clip, layout)))
     if layout.end:
-        segments.append(_card_segment(layout.end, "end", layout))
-    return segments
+        parts.append((CARD_SECONDS, functools.partial(_card_frames, layout.end, layout, False)))
+    segments: list[Segment] = []
+    overlaps: list[int] = []
+    at, previous_end = 0.0, 0
+    for number, (seconds, make) in enumerate(parts):
+        start = round(at * layout.fps) if number else 0
+        end = round((at + seconds) * layout.fps)
+        segments.append((end - start, functools.partial(make, end - start)))
+        overlaps.append(previous_end - start if number else 0)
+        at += seconds - layout.crossfade
+        previous_end = end
+    for number, (count, _make) in enumerate(segments):
+        following = overlaps[number + 1] if number + 1 < len(segments) else 0
+        if count < 1 or overlaps[number] < 0 or overlaps[number] + following > count:
+            raise CutError("A take is shorter than the crossfades into and out of it.",
+                           hint="Shorten the crossfade or trim the takes less.")
+    return segments, overlaps
 
 
-def _card_segment(text: str, kind: str, layout: Layout) -> Segment:
-    count = layout.frames(CARD_SECONDS)
-    picture = card(text, layout.width, layout.height, large=kind == "title")
-
-    def frames() -> Iterator[np.ndarray]:
-        for _ in range(count):
-            yield picture
-
-    return count, frames
+def _card_frames(text: str, layout: Layout, large: bool, count: int) -> Iterator[np.ndarray]:
+    picture = card(text, layout.width, layout.height, large=large)
+    for _ in range(count):
+        yield picture
 
 
-def _sequence(segments: list[Segment], fade: int) -> Iterator[Picture]:
-    """Every frame of the cut in order: each segment's frames, the last ``fade`` of one blended into the first
-    ``fade`` of the next."""
+def _sequence(segments: list[Segment], overlaps: list[int]) -> Iterator[Picture]:
+    """Every frame of the cut in order: each part's frames, the last frames of one blended into the first of the
+    next over each crossfade."""
     tail: list[Picture] = []
     for number, (_count, make) in enumerate(segments):
         frames = make()
         for n, previous in enumerate(tail):
-            yield blend(previous, next(frames), (n + 1) / (fade + 1))
+            yield blend(previous, next(frames), (n + 1) / (len(tail) + 1))
         held: deque[Picture] = deque()
-        keep = fade if number < len(segments) - 1 else 0
+        keep = overlaps[number + 1] if number + 1 < len(segments) else 0
         for frame in frames:
             held.append(frame)
             if len(held) > keep:

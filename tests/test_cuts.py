@@ -446,3 +446,18 @@ def test_a_take_at_another_frame_rate_is_resampled_to_the_cut_s(database: Databa
     levels = [round(luma(f, W, H)) for f in decoded(local)]
     assert len(levels) == 3 * FRAMES and done.info["duration"] == 6.0
     assert levels[FRAMES:2 * FRAMES] == pytest.approx([LUMA_FIRST + 4 * 2 * n for n in range(FRAMES)], abs=2)
+
+
+def test_the_cut_is_its_planned_length_to_the_frame_whatever_the_points(tmp_path: Path,
+                                                                         clips: dict[str, Path]) -> None:
+    """Test that in and out points and a crossfade off the frame grid still give a cut within half a frame of the
+    trimmed takes less the crossfades (frames are counted on the cut's timeline, not rounded take by take)."""
+    from fractions import Fraction
+
+    from starvideos.cut_render import Clip, Layout, render
+
+    parts = [Clip(n, f"Take {n}", clips[name], 0.31, 1.87) for n, name in enumerate(["red", "green"] * 3)]
+    made = render(parts, Layout(W, H, Fraction(FPS), crossfade=0.3), tmp_path / "cut.mp4")
+    expected = 6 * (1.87 - 0.31) - 5 * 0.3
+    assert made.frames == round(expected * FPS) == len(decoded(tmp_path / "cut.mp4"))
+    assert abs(made.seconds - expected) <= 0.5 / FPS
