@@ -290,18 +290,20 @@ class Services:
 
     def gauges(self) -> dict[str, dict[str, int]]:
         """What waits and where things stand, for ``/metrics``: tasks by status (kept counts, so one small read at
-        any size), copies and notifications by state."""
+        any size), copies, notifications and cuts by state."""
         import sqlalchemy as sa
 
-        from .schema import notifications, task_media
+        from .schema import cuts, notifications, task_media
 
         data = self.data
         copies = data.database.rows(sa.select(task_media.c.state, sa.func.count()).where(
             task_media.c.state.in_(("pending", "saving", "failed"))).group_by(task_media.c.state))
         outbox = data.database.rows(sa.select(notifications.c.state, sa.func.count()).where(
             notifications.c.state.in_(("pending", "failed"))).group_by(notifications.c.state))
+        made = data.database.rows(sa.select(cuts.c.state, sa.func.count()).where(
+            cuts.c.state.in_(("pending", "building", "failed"))).group_by(cuts.c.state))
         return {"tasks": data.store.counts_by_status(), "copies": {str(s): int(n) for s, n in copies},
-                "notifications": {str(s): int(n) for s, n in outbox}}
+                "notifications": {str(s): int(n) for s, n in outbox}, "cuts": {str(s): int(n) for s, n in made}}
 
     def _storage_check(self, storage: Storage) -> None:
         # A bucket round trip per probe would be the slowest part of /readyz: a success holds for a few seconds.
