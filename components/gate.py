@@ -49,10 +49,11 @@ def _session_cookie_valid(password: str) -> bool:
 
 
 def keep_signed_in() -> None:
-    """After the right password: hand the browser its session cookie (drawn by the router once the app shows)."""
+    """After the right password: hand the browser its session cookie (drawn by the router once the app shows, on
+    every run of this session, posted once)."""
     token = st.session_state.get("session_cookie")
-    if token and set_cookie("session", token, key="session_cookie_setter") is not None:
-        st.session_state.pop("session_cookie", None)
+    if token:
+        set_cookie("session", token, key="session_cookie_setter")
 
 
 def sign_out() -> None:
@@ -117,6 +118,7 @@ def _check_password(settings: Settings) -> None:
     throttle.succeeded(address, session)
     ss.authenticated = True
     ss.pop("signed_out", None)
+    ss.pop("signout_nonce", None)
     # The secret is kept in the database: while it is down this tab is in, and the next one asks again.
     with contextlib.suppress(StarVideosError):
         ss.session_cookie = runtime.backend().signer.session_token(settings.app_password or "",
@@ -135,6 +137,5 @@ def _password_page(settings: Settings) -> None:
             st.warning(ss["password_wait"], icon=":material/hourglass_top:")
         elif ss.get("password_failed"):
             st.error("That password is not right.")
-        if ss.get("signout_nonce") and clear_session_cookie(ss.signout_nonce, key="session_cookie_clearer") \
-                is not None:
-            ss.pop("signout_nonce", None)
+        if ss.get("signout_nonce"):
+            clear_session_cookie(ss.signout_nonce, key="session_cookie_clearer")

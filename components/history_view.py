@@ -6,7 +6,8 @@ from datetime import datetime
 
 import streamlit as st
 
-from starvideos.history import ALL_STATES, HistoryFilter, HistoryRecord, HistoryStore
+from starvideos.history import HistoryFilter, HistoryRecord, HistoryStore
+from starvideos.models import TaskStatus
 
 from .labels import MODE_NAMES, mode_short, state_label, state_marker
 from .runtime import Backend, current_user, session_id
@@ -19,7 +20,7 @@ def filters_bar(*, signed_in: bool) -> HistoryFilter:
     """The filter widgets; returns the filter they describe."""
     status_col, mode_col, text_col, mine_col = st.columns([3, 2, 3, 2], vertical_alignment="bottom")
     with status_col:
-        statuses = st.multiselect("Status", ALL_STATES, format_func=state_label, key="filter_status",
+        statuses = st.multiselect("Status", list(TaskStatus), format_func=state_label, key="filter_status",
                                   placeholder="All statuses")
     with mode_col:
         modes = st.multiselect("Mode", list(MODE_NAMES), format_func=mode_short, key="filter_mode",

@@ -20,11 +20,12 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from . import leases
-from .copier import MediaRecord, _media
+from . import copies, leases
+from .copies import MediaRecord, media_record
 from .database import Database
 from .errors import CutError, UnusableTakesError, ValidationError
 from .history import HistoryRecord, _record
+from .models import UNSETTLED, TaskStatus
 from .schema import board_items, board_trims, boards, cuts, task_media, tasks
 from .storage import Storage
 
@@ -301,7 +302,7 @@ class CutStore:
         while len(chain) < MAX_CHAIN:
             child = self.db.rows(sa.select(tasks).where(tasks.c.parent_id == chain[-1].id,
                                                         tasks.c.deleted_at.is_(None), tasks.c.id.not_in(seen))
-                                 .order_by((tasks.c.status == "completed").desc(), tasks.c.id.desc()).limit(1))
+                                 .order_by((tasks.c.status == TaskStatus.COMPLETED).desc(), tasks.c.id.desc()).limit(1))
             if not child:
                 break
             seen.add(child[0].id)
@@ -310,12 +311,12 @@ class CutStore:
 
     def _takes(self, records: list[HistoryRecord], trims: dict[int, Trim], flagged: set[int],
                word: str) -> tuple[tuple[PlannedTake, ...], tuple[Problem, ...]]:
-        copies = self._copies([r.id for r in records])
+        stored = self._copies([r.id for r in records])
         takes: list[PlannedTake] = []
         problems: list[Problem] = []
         for place, record in enumerate(records, start=1):
             name = f"{word} {place} “{short(record.prompt)}”"
-            copy = copies.get(record.id)
+            copy = stored.get(record.id)
             why = self._unusable(record, copy, flagged)
             if why is not None:
                 problems.append((record.id, name, why))
@@ -331,12 +332,12 @@ class CutStore:
 
     def _unusable(self, record: HistoryRecord, copy: MediaRecord | None, flagged: set[int]) -> str | None:
         """Why a take cannot be cut, or None."""
-        if record.status != "completed":
-            return "it is still being made" if record.is_live or record.status in ("pending", "sending") else (
+        if record.status != TaskStatus.COMPLETED:
+            return "it is still being made" if record.status in UNSETTLED else (
                 f"it did not finish ({record.status.replace('_', ' ')})")
-        if copy is None or copy.state in ("pending", "saving"):
+        if copy is None or copy.state in (copies.PENDING, copies.SAVING):
             return "its copy is still being saved"
-        if copy.state == "failed" or not copy.saved:
+        if copy.state == copies.FAILED or not copy.saved:
             return f"its copy could not be saved ({copy.error or 'unknown reason'})"
         if not copy.info or not copy.info.get("duration") or not copy.info.get("width"):
             return "its stored copy cannot be read"
@@ -350,7 +351,7 @@ class CutStore:
         if not record_ids:
             return {}
         rows = self.db.rows(sa.select(task_media).where(task_media.c.record_id.in_(record_ids)))
-        return {row.record_id: _media(row._mapping) for row in rows}
+        return {row.record_id: media_record(row._mapping) for row in rows}
 
     def _flagged(self, subject: sa.ColumnElement[bool]) -> set[int]:
         """Takes the latest version could not read (or left out for that): the next plan asks to skip them."""

@@ -50,8 +50,7 @@ class StatusPoller:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="status-lookup")
         self._lock = threading.Lock()
         self._in_flight: set[str] = set()
-        self._last_sweep = float("-inf")
-        self.worker = Worker("status_poller", self._round, heartbeats=heartbeats, owner=self.owner, clock=clock,
+        self.worker = Worker("status_poller", self._tick, heartbeats=heartbeats, owner=self.owner, clock=clock,
                              max_pause=1.0)
         self.lookups = 0
         """Lookups sent by this process (for tests and benchmarks)."""
@@ -70,14 +69,6 @@ class StatusPoller:
     def wake(self) -> None:
         """Look for due tasks now (a task was just created)."""
         self.worker.wake()
-
-    def _round(self) -> float:
-        if self._clock() - self._last_sweep > 60:
-            settled = self.store.settle_stale_sends(older_than=max(600.0, self.lease_seconds * 4))
-            if settled:
-                log.warning("%d attempt(s) were left sending by a stopped process: now outcome unknown", settled)
-            self._last_sweep = self._clock()
-        return self._tick()
 
     def _tick(self) -> float:
         """Claim and start what is due; returns how long to sleep."""

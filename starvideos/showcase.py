@@ -19,11 +19,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from .copier import MediaRecord, _media
+from .copies import MediaRecord, media_record
 from .database import Database
 from .errors import StarVideosError, ThrottledError, ValidationError
 from .history import HistoryRecord, _record
 from .limits import RateLimiter
+from .models import TaskStatus
 from .schema import board_items, boards, comments, ratings, share_links, task_media, tasks
 
 MAX_COMMENT_CHARS = 1000
@@ -137,7 +138,7 @@ class Showcase:
                 before_id: int | None = None) -> list[Take]:
         """Finished takes, newest first, in keyset pages (``before_id`` = the last id of the previous page)."""
         filters = filters or GalleryFilter()
-        conditions = [tasks.c.status == "completed", tasks.c.deleted_at.is_(None)]
+        conditions = [tasks.c.status == TaskStatus.COMPLETED, tasks.c.deleted_at.is_(None)]
         if before_id is not None:
             conditions.append(tasks.c.id < before_id)
         if filters.text.strip():
@@ -170,7 +171,7 @@ class Showcase:
         copies = {}
         if ids:
             for row in self.db.rows(sa.select(task_media).where(task_media.c.record_id.in_(ids))):
-                copies[row.record_id] = _media(row._mapping)
+                copies[row.record_id] = media_record(row._mapping)
         stars = self.ratings(ids, rater=rater)
         return [Take(r, copies.get(r.id), stars.get(r.id, Rating())) for r in records]
 

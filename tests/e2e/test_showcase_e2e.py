@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from starvideos.client import StarVideosClient
-from starvideos.copier import MediaStore
+from starvideos.copies import MediaStore
 from starvideos.database import Database
 from starvideos.history import HistoryStore
 from starvideos.models import VideoRequest

