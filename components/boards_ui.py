@@ -7,10 +7,12 @@ from urllib.parse import urlsplit
 
 import streamlit as st
 
+from starvideos.cuts import Trim
 from starvideos.errors import StarVideosError
 from starvideos.showcase import Board, ShareLink, Showcase, Take
 
 from . import registry
+from .cuts_ui import Subject, cut_panel, trim_inputs
 from .runtime import Backend, current_user
 from .showcase_ui import feedback_panel, poster, take_caption, viewer
 from .styles import card_styles
@@ -82,12 +84,15 @@ def board_view(backend: Backend, board: Board) -> None:
             st.rerun()
     if not takes:
         st.info("This board is empty. Add takes from the Gallery or from a task's page.", icon=":material/movie:")
+    else:
+        cut_panel(backend, Subject(board_id=board.id), present_query=lambda cut: {"cut": str(cut.id)})
     card_styles()
+    trims = backend.cuts.trims(board.id)
     for position, take in enumerate(takes):
-        _item(backend, board, take, position, len(takes))
+        _item(backend, board, take, position, len(takes), trims.get(take.record.id, Trim()))
 
 
-def _item(backend: Backend, board: Board, take: Take, position: int, count: int) -> None:
+def _item(backend: Backend, board: Board, take: Take, position: int, count: int, trim: Trim) -> None:
     showcase: Showcase = backend.showcase
     record = take.record
     best = board.best_record_id == record.id
@@ -118,6 +123,8 @@ def _item(backend: Backend, board: Board, take: Take, position: int, count: int)
                       on_click=showcase.remove, args=(board.id, record.id))
             query = {"task": record.task_id} if record.task_id else {"record": str(record.id)}
             st.page_link(registry.HISTORY.path, label="Open", icon=":material/open_in_new:", query_params=query)
+            info = take.copy.video_info if take.copy is not None and take.copy.saved else None
+            trim_inputs(backend, board.id, record.id, info.duration if info else None, trim)
 
 
 def share_base(backend: Backend) -> str:

@@ -7,6 +7,7 @@ import streamlit as st
 
 from components import registry, runtime
 from components.compare import compare
+from components.cuts_ui import latest_cut, present_cut
 from components.present import present
 from components.router import ensure_router
 from components.showcase_ui import feedback_panel, poster, take_caption, viewer
@@ -43,7 +44,7 @@ view = st.query_params.get("view")
 
 
 def back_to_board() -> None:
-    for name in ("view", "i", "ids"):
+    for name in ("view", "i", "ids", "cut"):
         st.query_params.pop(name, None)
 
 
@@ -59,6 +60,8 @@ def show_board(link: ShareLink, takes: list[Take]) -> None:
         st.page_link(registry.SHARED.path, label=f"Compare ({len(selected)})", icon=":material/compare:",
                      query_params={"token": token, "view": "compare", "ids": ",".join(map(str, selected))},
                      disabled=not 2 <= len(selected) <= 4, help="Select two to four takes.")
+    latest_cut(backend, board.id, page=registry.SHARED.path,
+               present_query=lambda cut: {"token": token, "view": "present", "cut": str(cut.id)})
     card_styles()
     for take in takes:
         record = take.record
@@ -84,7 +87,12 @@ def show_board(link: ShareLink, takes: list[Take]) -> None:
                 feedback_panel(backend, take, prefix="shared", link=link)
 
 
-if view == "present":
+cut_param = st.query_params.get("cut") or ""
+if view == "present" and cut_param:
+    # Only a cut of this board: the token opens nothing else.
+    cut = backend.cuts.get(int(cut_param)) if cut_param.isdigit() else None
+    present_cut(backend, cut if cut is not None and cut.board_id == board.id else None, on_exit=back_to_board)
+elif view == "present":
     present(backend, takes, on_exit=back_to_board)
 elif view == "compare":
     ids = [int(i) for i in (st.query_params.get("ids") or "").split(",") if i.isdigit() and int(i) in on_board]
