@@ -66,15 +66,20 @@ def cut_panel(backend: Backend, subject: Subject, *, present_query: Callable[[Cu
     """The cut's settings, "Make a cut", and the versions made so far (live while one is being made)."""
     with st.container(border=True, key=f"cut_panel_{subject.key}"):
         st.subheader("Cut", anchor=False)
-        st.caption("The takes one after another, in order, each from its In to its Out point, as one video. "
-                   "It is made in the background: you can leave this page.")
-        with st.expander("Make a cut", icon=":material/movie_edit:", expanded=not subject.versions(backend.cuts)):
+        what = ("The takes one after another, in order, each from its In to its Out point" if subject.board_id
+                is not None else "The chain's shots one after another, first to last")
+        st.caption(f"{what}, as one video. It is made in the background: you can leave this page.")
+        label = "Make a cut" if subject.board_id is not None else "Make a cut of this chain"
+        made = subject.versions(backend.cuts)
+        with st.expander(label, icon=":material/movie_edit:", expanded=not made):
             options = _options(subject.key)
-            if st.button("Make a cut", key=f"cut_make_{subject.key}", type="primary", icon=":material/movie_edit:"):
-                _request(backend, subject, options)
+            pressed = st.button("Make a cut", key=f"cut_make_{subject.key}", type="primary",
+                                icon=":material/movie_edit:")
+        if pressed and _request(backend, subject, options):
+            made = subject.versions(backend.cuts)
         _notice(subject.key)
         _consent_dialog_if_asked(backend, subject)
-        versions(backend, subject, present_query=present_query)
+        versions(backend, subject, made, present_query=present_query)
 
 
 def _options(key: str) -> CutOptions:
@@ -167,11 +172,11 @@ def _consent(backend: Backend, subject: Subject, options: CutOptions, problems: 
 # Versions --------------------------------------------------------------------------------------------------------
 
 
-def versions(backend: Backend, subject: Subject, *,
+def versions(backend: Backend, subject: Subject, made: list[Cut], *,
              present_query: Callable[[Cut], dict[str, str]] | None = None) -> None:
-    """The versions, newest first; redrawn every second while one is waiting or being made."""
+    """The versions (``made``, as read for this run), newest first; redrawn every second while one is waiting or
+    being made."""
     store: CutStore = backend.cuts
-    made = subject.versions(store)
     if not made:
         return
     active = any(c.active for c in made)

@@ -255,3 +255,29 @@ def test_a_share_link_plays_the_boards_cut_and_only_its_own(app_env: Path) -> No
     assert served_key(video.proto.url) == mine.video_key
     at = open_page("pages/shared.py", token=token, view="present", cut=str(theirs.id))
     assert at.get("video") == [] and "This cut is not ready (or no longer exists)." in texts(at)
+
+
+def test_a_chain_of_continued_takes_is_cut_from_the_task_view(app_env: Path) -> None:
+    """Test that a take's page that shows its chain offers "Make a cut of this chain", which queues the chain's
+    shots first to last, and that a take with no chain offers no cut."""
+    new_app().run()
+    stop_builder()
+    b = runtime.backend()
+    first = submit_video(b.client, b.store, VideoRequest("shot one", duration=3), session_id="s").record_id
+    second = submit_video(b.client, b.store, VideoRequest("shot two", duration=3), session_id="s",
+                          parent_id=first).record_id
+    alone = submit_video(b.client, b.store, VideoRequest("alone", duration=3), session_id="s").record_id
+    wait_for(lambda: all((m := b.media.get(i)) is not None and m.saved for i in (first, second, alone)),
+             "the takes' copies")
+    at = open_page("pages/history.py", record=str(alone))
+    assert not any(
+        getattr(button, "key", None) == f"cut_make_c{alone}" for button in at.button)
+    at = open_page("pages/history.py", record=str(second))
+    assert [e.label for e in at.expander if "cut" in e.label] == ["Make a cut of this chain"]
+    at.button(key=f"cut_make_c{second}").click().run()
+    assert not at.exception, at.exception
+    [row] = rows()
+    assert (row.chain_id, row.board_id, row.title) == (first, None, "shot one")
+    assert [(t["record_id"], t["name"]) for t in row.plan["takes"]] == [(first, "Shot 1 “shot one”"),
+                                                                       (second, "Shot 2 “shot two”")]
+    assert progress(at) == [(0, "Waiting for the cut builder…")]
