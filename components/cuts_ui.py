@@ -88,7 +88,7 @@ def _options(key: str) -> CutOptions:
         size = st.selectbox("Size", list(SIZE_LABELS), format_func=SIZE_LABELS.__getitem__, key=f"cut_size_{key}",
                             help="Takes of the other shape are fitted between black bars, never stretched.")
     with fade_col:
-        crossfade = st.slider("Crossfade (seconds)", 0.0, MAX_CROSSFADE, 0.0, 0.1, key=f"cut_crossfade_{key}",
+        crossfade = st.slider("Crossfade", 0.0, MAX_CROSSFADE, 0.0, 0.1, format="%.1f s", key=f"cut_crossfade_{key}",
                               help="0 for straight cuts.")
     title_card = st.checkbox("Title card (the name)", key=f"cut_title_{key}")
     end_on = st.checkbox("End card", key=f"cut_end_on_{key}")
@@ -199,43 +199,50 @@ def versions(backend: Backend, subject: Subject, made: list[Cut], *,
 def _version(backend: Backend, cut: Cut, subject: Subject, present_query: Callable[[Cut], dict[str, str]] | None,
              *, others: list[Cut], compact: bool = False) -> None:
     with st.container(border=not compact, key=f"cut_version_{cut.id}"):
-        st.markdown(f"**{cut.label}** · {md_escape(STATE_WORDS.get(cut.state, cut.state))} · "
-                    f"{md_escape(cut.describe().split(' · ', 1)[1])}")
-        if cut.changes:
-            st.caption("Changed: " + md_escape("; ".join(cut.changes)))
-        if cut.skipped:
-            st.caption("Left out: " + md_escape("; ".join(f"{name} ({why})" for _i, name, why in cut.skipped)))
+        # The player beside what the version is, so the board's takes stay near the top of the page.
+        picture, words = st.columns([3, 2], gap="medium")
+        with words:
+            st.markdown(f"**{cut.label}** · {md_escape(STATE_WORDS.get(cut.state, cut.state))} · "
+                        f"{md_escape(cut.describe().split(' · ', 1)[1])}")
+            if cut.changes:
+                st.caption("Changed: " + md_escape("; ".join(cut.changes)))
+            if cut.skipped:
+                st.caption("Left out: " + md_escape("; ".join(f"{name} ({why})" for _i, name, why in cut.skipped)))
         if cut.active:
             share = cut.progress if cut.state == "building" else 0.0
-            words = f"Making the cut… {share:.0%}" if cut.state == "building" else "Waiting for the cut builder…"
-            st.progress(share, text=words)
-            st.button("Cancel", key=f"cut_cancel_{cut.id}", icon=":material/cancel:", on_click=_cancel,
-                      args=(backend, cut.id))
+            with picture:
+                words_now = f"Making the cut… {share:.0%}" if cut.state == "building" else \
+                    "Waiting for the cut builder…"
+                st.progress(share, text=words_now)
+            with words:
+                st.button("Cancel", key=f"cut_cancel_{cut.id}", icon=":material/cancel:", on_click=_cancel,
+                          args=(backend, cut.id))
         elif cut.done:
-            _finished(backend, cut, present_query, others=others, compact=compact)
+            assert cut.video_key is not None
+            with picture:
+                if not compact or st.toggle("Play", key=f"cut_play_{cut.id}"):
+                    st.video(media_url(backend, cut.video_key), muted=True)
+            with words:
+                _actions(backend, cut, present_query, others)
         else:
-            if cut.error:
-                st.error(md_escape(cut.error), icon=":material/error:")
-            st.button("Try again", key=f"cut_retry_{cut.id}", icon=":material/refresh:", on_click=_retry,
-                      args=(backend, cut.id))
+            with picture:
+                if cut.error:
+                    st.error(md_escape(cut.error), icon=":material/error:")
+            with words:
+                st.button("Try again", key=f"cut_retry_{cut.id}", icon=":material/refresh:", on_click=_retry,
+                          args=(backend, cut.id))
 
 
-def _finished(backend: Backend, cut: Cut, present_query: Callable[[Cut], dict[str, str]] | None, *,
-              others: list[Cut], compact: bool) -> None:
+def _actions(backend: Backend, cut: Cut, present_query: Callable[[Cut], dict[str, str]] | None,
+             others: list[Cut]) -> None:
     assert cut.video_key is not None
-    if not compact or st.toggle("Play", key=f"cut_play_{cut.id}"):
-        st.video(media_url(backend, cut.video_key), muted=True)
-    actions = st.columns(3)
-    with actions[0]:
-        st.link_button("Download", media_url(backend, cut.video_key, download_name=file_name(cut)),
-                       icon=":material/download:", help="The cut as an MP4 file.")
+    st.link_button("Download", media_url(backend, cut.video_key, download_name=file_name(cut)),
+                   icon=":material/download:", help="The cut as an MP4 file.")
     if present_query is not None:
-        with actions[1]:
-            page, query = (registry.PRESENT.path, present_query(cut))
-            st.page_link(page, label="Present", icon=":material/slideshow:", query_params=query)
+        st.page_link(registry.PRESENT.path, label="Present", icon=":material/slideshow:",
+                     query_params=present_query(cut))
     if others:
-        with actions[2]:
-            compare_with(backend, cut, others)
+        compare_with(backend, cut, others)
 
 
 def compare_with(backend: Backend, cut: Cut, others: list[Cut]) -> None:
