@@ -275,20 +275,21 @@ def _retry(backend: Backend, cut_id: int) -> None:
         backend.cut_builder.wake()
 
 
-def latest_cut(backend: Backend, board_id: int, *, present_query: Callable[[Cut], dict[str, str]],
-               page: str) -> None:
+def latest_cut(backend: Backend, board_id: int, *, on_present: Callable[[Cut], None]) -> None:
     """The board's newest finished cut, playing, with Present and a download (the shared board's view)."""
     made = next((c for c in backend.cuts.versions(board_id=board_id) if c.done), None)
     if made is None or made.video_key is None:
         return
     with st.container(border=True, key=f"cut_latest_{board_id}"):
-        st.subheader("The cut", anchor=False)
-        st.caption(md_escape(made.describe()))
-        st.video(media_url(backend, made.video_key), muted=True)
-        present_col, download_col = st.columns(2)
-        with present_col:
-            st.page_link(page, label="Present the cut", icon=":material/slideshow:", query_params=present_query(made))
-        with download_col:
+        picture, words = st.columns([3, 2], gap="medium")
+        with picture:
+            st.video(media_url(backend, made.video_key), muted=True)
+        with words:
+            st.subheader("The cut", anchor=False)
+            st.caption(md_escape(made.describe()))
+            # A button, not a link to this same page: such a link would not put the view in the address.
+            st.button("Present the cut", key="cut_latest_present", icon=":material/slideshow:", on_click=on_present,
+                      args=(made,))
             st.link_button("Download", media_url(backend, made.video_key, download_name=file_name(made)),
                            icon=":material/download:")
 

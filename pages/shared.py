@@ -13,6 +13,7 @@ from components.router import ensure_router
 from components.showcase_ui import feedback_panel, poster, take_caption, viewer
 from components.styles import card_styles
 from components.text import md_escape
+from starvideos.cuts import Cut
 from starvideos.showcase import ShareLink, Take
 
 ensure_router()
@@ -48,6 +49,10 @@ def back_to_board() -> None:
         st.query_params.pop(name, None)
 
 
+def present_cut_view(cut: Cut) -> None:
+    st.query_params.update({"view": "present", "cut": str(cut.id)})
+
+
 def show_board(link: ShareLink, takes: list[Take]) -> None:
     st.title(md_escape(board.name))
     st.caption("A shared board · read-only")
@@ -60,8 +65,7 @@ def show_board(link: ShareLink, takes: list[Take]) -> None:
         st.page_link(registry.SHARED.path, label=f"Compare ({len(selected)})", icon=":material/compare:",
                      query_params={"token": token, "view": "compare", "ids": ",".join(map(str, selected))},
                      disabled=not 2 <= len(selected) <= 4, help="Select two to four takes.")
-    latest_cut(backend, board.id, page=registry.SHARED.path,
-               present_query=lambda cut: {"token": token, "view": "present", "cut": str(cut.id)})
+    latest_cut(backend, board.id, on_present=present_cut_view)
     card_styles()
     for take in takes:
         record = take.record

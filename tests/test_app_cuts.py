@@ -250,9 +250,13 @@ def test_a_share_link_plays_the_boards_cut_and_only_its_own(app_env: Path) -> No
     at = open_page("pages/shared.py", token=token)
     [video] = at.get("video")
     assert served_key(video.proto.url) == mine.video_key
-    at = open_page("pages/shared.py", token=token, view="present", cut=str(mine.id))
+    at.button(key="cut_latest_present").click().run()
     [video] = at.get("video")
-    assert served_key(video.proto.url) == mine.video_key
+    assert served_key(video.proto.url) == mine.video_key and video.proto.autoplay
+    assert (at.query_params["view"], at.query_params["cut"]) in ((["present"], [str(mine.id)]),
+                                                                  ("present", str(mine.id)))
+    at.button(key="present_exit").click().run()
+    assert "cut" not in at.query_params and at.button(key="cut_latest_present") is not None
     at = open_page("pages/shared.py", token=token, view="present", cut=str(theirs.id))
     assert at.get("video") == [] and "This cut is not ready (or no longer exists)." in texts(at)
 
