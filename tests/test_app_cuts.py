@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
 from components import runtime
-from starvideos.cuts import Cut, Trim
+from starvideos.cuts import Cut, CutOptions, Trim
 from starvideos.models import VideoRequest
 from starvideos.schema import cuts
 from starvideos.submit import submit_video
@@ -285,3 +285,22 @@ def test_a_chain_of_continued_takes_is_cut_from_the_task_view(app_env: Path) -> 
     assert [(t["record_id"], t["name"]) for t in row.plan["takes"]] == [(first, "Shot 1 “shot one”"),
                                                                        (second, "Shot 2 “shot two”")]
     assert progress(at) == [(0, "Waiting for the cut builder…")]
+
+
+def test_a_cut_is_compared_with_an_earlier_version(app_env: Path) -> None:
+    """Test that the newest finished cut offers Compare with an earlier finished version, both playing side by side
+    from the app's own links."""
+    new_app().run()
+    board_id, _ids = board_of_takes(2)
+    b = runtime.backend()
+    first, _ = b.cuts.request(b.cuts.plan_board(board_id))
+    b.cut_builder.wake()
+    first = made(first.id)
+    second, _ = b.cuts.request(b.cuts.plan_board(board_id, CutOptions(crossfade=0.5)))
+    b.cut_builder.wake()
+    second = made(second.id)
+    at = open_page("pages/boards.py", board=str(board_id))
+    choice = at.selectbox(key=f"cut_compare_{second.id}")
+    assert choice.options == [first.describe()]
+    keys = [served_key(v.proto.url) for v in at.get("video")]
+    assert keys == [second.video_key, second.video_key, first.video_key]  # the newest, then the pair
