@@ -21,7 +21,7 @@ from . import registry
 from .media_links import media_url
 from .runtime import Backend, current_user
 from .styles import present_styles
-from .text import md_escape
+from .text import md_escape, md_inert
 
 REFRESH = 1.0
 """Seconds between two readings of a cut being made."""
@@ -135,7 +135,7 @@ def _notice(key: str) -> None:
         return
     kind, text = notice
     show = {"error": st.error, "success": st.success, "info": st.info}[kind]
-    show(md_escape(text), icon={"error": ":material/block:", "success": ":material/movie_edit:",
+    show(md_inert(text), icon={"error": ":material/block:", "success": ":material/movie_edit:",
                                 "info": ":material/info:"}[kind])
 
 
@@ -205,9 +205,9 @@ def _version(backend: Backend, cut: Cut, subject: Subject, present_query: Callab
             st.markdown(f"**{cut.label}** · {md_escape(STATE_WORDS.get(cut.state, cut.state))} · "
                         f"{md_escape(cut.describe().split(' · ', 1)[1])}")
             if cut.changes:
-                st.caption("Changed: " + md_escape("; ".join(cut.changes)))
+                st.caption("Changed: " + md_inert("; ".join(cut.changes)))  # take names hold prompts
             if cut.skipped:
-                st.caption("Left out: " + md_escape("; ".join(f"{name} ({why})" for _i, name, why in cut.skipped)))
+                st.caption("Left out: " + md_inert("; ".join(f"{name} ({why})" for _i, name, why in cut.skipped)))
         if cut.active:
             share = cut.progress if cut.state == "building" else 0.0
             with picture:
@@ -227,7 +227,7 @@ def _version(backend: Backend, cut: Cut, subject: Subject, present_query: Callab
         else:
             with picture:
                 if cut.error:
-                    st.error(md_escape(cut.error), icon=":material/error:")
+                    st.error(md_inert(cut.error), icon=":material/error:")
             with words:
                 st.button("Try again", key=f"cut_retry_{cut.id}", icon=":material/refresh:", on_click=_retry,
                           args=(backend, cut.id))
@@ -328,7 +328,7 @@ def trim_inputs(backend: Backend, board_id: int, record_id: int, duration: float
                         placeholder="end")
     problem = st.session_state.get(f"trim_problem_{key}")
     if problem:
-        st.error(md_escape(problem), icon=":material/content_cut:")
+        st.error(md_inert(problem), icon=":material/content_cut:")
     elif trim.start is not None or trim.end is not None:
         first, last = trim.start or 0.0, trim.end if trim.end is not None else top
         if last is not None:

@@ -11,14 +11,14 @@ from starvideos.history import HistoryRecord
 from . import registry
 from .create_form import reuse_settings
 from .cuts_ui import Subject, cut_panel
-from .history_view import go_to
+from .history_view import go_to, show_task
 from .labels import mode_label
 from .messages import show_error
 from .players import continue_button, downloads, saving_state, video_source
 from .runtime import Backend, current_user, session_id
 from .showcase_ui import add_to_board_dialog, board_notice, feedback_panel, open_add_to_board, stars_text, viewer
 from .status import status_badge
-from .text import md_escape, shorten
+from .text import label, md_escape, md_inert, plain
 from .timing import time_left
 
 
@@ -51,7 +51,7 @@ def _saving(backend: Backend, record: HistoryRecord) -> bool:
 
 
 def _to_list() -> None:
-    st.query_params.clear()
+    show_task()
 
 
 def _summary(backend: Backend, record: HistoryRecord) -> None:
@@ -62,7 +62,7 @@ def _summary(backend: Backend, record: HistoryRecord) -> None:
         status_badge(record.status)
     if record.task_id:
         st.code(record.task_id, language=None)
-    st.text(record.prompt)  # as text: a prompt is never formatted or run
+    plain(record.prompt)  # as text: a prompt is never formatted or run
     # The video first: on a phone the columns stack, and the take is what people open a task for.
     media, info = st.columns(2, gap="large")
     with media:
@@ -99,7 +99,7 @@ def _showcase(backend: Backend, record: HistoryRecord) -> None:
     feedback_panel(backend, take, prefix="task")
     on = backend.showcase.boards_of(record.id)
     if on:
-        st.caption("On " + ", ".join(f"“{md_escape(b.name)}”" for b in on))
+        st.caption("On " + ", ".join(f"“{md_inert(b.name)}”" for b in on))
     st.button("Add to board", key="task_add_to_board", icon=":material/dashboard:", on_click=open_add_to_board,
               args=([record.id],))
     add_to_board_dialog(backend)
@@ -127,9 +127,11 @@ def _lineage(backend: Backend, record: HistoryRecord) -> None:
 
 
 def _link(record: HistoryRecord) -> None:
-    query = {"task": record.task_id} if record.task_id else {"record": str(record.id)}
-    st.page_link(registry.HISTORY.path, label=shorten(record.prompt, 60), icon=":material/movie:",
-                 query_params=query)
+    # A button, not a page link: a link to this same page would not put the task in the address, and the next
+    # rerun would show the previous task again. It sits in the live fragment, so it reruns the whole page.
+    if st.button(label(record.prompt, 60), key=f"lineage_{record.id}", icon=":material/movie:", type="tertiary",
+                 on_click=show_task, kwargs={"task_id": record.task_id, "record_id": record.id}):
+        st.rerun()
 
 
 def _status_and_video(backend: Backend, record: HistoryRecord) -> None:
@@ -188,7 +190,7 @@ def _actions(backend: Backend, record: HistoryRecord) -> None:
 def _remove(backend: Backend, record: HistoryRecord) -> None:
     if backend.store.delete(record.id):
         st.session_state.removed_record = (record.id, record.prompt)
-    st.query_params.clear()
+    show_task()
 
 
 def _try_again(backend: Backend, record: HistoryRecord) -> None:

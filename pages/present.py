@@ -1,36 +1,38 @@
 """Present a board (?board=<id>) or chosen takes (?ids=1,2,3), one take at a time, or a cut (?cut=<id>) as one
-item."""
+item; Exit goes back where it came from (the board, the Gallery with those takes selected, or the cut's board or
+chain)."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from components import registry, runtime
+from components import address, registry, runtime
 from components.cuts_ui import present_cut
+from components.messages import stop_unless_database
 from components.present import present
 from components.router import ensure_router
-from components.showcase_ui import viewer
+from components.showcase_ui import MAX_SELECTED, viewer
 
 ensure_router()
 
 backend = runtime.backend()
+stop_unless_database(backend.database_problem())
 showcase = backend.showcase
-board_param = st.query_params.get("board")
-ids_param = st.query_params.get("ids") or ""
-cut_param = st.query_params.get("cut") or ""
+board_id = address.query_id("board")
 rater = viewer()[0]
-cut = backend.cuts.get(int(cut_param)) if cut_param.isdigit() else None
+cut = backend.cuts.get(cut_id) if (cut_id := address.query_id("cut")) is not None else None
 takes = []
-if cut_param:
+if address.present("cut"):
     back = ((registry.BOARDS.path, {"board": str(cut.board_id)}) if cut is not None and cut.board_id is not None
             else (registry.HISTORY.path, {"record": str(cut.chain_id)}) if cut is not None
             else (registry.BOARDS.path, {}))
-elif (board_param or "").isdigit():
-    takes = showcase.items(int(board_param), rater=rater)
-    back = (registry.BOARDS.path, {"board": board_param})
+elif board_id is not None:
+    takes = showcase.items(board_id, rater=rater)
+    back = (registry.BOARDS.path, {"board": str(board_id)})
 else:
-    takes = showcase.takes([int(i) for i in ids_param.split(",") if i.isdigit()], rater=rater)
-    back = (registry.GALLERY.path, {})
+    ids = address.query_ids("ids", limit=MAX_SELECTED)
+    takes = showcase.takes(ids, rater=rater)
+    back = (registry.GALLERY.path, {"selected": address.ids_value(ids)} if ids else {})
 
 
 def leave() -> None:
@@ -39,7 +41,7 @@ def leave() -> None:
 
 if st.session_state.pop("present_leave", False):
     st.switch_page(back[0], query_params=back[1])
-if cut_param:
+if address.present("cut"):
     present_cut(backend, cut, on_exit=leave)
 else:
     present(backend, takes, on_exit=leave)

@@ -24,7 +24,7 @@ from . import copies, leases
 from .copies import MediaRecord, media_record
 from .database import Database
 from .errors import CutError, UnusableTakesError, ValidationError
-from .history import HistoryRecord, _record
+from .history import HistoryRecord, record_from_row
 from .models import UNSETTLED, TaskStatus
 from .schema import board_items, board_trims, boards, cuts, task_media, tasks
 from .storage import Storage
@@ -267,7 +267,7 @@ class CutStore:
         rows = self.db.rows(sa.select(tasks).join(board_items, board_items.c.record_id == tasks.c.id)
                             .where(board_items.c.board_id == board_id, tasks.c.deleted_at.is_(None))
                             .order_by(board_items.c.position))
-        records = [_record(row._mapping) for row in rows]
+        records = [record_from_row(row._mapping) for row in rows]
         trims = self.trims(board_id)
         flagged = self._flagged(cuts.c.board_id == board_id)
         takes, problems = self._takes(records, trims, flagged, "Take")
@@ -290,7 +290,7 @@ class CutStore:
         rows = self.db.rows(sa.select(tasks).where(tasks.c.id == record_id, tasks.c.deleted_at.is_(None)))
         if not rows:
             return []
-        chain = [_record(rows[0]._mapping)]
+        chain = [record_from_row(rows[0]._mapping)]
         seen = {record_id}
         while chain[0].parent_id is not None and len(chain) < MAX_CHAIN:
             parent = self.db.rows(sa.select(tasks).where(tasks.c.id == chain[0].parent_id,
@@ -298,7 +298,7 @@ class CutStore:
             if not parent or parent[0].id in seen:
                 break
             seen.add(parent[0].id)
-            chain.insert(0, _record(parent[0]._mapping))
+            chain.insert(0, record_from_row(parent[0]._mapping))
         while len(chain) < MAX_CHAIN:
             child = self.db.rows(sa.select(tasks).where(tasks.c.parent_id == chain[-1].id,
                                                         tasks.c.deleted_at.is_(None), tasks.c.id.not_in(seen))
@@ -306,7 +306,7 @@ class CutStore:
             if not child:
                 break
             seen.add(child[0].id)
-            chain.append(_record(child[0]._mapping))
+            chain.append(record_from_row(child[0]._mapping))
         return chain
 
     def _takes(self, records: list[HistoryRecord], trims: dict[int, Trim], flagged: set[int],

@@ -385,23 +385,23 @@ class HistoryStore:
 
     def get(self, record_id: int) -> HistoryRecord | None:
         rows = self.db.rows(sa.select(tasks).where(tasks.c.id == record_id, tasks.c.deleted_at.is_(None)))
-        return _record(rows[0]._mapping) if rows else None
+        return record_from_row(rows[0]._mapping) if rows else None
 
     def get_by_task_id(self, task_id: str) -> HistoryRecord | None:
         rows = self.db.rows(sa.select(tasks).where(tasks.c.task_id == task_id, tasks.c.deleted_at.is_(None)))
-        return _record(rows[0]._mapping) if rows else None
+        return record_from_row(rows[0]._mapping) if rows else None
 
     def get_many(self, record_ids: Sequence[int]) -> dict[int, HistoryRecord]:
         if not record_ids:
             return {}
         rows = self.db.rows(sa.select(tasks).where(tasks.c.id.in_(list(record_ids)), tasks.c.deleted_at.is_(None)))
-        return {row.id: _record(row._mapping) for row in rows}
+        return {row.id: record_from_row(row._mapping) for row in rows}
 
     def children(self, record_id: int) -> list[HistoryRecord]:
         """Tasks that continue this one (made from its last frame), oldest first."""
         rows = self.db.rows(sa.select(tasks).where(tasks.c.parent_id == record_id, tasks.c.deleted_at.is_(None))
                             .order_by(tasks.c.id))
-        return [_record(row._mapping) for row in rows]
+        return [record_from_row(row._mapping) for row in rows]
 
     def list(self, filters: HistoryFilter | None = None, *, limit: int = 20,
              before_id: int | None = None) -> list[HistoryRecord]:
@@ -410,7 +410,7 @@ class HistoryStore:
         if before_id is not None:
             conditions.append(tasks.c.id < before_id)
         rows = self.db.rows(sa.select(tasks).where(*conditions).order_by(tasks.c.id.desc()).limit(limit))
-        return [_record(row._mapping) for row in rows]
+        return [record_from_row(row._mapping) for row in rows]
 
     def finished_since(self, since: float, *, session_id: str | None = None, created_by: str | None = None,
                        limit: int = 5) -> list[HistoryRecord]:
@@ -421,7 +421,7 @@ class HistoryStore:
         rows = self.db.rows(sa.select(tasks).where(who, tasks.c.finished_at > since, tasks.c.deleted_at.is_(None),
                                                    tasks.c.status.in_(FINISHED))
                             .order_by(tasks.c.finished_at).limit(limit))
-        return [_record(row._mapping) for row in rows]
+        return [record_from_row(row._mapping) for row in rows]
 
     def count(self, filters: HistoryFilter | None = None) -> int:
         """How many records match. Unfiltered or by status only, from the trigger-kept counts (no scan)."""
@@ -441,7 +441,7 @@ class HistoryStore:
         rows = self.db.rows(sa.select(tasks).where(
             tasks.c.status.in_(LIVE), tasks.c.task_id.is_not(None), tasks.c.deleted_at.is_(None))
             .order_by(sa.func.coalesce(tasks.c.next_lookup_at, 0.0), tasks.c.id).limit(limit))
-        return [_record(row._mapping) for row in rows]
+        return [record_from_row(row._mapping) for row in rows]
 
     def recent_duplicate(self, request: VideoRequest, *, within_seconds: float = 600.0) -> HistoryRecord | None:
         """The newest attempt with the same body in the last ``within_seconds`` that was not rejected."""
@@ -449,7 +449,7 @@ class HistoryStore:
             tasks.c.params_hash == params_hash(request), tasks.c.attempted_at >= self.clock() - within_seconds,
             tasks.c.status.not_in([TaskStatus.REJECTED, TaskStatus.CANCELLED]), tasks.c.deleted_at.is_(None))
             .order_by(tasks.c.id.desc()).limit(1))
-        return _record(rows[0]._mapping) if rows else None
+        return record_from_row(rows[0]._mapping) if rows else None
 
     # Exports: streamed from the database in batches, one format at a time, never held whole --------------------
 
@@ -569,7 +569,7 @@ def _json_value(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
 
-def _record(row: Mapping[str, Any]) -> HistoryRecord:
+def record_from_row(row: Mapping[str, Any]) -> HistoryRecord:
     return HistoryRecord(
         id=row["id"], task_id=row["task_id"], status=row["status"], payload=_json_value(row["request"]) or {},
         session_id=row["session_id"] or "", created_by=row["created_by"], attempted_at=row["attempted_at"],

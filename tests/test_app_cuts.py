@@ -60,7 +60,7 @@ def rows() -> list[sa.Row]:
 
 def shown(elements: object) -> list[str]:
     """What a person reads in these elements (the app's Markdown escapes taken out)."""
-    return [str(e.value).replace("\\", "") for e in elements]  # type: ignore[attr-defined]
+    return [str(e.value).replace("\\", "").replace("\u2060", "") for e in elements]  # type: ignore[attr-defined]
 
 
 def progress(at: AppTest) -> list[tuple[int, str]]:

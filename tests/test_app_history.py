@@ -131,12 +131,38 @@ def test_keyset_pages(app_env: Path) -> None:
     assert list(at.dataframe[0].value["Prompt"]) == second
 
 
+def test_the_list_lives_in_the_address(app_env: Path) -> None:
+    """Test that search, filters and page are in the address: a pasted link shows that page (found from the
+    first), a page past the end shows the last one and says so, opening a task keeps them beside it, "All tasks"
+    comes back to them, and the sidebar (no parameters) brings back the last list."""
+    new_app().run()
+    store = runtime.backend().store
+    ids = {f"p{i}" if i % 9 else f"other {i}": store.record_attempt(VideoRequest(f"p{i}" if i % 9 else f"other {i}"))
+           for i in range(45)}
+    found = [f"p{i}" for i in range(44, -1, -1) if i % 9]  # what "p" finds, newest first: 40 tasks
+    at = history(app_env, q="p", status="sending", page="2")
+    assert at.text_input(key="filter_text").value == "p" and at.multiselect(key="filter_status").value == ["sending"]
+    assert at.main.caption[-1].value == "Page 2 · 40 tasks" and list(at.dataframe[0].value["Prompt"]) == found[20:]
+    at = history(app_env, q="p", page="9")
+    assert at.main.caption[-1].value == "Page 2 · 40 tasks" and at.query_params == {"q": "p", "page": "2"}
+    # The grid of page 2 (it starts after the last task of page 1), first visit: its first row is clicked.
+    at.session_state[f"history_table_{ids[found[19]]}_0"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    assert at.query_params == {"q": "p", "page": "2", "record": str(ids[found[20]])}
+    at.button(key="back_to_list").click().run()
+    assert at.query_params == {"q": "p", "page": "2"} and at.main.caption[-1].value == "Page 2 · 40 tasks"
+    at.switch_page("pages/gallery.py").run()
+    at.query_params.clear()
+    at.switch_page("pages/history.py").run()
+    assert at.query_params == {"q": "p", "page": "2"} and list(at.dataframe[0].value["Prompt"]) == found[20:]
+
+
 def test_clicking_a_cell_opens_the_task(app_env: Path) -> None:
     """Test that selecting any cell of a row (not only the row's checkbox) opens that row's task."""
     new_app().run()
     ids = seed(3)
     at = history(app_env)
-    at.session_state["history_table"] = {"selection": {"rows": [], "columns": [], "cells": [[1, "Prompt"]]}}
+    at.session_state["history_table_0_0"] = {"selection": {"rows": [], "columns": [], "cells": [[1, "Prompt"]]}}
     at.run()
     assert at.query_params["task"] == ids[1]
 
