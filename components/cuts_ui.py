@@ -317,13 +317,16 @@ def trim_inputs(backend: Backend, board_id: int, record_id: int, duration: float
     """A take's In and Out points on this board (seconds; empty is the take's own start or end), saved as typed."""
     key = f"{board_id}_{record_id}"
     top = float(duration) if duration else None
+    # Points kept for an earlier copy of the take may lie past this one's end: shown clamped, never a crash.
+    start, end = (trim.start, trim.end) if top is None else (
+        None if trim.start is None else min(trim.start, top), None if trim.end is None else min(trim.end, top))
     in_col, out_col = st.columns(2)
     with in_col:
-        st.number_input("In (s)", min_value=0.0, max_value=top, value=trim.start, step=0.1, format="%.1f",
+        st.number_input("In (s)", min_value=0.0, max_value=top, value=start, step=0.1, format="%.1f",
                         key=f"trim_in_{key}", on_change=_save_trim, args=(backend, board_id, record_id, top),
                         placeholder="start")
     with out_col:
-        st.number_input("Out (s)", min_value=0.0, max_value=top, value=trim.end, step=0.1, format="%.1f",
+        st.number_input("Out (s)", min_value=0.0, max_value=top, value=end, step=0.1, format="%.1f",
                         key=f"trim_out_{key}", on_change=_save_trim, args=(backend, board_id, record_id, top),
                         placeholder="end")
     problem = st.session_state.get(f"trim_problem_{key}")

@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 from components import runtime
 from starvideos.cuts import Cut, CutOptions, Trim
 from starvideos.models import VideoRequest
-from starvideos.schema import cuts
+from starvideos.schema import board_trims, cuts
 from starvideos.submit import submit_video
 from tests.apptest_support import new_app, served_key, texts
 
@@ -108,7 +108,9 @@ def test_make_a_cut_queues_it_and_shows_its_progress(app_env: Path) -> None:
     assert progress(at) == [(40, "Making the cut… 40%")]
     at.button(key=f"cut_cancel_{row.id}").click().run()
     assert rows()[0].state == "cancelled"
-    assert "Cancelled" in texts(at) and at.button(key=f"cut_retry_{row.id}") is not None
+    assert "Cancelled" in texts(at)
+    at.button(key=f"cut_retry_{row.id}").click().run()
+    assert rows()[0].state == "pending" and progress(at) == [(0, "Waiting for the cut builder…")]
 
 
 def test_a_finished_cut_plays_from_the_apps_own_link_with_a_download(app_env: Path) -> None:
@@ -214,6 +216,10 @@ def test_in_and_out_points_are_kept_per_board_and_used_by_the_cut(app_env: Path)
     assert [(t["start"], t["end"]) for t in row.plan["takes"]] == [(1.0, 2.5), (0.0, 3.0)]
     fresh = open_page("pages/boards.py", board=str(board_id))  # a new session reads the points back
     assert fresh.number_input(key=f"trim_in_{key}").value == 1.0
+    with runtime.backend().database.write() as conn:  # a point past the end of a take's (new, shorter) copy
+        conn.execute(board_trims.update().values(out_seconds=99.0))
+    clamped = open_page("pages/boards.py", board=str(board_id))
+    assert clamped.number_input(key=f"trim_out_{key}").value == 3.0
 
 
 def test_the_cut_plays_in_present_as_one_item_and_exit_returns_to_the_board(app_env: Path) -> None:
