@@ -310,3 +310,22 @@ def test_a_cut_is_compared_with_an_earlier_version(app_env: Path) -> None:
     assert choice.options == [first.describe()]
     keys = [served_key(v.proto.url) for v in at.get("video")]
     assert keys == [second.video_key, second.video_key, first.video_key]  # the newest, then the pair
+
+
+def test_present_of_a_cut_not_ready_says_so_and_exit_returns_to_its_chain(app_env: Path) -> None:
+    """Test that Present with a cut still waiting says it is not ready (no player), that one which never existed
+    says the same, and that Exit from a chain's cut returns to the chain's first take."""
+    new_app().run()
+    stop_builder()
+    b = runtime.backend()
+    first = submit_video(b.client, b.store, VideoRequest("shot one", duration=3), session_id="s").record_id
+    second = submit_video(b.client, b.store, VideoRequest("shot two", duration=3), session_id="s",
+                          parent_id=first).record_id
+    wait_for(lambda: all((m := b.media.get(i)) is not None and m.saved for i in (first, second)), "the copies")
+    cut, _ = b.cuts.request(b.cuts.plan_chain(second))
+    at = open_page("pages/present.py", cut=str(cut.id))
+    assert at.get("video") == [] and "This cut is not ready (or no longer exists)." in texts(at)
+    at.button(key="present_exit").click().run()
+    assert at.query_params.get("record") in ([str(first)], str(first))
+    gone = open_page("pages/present.py", cut="999")
+    assert gone.get("video") == [] and "This cut is not ready (or no longer exists)." in texts(gone)
