@@ -15,6 +15,7 @@ from .identity import visitor
 from .players import media_source
 from .runtime import Backend, current_user
 from .text import label, md_escape, md_inert, plain
+from .timing import ago
 
 MAX_SELECTED = 200
 _EMAIL = re.compile(r"([^\s@]+)@[^\s@]+")
@@ -132,10 +133,10 @@ def byline(comment: Comment, *, for_link_holder: bool) -> str:
     the visitor typed); the team's e-mail addresses are never shown to someone holding a link."""
     name = comment.author
     if comment.share_link_id is not None:
-        return f"{md_inert(name)} · :gray-badge[via share link] · {_ago(comment.created_at)}"
+        return f"{md_inert(name)} · :gray-badge[via share link] · {ago(comment.created_at)}"
     if for_link_holder:
         name = _EMAIL.sub(lambda m: m.group(1), name)
-    return f"{md_inert(name)} · {_ago(comment.created_at)}"
+    return f"{md_inert(name)} · {ago(comment.created_at)}"
 
 
 def _rate(showcase: Showcase, record_id: int, rater: str, key: str, link: ShareLink | None) -> None:
@@ -210,14 +211,3 @@ def board_notice() -> None:
                      query_params={"board": str(board_id)})
 
 
-def _ago(when: float) -> str:
-    import time
-
-    seconds = max(0, int(time.time() - when))
-    if seconds < 60:
-        return "just now"
-    if seconds < 3600:
-        return f"{seconds // 60} min ago"
-    if seconds < 86400:
-        return f"{seconds // 3600} h ago"
-    return f"{seconds // 86400} d ago"

@@ -13,9 +13,8 @@ from .create_form import reuse_settings
 from .cuts_ui import Subject, cut_panel
 from .history_view import go_to, show_task
 from .labels import mode_label
-from .messages import show_error
 from .players import continue_button, downloads, saving_state, video_source
-from .runtime import Backend, current_user, session_id
+from .runtime import Backend
 from .showcase_ui import add_to_board_dialog, board_notice, feedback_panel, open_add_to_board, stars_text, viewer
 from .status import status_badge
 from .text import label, md_escape, md_inert, plain
@@ -172,9 +171,7 @@ def _actions(backend: Backend, record: HistoryRecord) -> None:
     columns = st.columns(4)
     with columns[0]:
         if st.button("Reuse settings", icon=":material/replay:", key="reuse"):
-            reuse_settings(record, backend.upload_link)
-            st.query_params.clear()
-            st.switch_page(registry.CREATE.path)
+            _to_create(backend, record)
     with columns[1]:
         if record.task_id and st.button("Refresh now", icon=":material/refresh:", key="refresh"):
             backend.poller.refresh([record.task_id], force=True, timeout=backend.settings.read_timeout)
@@ -194,21 +191,17 @@ def _remove(backend: Backend, record: HistoryRecord) -> None:
 
 
 def _try_again(backend: Backend, record: HistoryRecord) -> None:
-    with st.popover("Try again", icon=":material/restart_alt:"):
-        st.write("Create a new task with the same settings? It is a new, billed task.")
-        if st.button("Yes, create it", type="primary", key="confirm_try_again"):
-            _create_again(backend, record)
+    if st.button("Try again", icon=":material/restart_alt:", key="try_again",
+                 help="Opens Create with these settings; Create video makes a new, billed task."):
+        _to_create(backend, record)
 
 
-def _create_again(backend: Backend, record: HistoryRecord) -> None:
-    submission = backend.queue.submit(record.request, session_id=session_id(), created_by=current_user(),
-                                      image_keys=record.image_keys or None)
-    if submission.record_id is None:
-        if submission.error is not None:
-            show_error(submission.error)
-        return
-    backend.poller.wake()
-    go_to(task_id=submission.task.id if submission.task else None, record_id=submission.record_id)
+def _to_create(backend: Backend, record: HistoryRecord) -> None:
+    """The one way from a task to a new one: Create, with the form filled from it. Create makes it (through the
+    queue, asking first when the same request was just sent), never this page."""
+    reuse_settings(record, backend.upload_link)
+    st.query_params.clear()
+    st.switch_page(registry.CREATE.path)
 
 
 def _outcome_unknown(backend: Backend, record: HistoryRecord) -> None:
@@ -226,10 +219,9 @@ def _outcome_unknown(backend: Backend, record: HistoryRecord) -> None:
             else:
                 backend.poller.refresh([task_id.strip()], force=True, timeout=backend.settings.read_timeout)
                 go_to(task_id=task_id.strip())
-        with st.popover("Create again", icon=":material/restart_alt:"):
-            st.write("This sends the same request again and may create (and bill) a second task.")
-            if st.button("Yes, create again", type="primary", key="confirm_recreate"):
-                _create_again(backend, record)
+        if st.button("Create again", icon=":material/restart_alt:", key="recreate",
+                     help="Opens Create with the same request; a second task may be created and billed."):
+            _to_create(backend, record)
 
 
 def _when(timestamp: float | None) -> str:

@@ -99,10 +99,6 @@ class MediaStore:
         return self.db.scalar(sa.select(sa.func.min(task_media.c.due_at)).where(
             task_media.c.state.in_([PENDING, FAILED])))
 
-    def pending_count(self) -> int:
-        return int(self.db.scalar(sa.select(sa.func.count()).select_from(task_media).where(
-            task_media.c.state.in_([PENDING, SAVING]))))
-
 
 def queue_copy(db: Database, conn: sa.Connection, record_id: int, source_url: str, *, now: float) -> None:
     """Ask for a copy inside the caller's transaction (the history's, as the task completes): a finished video is

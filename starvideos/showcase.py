@@ -272,14 +272,6 @@ class Showcase:
                             .order_by(comments.c.id.desc()).limit(limit))
         return [Comment(**row._mapping) for row in rows]
 
-    def comments_for_export(self) -> dict[int, list[str]]:
-        """Every comment, as "author: text", by take (for exports)."""
-        found: dict[int, list[str]] = {}
-        for row in self.db.rows(sa.select(comments.c.record_id, comments.c.author, comments.c.body)
-                                .order_by(comments.c.id)):
-            found.setdefault(row.record_id, []).append(f"{row.author}: {row.body}")
-        return found
-
     # Boards ----------------------------------------------------------------------------------------------------
 
     def boards(self) -> list[Board]:
