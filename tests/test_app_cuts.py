@@ -329,3 +329,30 @@ def test_present_of_a_cut_not_ready_says_so_and_exit_returns_to_its_chain(app_en
     assert at.query_params.get("record") in ([str(first)], str(first))
     gone = open_page("pages/present.py", cut="999")
     assert gone.get("video") == [] and "This cut is not ready (or no longer exists)." in texts(gone)
+
+
+def test_prompts_in_what_a_cut_says_are_plain_text(app_env: Path) -> None:
+    """Test that a prompt full of Markdown, HTML and an address, named in the consent dialog and in "Left out", is
+    shown exactly as typed: no link, picture, emphasis or HTML."""
+    new_app().run()
+    stop_builder()
+    b = runtime.backend()
+    hostile = "**B** [x](http://e.t) <b>h</b> :smile:"  # within the 40 characters a take's name keeps
+    ids = [submit_video(b.client, b.store, VideoRequest(p, duration=3), session_id="s").record_id
+           for p in ("calm shot", hostile)]
+    wait_for(lambda: all((m := b.media.get(i)) is not None and m.saved for i in ids), "the copies")
+    board = b.showcase.board_named("Board")
+    b.showcase.add(board.id, ids)
+    missing = b.media.get(ids[1])
+    assert missing is not None and missing.video_key is not None
+    b.storage.delete(missing.video_key)
+    at = open_page("pages/boards.py", board=str(board.id))
+    at.button(key=f"cut_make_b{board.id}").click().run()
+    name = f"Take 2 “{hostile}”"
+    assert f"{name}: its stored copy is missing from storage" in [t.value for t in at.text]
+    at.button(key="cut_consent_yes").click().run()
+    [left_out] = [c.value for c in at.caption if c.value.startswith("Left out")]
+    assert shown([type("E", (), {"value": left_out})()]) == [f"Left out: {name} (its stored copy is missing from "
+                                                            "storage)"]
+    for raw in ("**", "[x]", "<b>", ":smile:", "http://e"):
+        assert raw not in left_out
