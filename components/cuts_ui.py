@@ -70,13 +70,13 @@ def cut_panel(backend: Backend, subject: Subject, *, present_query: Callable[[Cu
                 is not None else "The chain's shots one after another, first to last")
         st.caption(f"{what}, as one video. It is made in the background: you can leave this page.")
         label = "Make a cut" if subject.board_id is not None else "Make a cut of this chain"
-        made = subject.versions(backend.cuts)
+        made = _read(backend, subject)
         with st.expander(label, icon=":material/movie_edit:", expanded=not made):
             options = _options(subject.key)
             pressed = st.button("Make a cut", key=f"cut_make_{subject.key}", type="primary",
                                 icon=":material/movie_edit:")
         if pressed and _request(backend, subject, options):
-            made = subject.versions(backend.cuts)
+            made = _read(backend, subject)
         _notice(subject.key)
         _consent_dialog_if_asked(backend, subject)
         versions(backend, subject, made, present_query=present_query)
@@ -123,6 +123,15 @@ def _request(backend: Backend, subject: Subject, options: CutOptions, skip: tupl
         word = "is already made" if cut.done else "is already being made"
         _say(subject.key, "info", f"Nothing changed since {cut.label}: that cut {word}.")
     return True
+
+
+def _read(backend: Backend, subject: Subject, *, fallback: list[Cut] | None = None) -> list[Cut]:
+    """The versions; while the database is away for a moment, what was read before (and a word saying so)."""
+    try:
+        return subject.versions(backend.cuts)
+    except StarVideosError:
+        st.caption("Could not read the cuts just now; trying again…")
+        return fallback or []
 
 
 def _say(key: str, kind: str, text: str) -> None:
@@ -176,28 +185,27 @@ def versions(backend: Backend, subject: Subject, made: list[Cut], *,
              present_query: Callable[[Cut], dict[str, str]] | None = None) -> None:
     """The versions (``made``, as read for this run), newest first; redrawn every second while one is waiting or
     being made."""
-    store: CutStore = backend.cuts
     if not made:
         return
     active = any(c.active for c in made)
 
     @st.fragment(run_every=REFRESH if active else None)
     def live() -> None:
-        now = subject.versions(store)
+        now = _read(backend, subject, fallback=made)
         if now:
-            _version(backend, now[0], subject, present_query, others=[c for c in now[1:] if c.done])
+            _version(backend, now[0], present_query, others=[c for c in now[1:] if c.done])
         if len(now) > 1:
             with st.expander(f"Earlier versions ({len(now) - 1})", icon=":material/history:"):
                 for cut in now[1:]:
-                    _version(backend, cut, subject, present_query, others=[], compact=True)
+                    _version(backend, cut, present_query, others=[], compact=True)
         if any(c.active for c in now) != active:
             st.rerun()  # one finished (or started): the whole page redraws, and the timer stops (or starts)
 
     live()
 
 
-def _version(backend: Backend, cut: Cut, subject: Subject, present_query: Callable[[Cut], dict[str, str]] | None,
-             *, others: list[Cut], compact: bool = False) -> None:
+def _version(backend: Backend, cut: Cut, present_query: Callable[[Cut], dict[str, str]] | None, *,
+             others: list[Cut], compact: bool = False) -> None:
     with st.container(border=not compact, key=f"cut_version_{cut.id}"):
         # The player beside what the version is, so the board's takes stay near the top of the page.
         picture, words = st.columns([3, 2], gap="medium")

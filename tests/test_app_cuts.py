@@ -13,7 +13,8 @@ import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
 from components import runtime
-from starvideos.cuts import Cut, CutOptions, Trim
+from starvideos.cuts import Cut, CutOptions, CutStore, Trim
+from starvideos.errors import DatabaseError
 from starvideos.models import VideoRequest
 from starvideos.schema import board_trims, cuts
 from starvideos.submit import submit_video
@@ -356,3 +357,25 @@ def test_prompts_in_what_a_cut_says_are_plain_text(app_env: Path) -> None:
                                                             "storage)"]
     for raw in ("**", "[x]", "<b>", ":smile:", "http://e"):
         assert raw not in left_out
+
+
+def test_the_database_away_for_a_moment_is_said_plainly(app_env: Path) -> None:
+    """Test that when the cuts cannot be read for a moment the board says so in words (no traceback), and shows
+    them again once they can be read."""
+    new_app().run()
+    stop_builder()
+    board_id, _ids = board_of_takes(2)
+    at = open_page("pages/boards.py", board=str(board_id))
+    at.button(key=f"cut_make_b{board_id}").click().run()
+    assert progress(at) == [(0, "Waiting for the cut builder…")]
+
+    def away(*_args: object, **_kwargs: object) -> list[Cut]:
+        raise DatabaseError("The database did not answer.")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(CutStore, "versions", away)
+        at.run()
+    assert not at.exception, at.exception
+    assert "Could not read the cuts just now; trying again…" in shown(at.caption) and progress(at) == []
+    at.run()
+    assert progress(at) == [(0, "Waiting for the cut builder…")]
