@@ -39,14 +39,15 @@ def test_batch_benchmarks_hold(tmp_path: Path) -> None:
 
 
 def test_cut_benchmark_b23_holds(tmp_path: Path) -> None:
-    """Test that B23 runs in a quick run and holds: the cut's length is the trimmed takes less the crossfades to the
-    frame, and every frame decodes (no ffmpeg needed)."""
+    """Test that B23 runs in a quick run and holds: with in and out points off the frame grid, the cut's length is
+    the trimmed takes less the crossfades within half a frame (rounded once, on the cut's timeline), and every frame
+    decodes (no ffmpeg needed)."""
     out = tmp_path / "results.json"
     run = subprocess.run([sys.executable, "-m", "bench", "--quick", "--only", "B23", "--output", str(out)],
                          cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stdout + run.stderr
     [row] = json.loads(out.read_text())["results"]
-    assert (row["id"], row["value"], row["pass"]) == ("B23", 0.0, True)
+    assert (row["id"], row["pass"]) == ("B23", True) and 0.0 <= row["value"] <= 0.5, row
 
 
 def test_a_baseline_that_cannot_run_is_reported_as_skipped() -> None:
