@@ -25,7 +25,7 @@ from .cuts import DONE, FAILED, MAX_ATTEMPTS, Cut, CutStore
 from .errors import DatabaseError, StarVideosError, StorageError, UnreadableTakeError
 from .storage import Storage
 from .telemetry import TELEMETRY
-from .workers import Heartbeats, Worker
+from .workers import Heartbeats, Job, Worker
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ class CutStopped(Exception):
         self.shutdown = shutdown
 
 
-class CutBuilder:
+class CutBuilder(Job):
     """One per process, one cut at a time (drawing a cut keeps a core busy). ``build`` makes one claimed cut in
     the caller's thread (tests, benches)."""
 
@@ -61,17 +61,6 @@ class CutBuilder:
         self.on_progress: Callable[[int, float], None] = lambda _cut_id, _share: None
         """Called after each progress write (a test's hook to act mid-way)."""
         self._written_at = 0.0
-
-    def start(self) -> CutBuilder:
-        self.worker.start()
-        return self
-
-    @property
-    def alive(self) -> bool:
-        return self.worker.alive
-
-    def wake(self) -> None:
-        self.worker.wake()
 
     def close(self, timeout: float = 8.0) -> None:
         """Stop: a cut in progress gives up within a few frames, keeps nothing and waits for the next start."""

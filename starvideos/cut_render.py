@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -122,7 +122,7 @@ def render(clips: list[Clip], layout: Layout, out: Path,
     segments, overlaps = _timeline(clips, layout)
     total = sum(count for count, _ in segments) - sum(overlaps)
     with av.open(str(out), "w", format="mp4", options={"movflags": "+faststart"}) as container:
-        stream = container.add_stream(ENCODER, rate=layout.fps)
+        stream = cast("av.VideoStream", container.add_stream(ENCODER, rate=layout.fps))
         stream.width, stream.height, stream.pix_fmt = layout.width, layout.height, "yuv420p"
         stream.options = dict(ENCODER_OPTIONS)
         # Frame threads, as the ffmpeg command line uses: PyAV's default (slices) runs x264 at about half speed.
@@ -244,7 +244,7 @@ def _take_frames(clip: Clip, layout: Layout, count: int) -> Iterator[Picture]:
         with av.open(str(clip.path)) as container:
             stream = container.streams.video[0]
             stream.thread_type = "AUTO"
-            offset = float(stream.start_time * stream.time_base) if stream.start_time else 0.0
+            offset = float(stream.start_time * stream.time_base) if stream.start_time and stream.time_base else 0.0
             if clip.start > 0.5:
                 container.seek(int((clip.start + offset) * av.time_base), backward=True, any_frame=False)
             fit = _Fit(layout.width, layout.height)
@@ -355,7 +355,7 @@ def card(text: str, width: int, height: int, *, large: bool = True) -> np.ndarra
     top = (height - (block[3] - block[1])) / 2 - block[1]
     draw.multiline_text((left, top), "\n".join(lines), font=font, fill=(245, 245, 245), spacing=spacing,
                         align="center")
-    array = av.VideoFrame.from_image(image).reformat(format="yuv420p").to_ndarray()
+    array: np.ndarray = av.VideoFrame.from_image(image).reformat(format="yuv420p").to_ndarray()
     array.flags.writeable = False
     return array
 
