@@ -41,10 +41,11 @@ def main(argv: list[str] | None = None) -> int:
         candidate, baseline = isolated(case.run, args.quick)
         row = summarise(case, candidate, baseline)
         results.append(row)
-        target = f"≤{case.target:g}{' ' + case.unit if case.unit in ('MB', 'ms') else '×'}"
+        target = f"≤{case.target:g}{' ' + case.unit if case.unit in ('MB', 'ms', 'frames') else '×'}"
         if case.lower:
             target = f"{case.lower:g}–{case.target:g}×"
-        print(f"{case.id:4} {case.what[:52]:52} {row['candidate_median']:>9.4g} {row['baseline_median']:>9.4g} "
+        base = "—" if row["baseline_median"] is None else f"{row['baseline_median']:.4g}"
+        print(f"{case.id:4} {case.what[:52]:52} {row['candidate_median']:>9.4g} {base:>9} "
               f"{row['shown']:>14} {target:>8}  {'yes' if row['pass'] else 'NO'}", flush=True)
     total = time.perf_counter() - started
     print(f"{len(results)} cases in {total:.0f} s (medians in seconds, B6 in MB; spread in {args.output.name})")

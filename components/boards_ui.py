@@ -7,10 +7,12 @@ from urllib.parse import urlsplit
 
 import streamlit as st
 
+from starvideos.cuts import Trim
 from starvideos.errors import StarVideosError
 from starvideos.showcase import Board, ShareLink, Showcase, Take
 
 from . import address, registry
+from .cuts_ui import Subject, cut_panel, trim_inputs
 from .players import media_source
 from .runtime import Backend, current_user, signin_configured
 from .showcase_ui import feedback_panel, poster, select_box, selection, take_caption, task_query, viewer
@@ -108,12 +110,16 @@ def board_view(backend: Backend, board: Board) -> None:
             st.rerun()
     if not takes:
         st.info("This board is empty. Add takes from the Gallery or from a task's page.", icon=":material/movie:")
+    else:
+        cut_panel(backend, Subject(board_id=board.id), present_query=lambda cut: {"cut": str(cut.id)})
     card_styles()
+    trims = backend.cuts.trims(board.id)
     for position, take in enumerate(takes):
-        _item(backend, board, take, position, len(takes), selected)
+        _item(backend, board, take, position, len(takes), selected, trims.get(take.record.id, Trim()))
 
 
-def _item(backend: Backend, board: Board, take: Take, position: int, count: int, selected: list[int]) -> None:
+def _item(backend: Backend, board: Board, take: Take, position: int, count: int, selected: list[int],
+          trim: Trim) -> None:
     showcase: Showcase = backend.showcase
     record = take.record
     best = board.best_record_id == record.id
@@ -143,6 +149,8 @@ def _item(backend: Backend, board: Board, take: Take, position: int, count: int,
                       on_click=showcase.remove, args=(board.id, record.id))
             st.page_link(registry.HISTORY.path, label="Open", icon=":material/open_in_new:",
                          query_params=task_query(take))
+            info = take.copy.video_info if take.copy is not None and take.copy.saved else None
+            trim_inputs(backend, board.id, record.id, info.duration if info else None, trim)
 
 
 def share_base(backend: Backend) -> str:

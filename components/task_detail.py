@@ -10,6 +10,7 @@ from starvideos.history import HistoryRecord
 
 from . import registry
 from .create_form import reuse_settings
+from .cuts_ui import Subject, cut_panel
 from .history_view import go_to, show_task
 from .labels import mode_label
 from .players import continue_button, downloads, saving_state, video_source
@@ -39,6 +40,7 @@ def task_detail(backend: Backend, record: HistoryRecord) -> None:
     live_part()
     reference_pictures(backend, record, key="task")
     _actions(backend, record)
+    _chain_cut(backend, record)
 
 
 def _saving(backend: Backend, record: HistoryRecord) -> bool:
@@ -104,6 +106,13 @@ def _showcase(backend: Backend, record: HistoryRecord) -> None:
               args=([record.id],))
     add_to_board_dialog(backend)
     board_notice()
+
+
+def _chain_cut(backend: Backend, record: HistoryRecord) -> None:
+    """A take that continues or is continued: its chain can be made into one cut, here where the chain shows."""
+    if record.parent_id is None and not backend.store.children(record.id):
+        return
+    cut_panel(backend, Subject(record_id=record.id), present_query=lambda cut: {"cut": str(cut.id)})
 
 
 def _lineage(backend: Backend, record: HistoryRecord) -> None:

@@ -12,6 +12,7 @@ import streamlit as st
 
 from components import address, runtime
 from components.compare import compare
+from components.cuts_ui import latest_cut, present_cut
 from components.players import video_source
 from components.present import present
 from components.router import ensure_router
@@ -50,11 +51,11 @@ on_board = [t.record.id for t in takes]
 
 
 def back_to_board() -> None:
-    address.change({"view": None, "i": None, "ids": None})
+    address.change({"view": None, "i": None, "ids": None, "cut": None})
 
 
-def open_view(view: str, ids: list[int] | None = None) -> None:
-    address.change({"view": view, "i": None, "ids": address.ids_value(ids or [])})
+def open_view(view: str, ids: list[int] | None = None, cut_id: int | None = None) -> None:
+    address.change({"view": view, "i": None, "ids": address.ids_value(ids or []), "cut": cut_id})
 
 
 def show_board(link: ShareLink, takes: list[Take]) -> None:
@@ -69,6 +70,7 @@ def show_board(link: ShareLink, takes: list[Take]) -> None:
         st.button(f"Compare ({len(selected)})", key="shared_compare", icon=":material/compare:",
                   disabled=not 2 <= len(selected) <= 4, help="Select two to four takes.", on_click=open_view,
                   args=("compare", selected))
+    latest_cut(backend, board.id, on_present=lambda cut: open_view("present", cut_id=cut.id))
     card_styles()
     for take in takes:
         record = take.record
@@ -92,7 +94,11 @@ def show_board(link: ShareLink, takes: list[Take]) -> None:
 
 
 view = st.query_params.get("view")
-if view == "present":
+if view == "present" and address.present("cut"):
+    # Only a cut of this board: the token opens nothing else.
+    cut = backend.cuts.get(cut_id) if (cut_id := address.query_id("cut")) is not None else None
+    present_cut(backend, cut if cut is not None and cut.board_id == board.id else None, on_exit=back_to_board)
+elif view == "present":
     present(backend, takes, on_exit=back_to_board)
 elif view == "compare":
     ids = [i for i in address.query_ids("ids", limit=4) if i in on_board]

@@ -1,7 +1,7 @@
 """``/metrics``: Prometheus' text format, made with ``prometheus_client`` at scrape time (imported here, on first
 scrape, never on a page's first paint).
 
-Per replica (scrape each): tasks by status, the create queue by state, copies and notifications waiting, API calls
+Per replica (scrape each): tasks by status, the create queue by state, copies, notifications and cuts waiting, API calls
 (creates and lookups) by answer with their latency, 429s, copy failures, and every worker's last heartbeat (the
 deployment's, from the database: a stale beat is a stuck or dead replica). Open to loopback only, unless
 ``STARVIDEOS_METRICS_TOKEN`` is set: then a bearer token is required, from anywhere.
@@ -84,7 +84,8 @@ class _Collector:
                 queue.add_metric([state], gauges["tasks"].get(state, 0))
             yield queue
             for name, what in (("copies", "Copies of finished videos not saved yet, by state."),
-                               ("notifications", "Chat messages not sent yet, by state.")):
+                               ("notifications", "Chat messages not sent yet, by state."),
+                               ("cuts", "Cuts waiting, being made or failed, by state.")):
                 family = GaugeMetricFamily(f"starvideos_{name}", what, labels=["state"])
                 for state, n in sorted(gauges[name].items()):
                     family.add_metric([state], n)
@@ -124,6 +125,7 @@ _HELP = {
     "rate_limited": "429 answers from the API, by kind of call.",
     "copy_failures": "Copies of finished videos that failed (each is retried with back-off).",
     "copies_saved": "Copies of finished videos saved.",
+    "cuts_made": "Cuts made (boards or chains of takes made into one video).",
     "create_seconds": "Time for the API to answer a create request.",
     "lookup_seconds": "Time for the API to answer a status lookup.",
 }

@@ -208,16 +208,28 @@ class MediaCopier(Job):
 
     def _derivatives(self, base: str, video_key: str, size: int, local: Path) -> dict[str, Any]:
         info = media.inspect_video(local)
-        keys: dict[str, Any] = {"video_key": video_key, "size": size, "info": info.as_dict()}
-        for name, make, kind, field in (("poster.jpg", media.poster_jpeg, "image/jpeg", "poster_key"),
-                                        ("last-frame.png", media.last_frame_png, "image/png", "last_frame_key"),
-                                        ("preview.webp", media.animated_preview, "image/webp", "preview_key")):
-            try:
-                data = make(local)
-            except Exception as exc:  # a picture we cannot make does not undo the saved video
-                log.warning("could not make %s for %s: %s", name, base, exc)
-                continue
-            if data:
-                self.storage.put_bytes(f"{base}/{name}", data, kind)
-                keys[field] = f"{base}/{name}"
-        return keys
+        return {"video_key": video_key, "size": size, "info": info.as_dict(),
+                **store_pictures(self.storage, base, local)}
+
+
+Picture = tuple[str, Callable[[Path], bytes], str, str]
+POSTER: Picture = ("poster.jpg", media.poster_jpeg, "image/jpeg", "poster_key")
+LAST_FRAME: Picture = ("last-frame.png", media.last_frame_png, "image/png", "last_frame_key")
+PREVIEW: Picture = ("preview.webp", media.animated_preview, "image/webp", "preview_key")
+
+
+def store_pictures(storage: Storage, base: str, local: Path,
+                   pictures: tuple[Picture, ...] = (POSTER, LAST_FRAME, PREVIEW)) -> dict[str, str]:
+    """Make the pictures of a stored video (``local`` is a copy of it) and store them next to it, under ``base``;
+    returns their keys by field (``poster_key``…). A picture that cannot be made is left out."""
+    keys: dict[str, str] = {}
+    for name, make, kind, field in pictures:
+        try:
+            data = make(local)
+        except Exception as exc:  # a picture we cannot make does not undo the saved video
+            log.warning("could not make %s for %s: %s", name, base, exc)
+            continue
+        if data:
+            storage.put_bytes(f"{base}/{name}", data, kind)
+            keys[field] = f"{base}/{name}"
+    return keys

@@ -209,6 +209,40 @@ class FetchTimeoutError(FetchError):
     hint = "Check the link, or use a faster host; the app never waits past its deadline."
 
 
+class CutError(StarVideosError):
+    """A cut cannot be made as asked (nothing to cut, a take that cannot be used, a stored copy that cannot be
+    read); nothing was queued, or the cut stopped and left no file."""
+
+    title = "The cut cannot be made."
+    hint = "Change the board or the cut's settings and try again."
+
+
+class UnusableTakesError(CutError):
+    """Some takes have no usable stored copy; each is named with why. A cut is made without them only when the
+    person agrees (``skip``)."""
+
+    title = "Some takes cannot be used."
+    hint = "Make the cut without them, or wait until their copies are saved."
+
+    def __init__(self, problems: list[tuple[int, str, str]]) -> None:
+        self.problems = list(problems)
+        """``(record id, the take's name, why)`` for each take."""
+        super().__init__("; ".join(f"{name}: {why}" for _, name, why in self.problems))
+
+
+class UnreadableTakeError(CutError):
+    """A take's stored copy could not be decoded while its cut was made; the cut stopped and left no file. The next
+    cut of that board or chain asks to skip the take."""
+
+    title = "A take cannot be read."
+    hint = "Make the cut again and skip that take, or take it off the board."
+
+    def __init__(self, record_id: int, name: str, why: str) -> None:
+        self.record_id = record_id
+        self.name = name
+        super().__init__(f"{name}: {why}.")
+
+
 class ThrottledError(StarVideosError):
     """Too many attempts from here in a short time; ``wait_seconds`` says how long to wait."""
 

@@ -1,6 +1,7 @@
-"""Telling the team's chat when work is done: one message when a task finishes (completed or failed) and one when a
-batch ends (never one per batch item), posted to ``STARVIDEOS_NOTIFY_URL``, a Slack-compatible incoming webhook
-(Slack; Mattermost; Discord's ``/slack`` endpoint; Teams workflows take the same JSON).
+"""Telling the team's chat when work is done: one message when a task finishes (completed or failed), one when a
+batch ends (never one per batch item) and one when a cut is ready (or could not be made), posted to
+``STARVIDEOS_NOTIFY_URL``, a Slack-compatible incoming webhook (Slack; Mattermost; Discord's ``/slack`` endpoint;
+Teams workflows take the same JSON).
 
 The ``notifications`` table is an outbox: a row is written in the transaction that settled its subject (so nothing is
 announced that did not happen, and nothing that happened is forgotten), unique per subject (so it is announced once
@@ -22,12 +23,12 @@ import sqlalchemy as sa
 from . import copies, leases
 from .database import Database
 from .models import FINISHED, SETTLED, UNSETTLED, TaskStatus
-from .schema import batches, notifications, task_media, tasks
+from .schema import batches, cuts, notifications, task_media, tasks
 from .workers import Heartbeats, Job, Worker
 
 log = logging.getLogger(__name__)
 
-TASK, BATCH = "task", "batch"
+TASK, BATCH, CUT = "task", "batch", "cut"
 PENDING, SENT, FAILED = "pending", "sent", "failed"
 MAX_ATTEMPTS = 8
 MAX_DELAY = 3600.0
@@ -52,6 +53,10 @@ class Outbox:
                                                                 tasks.c.status.not_in(UNSETTLED))).scalar()
         if total is not None and settled >= total:
             self._add(conn, BATCH, batch_id)
+
+    def cut_settled(self, conn: sa.Connection, cut_id: int) -> None:
+        """A cut was made (or failed): announce it once."""
+        self._add(conn, CUT, cut_id)
 
     def _add(self, conn: sa.Connection, kind: str, subject_id: int) -> None:
         now = self._clock()
@@ -173,6 +178,8 @@ class Notifier(Job):
 
     def message(self, kind: str, subject_id: int) -> Message | float | None:
         """The message for a subject; a time to try again when it should wait for its poster; None when gone."""
+        if kind == CUT:
+            return self._cut_message(subject_id)
         return self._task_message(subject_id) if kind == TASK else self._batch_message(subject_id)
 
     def _task_message(self, record_id: int) -> Message | float | None:
@@ -217,6 +224,24 @@ class Notifier(Job):
         if link:
             text += f"\n<{link}|Open the queue>"
         return Message(text)
+
+    def _cut_message(self, cut_id: int) -> Message | None:
+        rows = self.outbox.db.rows(sa.select(cuts).where(cuts.c.id == cut_id))
+        if not rows or rows[0].state not in ("done", "failed"):
+            return None
+        row = rows[0]
+        who = f" · by {_plain(row.created_by)}" if row.created_by else ""
+        what = f"Cut v{row.version} of “{_plain(_short(row.title))}”"
+        if row.state == "failed":
+            return Message(f":x: {what} could not be made{who}\n{_plain(_short(row.error or '', 200))}")
+        info = row.info if isinstance(row.info, dict) else {}
+        size = f" · {info['width']}×{info['height']}" if info.get("width") else ""
+        text = f":clapper: {what} is ready · {float(info.get('duration') or row.seconds):.0f} s{size}{who}"
+        link = self._link(f"/present?cut={row.id}")
+        if link:
+            text += f"\n<{link}|Watch it in StarVideos Studio>"
+        poster = self.poster_link(row.poster_key) if row.poster_key and self.public_url else None
+        return Message(text, poster)
 
     def _link(self, path: str) -> str | None:
         return f"{self.public_url}{path}" if self.public_url else None

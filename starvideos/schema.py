@@ -12,7 +12,7 @@ metadata = sa.MetaData()
 
 # Alembic revisions in order; the database layer checks a database's revision against these without importing
 # Alembic, so an up-to-date database opens fast and a newer one is refused.
-REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005", "0006")
+REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005", "0006", "0007")
 HEAD = REVISIONS[-1]
 
 tasks = sa.Table(
@@ -236,4 +236,54 @@ notifications = sa.Table(
     sa.Column("sent_at", sa.Float),
     sa.UniqueConstraint("kind", "subject_id", name="notifications_once"),
     sa.Index("notifications_due", "state", "due_at"),
+)
+
+# Cuts (see migration 0007): a board (in its order) or a chain of continued takes made into one video by the cut
+# builder, claimed with a lease like every background job. Each cut of a board or chain is a new version; old ones
+# stay. Ids are never reused (a cut is announced once per id).
+cuts = sa.Table(
+    "cuts", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("board_id", sa.Integer, sa.ForeignKey("boards.id", ondelete="SET NULL")),
+    sa.Column("chain_id", sa.Integer, sa.ForeignKey("tasks.id", ondelete="SET NULL")),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("plan", sa.JSON, nullable=False),
+    sa.Column("fingerprint", sa.String(64), nullable=False),
+    sa.Column("changes", sa.JSON),
+    sa.Column("seconds", sa.Float, nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("progress", sa.Float, nullable=False, server_default="0"),
+    sa.Column("error", sa.Text),
+    sa.Column("unreadable", sa.JSON),
+    sa.Column("video_key", sa.String(300)),
+    sa.Column("poster_key", sa.String(300)),
+    sa.Column("preview_key", sa.String(300)),
+    sa.Column("size", sa.BigInteger),
+    sa.Column("info", sa.JSON),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("lease_owner", sa.String(64)),
+    sa.Column("lease_until", sa.Float),
+    sa.Column("created_by", sa.String(320)),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("updated_at", sa.Float, nullable=False),
+    sa.Column("finished_at", sa.Float),
+    sa.UniqueConstraint("board_id", "version", name="cuts_board_version"),
+    sa.UniqueConstraint("chain_id", "version", name="cuts_chain_version"),
+    sa.Index("cuts_due", "state", "created_at"),
+    sqlite_autoincrement=True,
+)
+
+# Each take's in and out points on one board (seconds into the take; None = its start or end), used by that board's
+# cuts. A take taken off the board loses its points with it.
+board_trims = sa.Table(
+    "board_trims", metadata,
+    sa.Column("board_id", sa.Integer, primary_key=True),
+    sa.Column("record_id", sa.Integer, primary_key=True),
+    sa.Column("in_seconds", sa.Float),
+    sa.Column("out_seconds", sa.Float),
+    sa.Column("updated_by", sa.String(320)),
+    sa.Column("updated_at", sa.Float, nullable=False),
+    sa.ForeignKeyConstraint(["board_id", "record_id"], ["board_items.board_id", "board_items.record_id"],
+                            ondelete="CASCADE", name="board_trims_item"),
 )

@@ -28,6 +28,8 @@ from .telemetry import TELEMETRY
 if TYPE_CHECKING:
     from .copier import MediaCopier
     from .copies import MediaStore
+    from .cut_builder import CutBuilder
+    from .cuts import CutStore
     from .database import Database
     from .estimates import Estimates
     from .history import HistoryStore
@@ -65,18 +67,21 @@ class DataLayer:
     heartbeats: Heartbeats
     notifier: Notifier | None
     """Only with ``STARVIDEOS_NOTIFY_URL``."""
+    cuts: CutStore
+    cut_builder: CutBuilder
 
     def start_workers(self) -> None:
         self.poller.start()
         self.copier.start()
         self.queue.start()
+        self.cut_builder.start()
         if self.notifier is not None:
             self.notifier.start()
 
     def workers(self) -> dict[str, bool]:
         """Each background worker, and whether its loop is running."""
         running = {"status_poller": self.poller.alive, "media_copier": self.copier.alive,
-                   "create_queue": self.queue.alive}
+                   "create_queue": self.queue.alive, "cut_builder": self.cut_builder.alive}
         if self.notifier is not None:
             running["notifier"] = self.notifier.worker.alive
         return running
@@ -85,6 +90,7 @@ class DataLayer:
         if self.notifier is not None:
             self.notifier.close()
         self.poller.close()
+        self.cut_builder.close()
         self.copier.close()
         self.queue.close()
         self.database.dispose()
@@ -220,6 +226,14 @@ class Services:
         return self.data.presets
 
     @property
+    def cuts(self) -> CutStore:
+        return self.data.cuts
+
+    @property
+    def cut_builder(self) -> CutBuilder:
+        return self.data.cut_builder
+
+    @property
     def signer(self) -> Signer:
         """Signs and checks media links, session cookies and export links with the deployment's secret."""
         if self._signer is None:
@@ -279,11 +293,12 @@ class Services:
 
     def gauges(self) -> dict[str, dict[str, int]]:
         """What waits and where things stand, for ``/metrics``: tasks by status (kept counts, so one small read at
-        any size), copies and notifications by state."""
+        any size), copies, notifications and cuts by state."""
         import sqlalchemy as sa
 
-        from . import copies
+        from . import copies, cuts
         from . import notifications as outbox
+        from .schema import cuts as cut_rows
         from .schema import notifications, task_media
 
         data = self.data
@@ -291,8 +306,11 @@ class Services:
             task_media.c.state.in_((copies.PENDING, copies.SAVING, copies.FAILED))).group_by(task_media.c.state))
         waiting_messages = data.database.rows(sa.select(notifications.c.state, sa.func.count()).where(
             notifications.c.state.in_((outbox.PENDING, outbox.FAILED))).group_by(notifications.c.state))
+        waiting_cuts = data.database.rows(sa.select(cut_rows.c.state, sa.func.count()).where(
+            cut_rows.c.state.in_((cuts.PENDING, cuts.BUILDING, cuts.FAILED))).group_by(cut_rows.c.state))
         return {"tasks": data.store.counts_by_status(), "copies": {str(s): int(n) for s, n in waiting_copies},
-                "notifications": {str(s): int(n) for s, n in waiting_messages}}
+                "notifications": {str(s): int(n) for s, n in waiting_messages},
+                "cuts": {str(s): int(n) for s, n in waiting_cuts}}
 
     def _storage_check(self, storage: Storage) -> None:
         # A bucket round trip per probe would be the slowest part of /readyz: a success holds for a few seconds.
@@ -322,6 +340,8 @@ def _build_data_layer(s: Settings, client: StarVideosClient, allow: frozenset[tu
     """Every store and worker, none started: storage first (a bad URL fails before anything else exists)."""
     from .copier import MediaCopier
     from .copies import MediaStore
+    from .cut_builder import CutBuilder
+    from .cuts import CutStore
     from .database import Database
     from .estimates import Estimates
     from .history import HistoryStore
@@ -352,5 +372,8 @@ def _build_data_layer(s: Settings, client: StarVideosClient, allow: frozenset[tu
                         estimates=estimates, heartbeats=heartbeats)
     notifier = (Notifier(outbox, s.notify_url, public_url=s.public_url, poster_link=poster_link,
                          heartbeats=heartbeats) if s.notify_url else None)
+    cuts = CutStore(database, storage, outbox=outbox if s.notify_url else None, max_seconds=s.max_cut_seconds)
+    cut_builder = CutBuilder(cuts, storage, heartbeats=heartbeats)
     return DataLayer(database, store, poller, storage, UploadStore(database, storage), media, copier,
-                     Showcase(database), estimates, queue, PresetStore(database), heartbeats, notifier)
+                     Showcase(database), estimates, queue, PresetStore(database), heartbeats, notifier, cuts,
+                     cut_builder)

@@ -45,6 +45,8 @@ SETTINGS_DOC: dict[str, tuple[str, str]] = {
                                                     f"`{SANDBOX_STORAGE_URL}`)."),
     "STARVIDEOS_UPLOAD_URL_TTL": ("86400", "Seconds an uploaded image's signed link stays valid (S3)."),
     "STARVIDEOS_MAX_VIDEO_MB": ("500", "Largest finished video the app copies into storage, in MB."),
+    "STARVIDEOS_MAX_CUT_SECONDS": ("300", "Longest cut (a board or chain made into one video), in seconds; a longer "
+                                          "one is refused before any work starts."),
     "STARVIDEOS_CONNECT_TIMEOUT": ("5", "Seconds to wait for a connection."),
     "STARVIDEOS_READ_TIMEOUT": ("30", "Seconds to wait for an answer once connected."),
     "STARVIDEOS_POLL_INTERVAL": ("3", "Seconds between status lookups of each unfinished task."),
@@ -108,6 +110,8 @@ class Settings:
     """Seconds a signed upload link stays valid."""
     max_video_mb: float = 500.0
     """Largest video copied into storage."""
+    max_cut_seconds: float = 300.0
+    """Longest cut the builder makes."""
     mode: Literal["auto", "live", "sandbox"] = "auto"
     """Requested mode; see ``effective_mode``."""
     connect_timeout: float = 5.0
@@ -235,6 +239,7 @@ def load_settings(
         storage_url=env.get("STARVIDEOS_STORAGE_URL") or None,
         upload_url_ttl=_number(env, "STARVIDEOS_UPLOAD_URL_TTL", 86400.0, minimum=60),
         max_video_mb=_number(env, "STARVIDEOS_MAX_VIDEO_MB", 500.0, minimum=1),
+        max_cut_seconds=_number(env, "STARVIDEOS_MAX_CUT_SECONDS", 300.0, minimum=1),
         mode=known_mode,
         connect_timeout=_number(env, "STARVIDEOS_CONNECT_TIMEOUT", 5.0),
         read_timeout=_number(env, "STARVIDEOS_READ_TIMEOUT", 30.0),

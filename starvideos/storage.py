@@ -49,6 +49,7 @@ class Storage(Protocol):
     def put_file(self, key: str, path: Path, content_type: str) -> None: ...
     def exists(self, key: str) -> bool: ...
     def read_bytes(self, key: str) -> bytes: ...
+    def download(self, key: str, path: Path) -> None: ...
     def local_path(self, key: str) -> Path | None: ...
     def signed_url(self, key: str, ttl: float, *, download_name: str | None = None) -> str | None: ...
     def delete(self, key: str) -> None: ...
@@ -155,6 +156,14 @@ class LocalStorage:
     def read_bytes(self, key: str) -> bytes:
         try:
             return self._path(key).read_bytes()
+        except OSError as exc:
+            raise StorageError(f"Could not read {key} from {self.where} ({exc.strerror or type(exc).__name__}).") \
+                from None
+
+    def download(self, key: str, path: Path) -> None:
+        """Copy a stored file to ``path`` (a local file PyAV can seek in)."""
+        try:
+            shutil.copyfile(self._path(key), path)
         except OSError as exc:
             raise StorageError(f"Could not read {key} from {self.where} ({exc.strerror or type(exc).__name__}).") \
                 from None
@@ -273,6 +282,14 @@ class S3Storage:
         try:
             return self.client.get_object(Bucket=self.bucket, Key=self._key(key))["Body"].read()
         except Exception as exc:
+            raise self._error(exc, "read a file") from None
+
+    def download(self, key: str, path: Path) -> None:
+        """Stream a stored file to ``path`` (parts in parallel, never whole in memory)."""
+        try:
+            self.client.download_file(self.bucket, self._key(key), str(path))
+        except Exception as exc:
+            path.unlink(missing_ok=True)
             raise self._error(exc, "read a file") from None
 
     def local_path(self, key: str) -> Path | None:

@@ -36,3 +36,26 @@ def test_batch_benchmarks_hold(tmp_path: Path) -> None:
     assert 0.95 <= rows["B14"]["value"] <= 1.05 and rows["B14"]["pass"]
     assert rows["B15"]["value"] == 1.0 and rows["B15"]["pass"]
     assert rows["B16"]["candidate_median"] > rows["B16"]["baseline_median"] > 0
+
+
+def test_cut_benchmark_b23_holds(tmp_path: Path) -> None:
+    """Test that B23 runs in a quick run and holds: with in and out points off the frame grid, the cut's length is
+    the trimmed takes less the crossfades within half a frame (rounded once, on the cut's timeline), and every frame
+    decodes (no ffmpeg needed)."""
+    out = tmp_path / "results.json"
+    run = subprocess.run([sys.executable, "-m", "bench", "--quick", "--only", "B23", "--output", str(out)],
+                         cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stdout + run.stderr
+    [row] = json.loads(out.read_text())["results"]
+    assert (row["id"], row["pass"]) == ("B23", True) and 0.0 <= row["value"] <= 0.5, row
+
+
+def test_a_baseline_that_cannot_run_is_reported_as_skipped() -> None:
+    """Test that a case without its baseline (B22 where Debian's ffmpeg is not installed) is shown as skipped,
+    never as a ratio against nothing."""
+    from bench.cases import CASES, summarise
+
+    [case] = [c for c in CASES if c.id == "B22"]
+    row = summarise(case, [2.0, 3.0], [])
+    assert (row["shown"], row["value"], row["baseline_median"], row["skipped"]) == (
+        "no baseline", None, None, "baseline not available")

@@ -52,6 +52,7 @@ def test_metrics_count_what_the_api_was_asked_and_what_waits(app_env: Path) -> N
     creates = found[("starvideos_create_seconds_count", ())]
     assert creates >= 2 and found[("starvideos_create_seconds_bucket", (("le", "+Inf"),))] == creates
     assert found[("starvideos_worker_running", (("worker", "status_poller"),))] == 1
+    assert found[("starvideos_worker_running", (("worker", "cut_builder"),))] == 1
 
 
 def test_metrics_are_refused_from_outside_loopback_and_need_the_token_when_set(app_env: Path,

@@ -76,9 +76,9 @@ PAGES = {
     "pages/history.py": ["task", "record", "q", "status", "mode", "session", "mine", "page"],
     "pages/gallery.py": ["q", "ratio", "on", "stars", "by", "page", "selected"],
     "pages/boards.py": ["board", "selected"],
-    "pages/present.py": ["board", "ids", "i"],
+    "pages/present.py": ["board", "ids", "i", "cut"],
     "pages/compare.py": ["ids", "board", "q", "page", "selected"],
-    "pages/shared.py": ["token", "view", "i", "ids", "selected"],
+    "pages/shared.py": ["token", "view", "i", "ids", "selected", "cut"],
 }
 
 
@@ -103,6 +103,7 @@ def test_no_page_crashes_on_any_query(app_env: Path, path: str) -> None:
     @example({"board": "²", "ids": "²", "i": "²", "record": "²", "page": "²", "on": "²", "stars": "²",
               "selected": "²"})
     @example({"token": token, "view": "present", "i": "²"})
+    @example({"token": token, "view": "present", "cut": "9" * 30})
     @example({"token": token, "view": "compare", "ids": "²"})
     @example({"task": "\x00", "record": "9" * 30, "q": "\x00" * 3})
     def visit(query: dict[str, str]) -> None:

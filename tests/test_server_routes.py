@@ -51,7 +51,8 @@ def test_readyz_reports_each_check_once_the_workers_run(server: AppServer) -> No
     assert answer.status_code == 200
     assert answer.json() == {"status": "ready", "ready": True, "checks": {
         "database": "ok", "storage": "ok",
-        "workers": {"status_poller": "running", "media_copier": "running", "create_queue": "running"}}}
+        "workers": {"status_poller": "running", "media_copier": "running", "create_queue": "running",
+                    "cut_builder": "running"}}}
 
 
 def test_a_stored_video_streams_whole_with_its_headers(server: AppServer) -> None:

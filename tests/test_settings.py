@@ -74,6 +74,8 @@ def test_team_settings_defaults_and_parsing() -> None:
         None, "data/sandbox-media", 120.0, 10.0, 20)
     assert (s.upload_url_ttl, s.max_video_mb, s.price_per_second, s.currency, s.monthly_budget) == (
         86400.0, 500.0, None, "USD", None)
+    assert s.max_cut_seconds == 300.0
+    assert load_settings({"STARVIDEOS_MAX_CUT_SECONDS": "90"}).max_cut_seconds == 90.0
     assert load_settings({"STARVIDEOS_API_KEY": "k"}).storage == "data/media"
     s = load_settings({"STARVIDEOS_ALLOW_PRIVATE_HOSTS": "minio.internal:9000, 10.0.0.5:443,[::1]:8080",
                        "STARVIDEOS_ALLOWED_EMAILS": "Ann@Team.test, @example.com",
@@ -93,6 +95,8 @@ def test_team_settings_defaults_and_parsing() -> None:
      "STARVIDEOS_DATABASE_URL must be a postgresql:// (or postgres://, sqlite:///) URL (got mysql)."),
     ({"STARVIDEOS_PUBLIC_URL": "studio.example.com"}, "STARVIDEOS_PUBLIC_URL must be an http(s) URL"),
     ({"STARVIDEOS_MAX_IN_FLIGHT": "0"}, "STARVIDEOS_MAX_IN_FLIGHT must be at least 1 (got '0')."),
+    ({"STARVIDEOS_MAX_CUT_SECONDS": "five minutes"}, "STARVIDEOS_MAX_CUT_SECONDS must be a number (got 'five "
+                                                     "minutes')."),
     ({"STARVIDEOS_LOG_LEVEL": "loud"}, "STARVIDEOS_LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR"),
 ])
 def test_bad_team_values_name_the_variable(env: dict[str, str], message: str) -> None:
