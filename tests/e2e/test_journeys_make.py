@@ -204,8 +204,9 @@ def test_batch_runner_queues_once_pauses_resumes_and_sees_the_spend(make_server:
     # (3+4+5) × 2 × 0.05 = 1.20 before anything is pressed, against the whole month's budget.
     expect(page.get_by_text("6 tasks · Estimated cost: 1.20 EUR · 25.00 EUR left of this month's 25.00 EUR "
                             "budget")).to_be_visible()
-    name = page.get_by_role("textbox", name="Batch name").input_value()
-    assert re.fullmatch(r"launch · \d\d:\d\d", name)
+    name_box = page.get_by_role("textbox", name="Batch name")
+    expect(name_box).to_have_value(re.compile(r"^launch · \d\d:\d\d$"))
+    name = name_box.input_value()
     assert posts(server) == []
     page.get_by_role("button", name="Queue all (6)").dblclick()
     wait_idle(page)
