@@ -29,10 +29,12 @@ if TYPE_CHECKING:
     from .database import Database
     from .estimates import Estimates
     from .history import HistoryStore
+    from .note_frames import NoteFrames
     from .notifications import Notifier
     from .poller import StatusPoller
     from .presets import PresetStore
     from .queue import CreateQueue
+    from .review import Review
     from .showcase import Showcase
     from .signing import Signer
     from .storage import Storage
@@ -63,18 +65,21 @@ class DataLayer:
     heartbeats: Heartbeats
     notifier: Notifier | None
     """Only with ``STARVIDEOS_NOTIFY_URL``."""
+    review: Review
+    note_frames: NoteFrames
 
     def start_workers(self) -> None:
         self.poller.start()
         self.copier.start()
         self.queue.start()
+        self.note_frames.start()
         if self.notifier is not None:
             self.notifier.start()
 
     def workers(self) -> dict[str, bool]:
         """Each background worker, and whether its loop is running."""
         running = {"status_poller": self.poller.alive, "media_copier": self.copier.alive,
-                   "create_queue": self.queue.alive}
+                   "create_queue": self.queue.alive, "note_frames": self.note_frames.alive}
         if self.notifier is not None:
             running["notifier"] = self.notifier.worker.alive
         return running
@@ -83,6 +88,7 @@ class DataLayer:
         if self.notifier is not None:
             self.notifier.close()
         self.poller.close()
+        self.note_frames.close()
         self.copier.close()
         self.queue.close()
         self.database.dispose()
@@ -217,6 +223,14 @@ class Services:
         return self.data.presets
 
     @property
+    def review(self) -> Review:
+        return self.data.review
+
+    @property
+    def note_frames(self) -> NoteFrames:
+        return self.data.note_frames
+
+    @property
     def signer(self) -> Signer:
         """Signs and checks media links, session cookies and export links with the deployment's secret."""
         if self._signer is None:
@@ -320,10 +334,12 @@ def _build_data_layer(s: Settings, client: StarVideosClient, allow: frozenset[tu
     from .estimates import Estimates
     from .history import HistoryStore
     from .limits import RateLimiter
+    from .note_frames import NoteFrames
     from .notifications import Notifier, Outbox
     from .poller import StatusPoller
     from .presets import PresetStore
     from .queue import CreateQueue
+    from .review import Review
     from .showcase import Showcase
     from .storage import open_storage
     from .uploads import UploadStore
@@ -346,5 +362,7 @@ def _build_data_layer(s: Settings, client: StarVideosClient, allow: frozenset[tu
                         estimates=estimates)
     notifier = (Notifier(outbox, s.notify_url, public_url=s.public_url, poster_link=poster_link,
                          heartbeats=heartbeats) if s.notify_url else None)
+    review = Review(database, outbox=outbox if s.notify_url else None)
     return DataLayer(database, store, poller, storage, UploadStore(database, storage), media, copier,
-                     Showcase(database), estimates, queue, PresetStore(database), heartbeats, notifier)
+                     Showcase(database), estimates, queue, PresetStore(database), heartbeats, notifier, review,
+                     NoteFrames(review, storage, heartbeats=heartbeats))
