@@ -8,9 +8,11 @@ from urllib.parse import urlsplit
 import streamlit as st
 
 from starvideos.errors import StarVideosError
+from starvideos.review import Approval
 from starvideos.showcase import Board, ShareLink, Showcase, Take
 
 from . import registry
+from .review_ui import approval_control, board_progress, progress_bar, shown, state_filter
 from .runtime import Backend, current_user
 from .showcase_ui import feedback_panel, poster, take_caption, viewer
 from .styles import card_styles
@@ -82,12 +84,19 @@ def board_view(backend: Backend, board: Board) -> None:
             st.rerun()
     if not takes:
         st.info("This board is empty. Add takes from the Gallery or from a task's page.", icon=":material/movie:")
+        return
+    states = backend.review.approvals(board.id)
+    progress_bar(board_progress(takes, states))
+    visible = {t.record.id for t in shown(takes, states, state_filter())}
+    if not visible:
+        st.caption("No take on this board is in that state.")
     card_styles()
     for position, take in enumerate(takes):
-        _item(backend, board, take, position, len(takes))
+        if take.record.id in visible:
+            _item(backend, board, take, position, len(takes), states.get(take.record.id))
 
 
-def _item(backend: Backend, board: Board, take: Take, position: int, count: int) -> None:
+def _item(backend: Backend, board: Board, take: Take, position: int, count: int, state: Approval | None) -> None:
     showcase: Showcase = backend.showcase
     record = take.record
     best = board.best_record_id == record.id
@@ -103,6 +112,7 @@ def _item(backend: Backend, board: Board, take: Take, position: int, count: int)
             st.caption(take_caption(take))
             feedback_panel(backend, take, prefix="board")
         with tools:
+            approval_control(backend, board, record.id, state)
             st.checkbox("Select", key=f"select_board_{record.id}")
             up, down = st.columns(2)
             with up:
@@ -134,8 +144,11 @@ def _share(backend: Backend, board: Board) -> None:
     st.caption("Anyone with the link sees this board only, read-only: play, present, compare, rate and comment. "
                "No password or sign-in is asked.")
     expiry = st.selectbox("Expires", list(EXPIRY), key="share_expiry")
+    allow_notes = st.checkbox("Allow notes at a moment", value=True, key="share_allow_notes")
+    allow_requests = st.checkbox("Allow “Request changes”", value=False, key="share_allow_requests")
     if st.button("Create share link", key="share_create", icon=":material/link:"):
-        token, _link = showcase.share(board.id, created_by=current_user(), expires_in=EXPIRY[expiry or "Never"])
+        token, link = showcase.share(board.id, created_by=current_user(), expires_in=EXPIRY[expiry or "Never"])
+        backend.review.set_rights(link.id, notes_allowed=allow_notes, requests_allowed=allow_requests)
         # Shown once, in this session only: the database keeps only its hash.
         st.session_state.new_share_link = (board.id, f"{share_base(backend)}/{registry.SHARED.url_path}?token={token}")
     new = st.session_state.get("new_share_link")

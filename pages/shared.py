@@ -8,6 +8,7 @@ import streamlit as st
 from components import registry, runtime
 from components.compare import compare
 from components.present import present
+from components.review_ui import link_decision
 from components.router import ensure_router
 from components.showcase_ui import feedback_panel, poster, take_caption, viewer
 from components.styles import card_styles
@@ -60,6 +61,8 @@ def show_board(link: ShareLink, takes: list[Take]) -> None:
                      query_params={"token": token, "view": "compare", "ids": ",".join(map(str, selected))},
                      disabled=not 2 <= len(selected) <= 4, help="Select two to four takes.")
     card_styles()
+    states = backend.review.approvals(board.id)
+    rights = backend.review.rights(link.id)
     for take in takes:
         record = take.record
         with st.container(border=True, key=f"card_shared_{record.id}"):
@@ -81,6 +84,7 @@ def show_board(link: ShareLink, takes: list[Take]) -> None:
                     st.markdown(md_escape(record.prompt))
                 st.caption(take_caption(take))
                 st.checkbox("Select", key=f"select_shared_{record.id}")
+                link_decision(backend, board, record.id, states.get(record.id), link, rights)
                 feedback_panel(backend, take, prefix="shared", link=link)
 
 

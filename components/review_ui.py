@@ -1,0 +1,124 @@
+"""Deciding on a board's takes: each take's approval state (Approved, Needs changes, Rejected) with who set it,
+the board's progress ("3 of 8 approved"), a filter by state kept in the address, and what a share link allows.
+People's names are shown as text, never as Markdown."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import streamlit as st
+
+from starvideos.errors import StarVideosError
+from starvideos.review import APPROVED, CHANGES, REJECTED, STATES, Approval, LinkRights, Progress, Review
+from starvideos.showcase import Board, ShareLink, Take
+
+from .runtime import Backend, current_user
+from .showcase_ui import _ago
+from .text import md_escape
+
+UNDECIDED = "undecided"
+FILTERS = {"all": "All", APPROVED: "Approved", CHANGES: "Needs changes", REJECTED: "Rejected",
+           UNDECIDED: "Undecided"}
+ICONS = {APPROVED: ":material/check_circle:", CHANGES: ":material/edit_note:", REJECTED: ":material/block:"}
+COLORS = {APPROVED: "green", CHANGES: "orange", REJECTED: "red"}
+
+
+def member_name() -> str:
+    """Who a member's decision is attributed to: the signed-in email, else the name they typed, else "Team"."""
+    return current_user() or str(st.session_state.get("your_name") or "").strip() or "Team"
+
+
+def board_progress(takes: Sequence[Take], states: dict[int, Approval]) -> Progress:
+    """Counted from what the page already read (no second query)."""
+    counts: dict[str, int] = {}
+    for take in takes:
+        state = states.get(take.record.id)
+        if state is not None:
+            counts[state.state] = counts.get(state.state, 0) + 1
+    return Progress(len(takes), counts)
+
+
+def progress_bar(progress: Progress) -> None:
+    """ "3 of 8 approved", with how many need changes, are rejected or are undecided."""
+    with st.container(key="approval_progress"):
+        st.progress(progress.approved / progress.total if progress.total else 0.0, text=progress.text)
+        parts = [f"{progress.counts.get(state, 0)} {STATES[state].lower()}" for state in (CHANGES, REJECTED)]
+        st.caption(" · ".join([*parts, f"{progress.undecided} undecided"]))
+
+
+def state_filter() -> str:
+    """The filter chosen ("all" or a state), kept in the address so a reload or a pasted link keeps it."""
+    current = st.query_params.get("state") or "all"
+    current = current if current in FILTERS else "all"
+    st.session_state["approval_filter"] = current
+    st.segmented_control("Show", list(FILTERS), format_func=FILTERS.__getitem__, key="approval_filter",
+                         on_change=_remember_filter)
+    return current
+
+
+def _remember_filter() -> None:
+    chosen = st.session_state.get("approval_filter") or "all"
+    if chosen == "all":
+        st.query_params.pop("state", None)
+    else:
+        st.query_params["state"] = chosen
+
+
+def shown(takes: Sequence[Take], states: dict[int, Approval], chosen: str) -> list[Take]:
+    if chosen == "all":
+        return list(takes)
+    if chosen == UNDECIDED:
+        return [t for t in takes if t.record.id not in states]
+    return [t for t in takes if (s := states.get(t.record.id)) is not None and s.state == chosen]
+
+
+def approval_control(backend: Backend, board: Board, record_id: int, state: Approval | None) -> None:
+    """A member's Approved / Needs changes / Rejected for one take (pressing the chosen one again clears it), and
+    who set the current state."""
+    key = f"approval_{board.id}_{record_id}"
+    # Drawn from the database on every run, so a decision made in another browser shows here on the next run.
+    st.session_state[key] = state.state if state is not None else None
+    st.segmented_control("Decision", list(STATES), format_func=STATES.__getitem__, key=key,
+                         label_visibility="collapsed", on_change=_decide, args=(backend.review, board.id, record_id,
+                                                                               key))
+    if state is not None:
+        st.badge(state.label, icon=ICONS[state.state], color=COLORS[state.state])
+        st.caption(f"by {md_escape(who(state))} · {_ago(state.at)}")
+    problem = st.session_state.pop(f"{key}_problem", None)
+    if problem:
+        st.warning(md_escape(problem), icon=":material/error:")
+
+
+def who(state: Approval) -> str:
+    return state.set_by + (" (via share link)" if state.share_link_id is not None else "")
+
+
+def _decide(review: Review, board_id: int, record_id: int, key: str) -> None:
+    try:
+        review.set_state(board_id, record_id, st.session_state.get(key), by=member_name(),
+                         created_by=current_user())
+    except StarVideosError as exc:
+        st.session_state[f"{key}_problem"] = f"{exc.message} {exc.hint}".strip()
+
+
+
+def link_decision(backend: Backend, board: Board, record_id: int, state: Approval | None, link: ShareLink,
+                  rights: LinkRights) -> None:
+    """What a link holder sees of a take's state, and "Request changes" when the link allows it."""
+    if state is not None:
+        st.badge(state.label, icon=ICONS[state.state], color=COLORS[state.state])
+        st.caption(f"by {md_escape(who(state))} · {_ago(state.at)}")
+    if rights.requests and (state is None or state.state != CHANGES):
+        st.button("Request changes", key=f"request_changes_{record_id}", icon=":material/edit_note:",
+                  on_click=_request, args=(backend.review, board.id, record_id, link))
+    problem = st.session_state.pop(f"request_changes_{record_id}_problem", None)
+    if problem:
+        st.warning(md_escape(problem), icon=":material/link_off:")
+
+
+def _request(review: Review, board_id: int, record_id: int, link: ShareLink) -> None:
+    name = str(st.session_state.get("your_name") or "").strip() or "Link holder"
+    try:
+        review.set_state(board_id, record_id, CHANGES, by=name, link_id=link.id)
+    except StarVideosError as exc:
+        st.session_state[f"request_changes_{record_id}_problem"] = f"{exc.message} {exc.hint}".strip()

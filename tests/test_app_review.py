@@ -1,0 +1,110 @@
+"""AppTest: deciding on a board's takes (approval states, who set them, progress, the filter by state)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import ButtonGroup
+
+from components import runtime
+from starvideos.review import APPROVED, CHANGES, REJECTED
+from tests.apptest_support import new_app, plain
+from tests.test_app_showcase import page, takes
+
+
+def group(at: AppTest, key: str) -> ButtonGroup:
+    return next(g for g in at.button_group if g.key == key)
+
+
+def progress_text(at: AppTest) -> str:
+    return at.get("progress")[0].proto.text
+
+
+def card_ids(at: AppTest, prefix: str = "card_board_") -> list[int]:
+    return [int(c.key.removeprefix(prefix)) for c in at.get("flex_container")
+            if (c.key or "").startswith(prefix)]
+
+
+def test_members_approve_reject_and_filter_a_board(app_env: Path) -> None:
+    """Test that a member sets Approved, Needs changes or Rejected per take (stored with who), the board shows
+    "n of N approved" and who set each state, the filter by state shows only those takes and is kept in the
+    address, and pressing the chosen state again clears it."""
+    at = page("pages/boards.py")
+    a, b, c = takes(3)
+    backend = runtime.backend()
+    board = backend.showcase.board_named("Client <review>")
+    backend.showcase.add(board.id, [a, b, c])
+    at.session_state["your_name"] = "Dana *the* producer"
+    at = page("pages/boards.py", at, board=str(board.id))
+    assert progress_text(at) == "0 of 3 approved"
+    group(at, f"approval_{board.id}_{a}").set_value(APPROVED).run()
+    group(at, f"approval_{board.id}_{b}").set_value(REJECTED).run()
+    group(at, f"approval_{board.id}_{c}").set_value(CHANGES).run()
+    states = backend.review.approvals(board.id)
+    assert {r: (s.state, s.set_by) for r, s in states.items()} == {
+        a: (APPROVED, "Dana *the* producer"), b: (REJECTED, "Dana *the* producer"),
+        c: (CHANGES, "Dana *the* producer")}
+    assert progress_text(at) == "1 of 3 approved"
+    assert "1 needs changes · 1 rejected · 0 undecided" in [x.value for x in at.caption]
+    assert [plain(x.value) for x in at.caption].count("by Dana *the* producer · just now") == 3
+    assert group(at, f"approval_{board.id}_{a}").value == APPROVED
+    group(at, "approval_filter").set_value(REJECTED).run()
+    assert card_ids(at) == [b] and at.query_params["state"] == REJECTED
+    group(at, "approval_filter").set_value("all").run()
+    assert card_ids(at) == [a, b, c] and "state" not in at.query_params
+    group(at, f"approval_{board.id}_{a}").set_value(None).run()
+    assert a not in backend.review.approvals(board.id) and progress_text(at) == "0 of 3 approved"
+    assert [d.state for d in backend.review.decisions(board.id, a)] == ["cleared", APPROVED]
+    at = page("pages/boards.py", at, board=str(board.id), state="undecided")  # a pasted link keeps the filter
+    assert card_ids(at) == [a] and group(at, "approval_filter").value == "undecided"
+
+
+def test_a_decision_made_elsewhere_shows_on_the_next_run(app_env: Path) -> None:
+    """Test that the control shows the stored state, not what this browser last chose."""
+    at = page("pages/boards.py")
+    [a] = takes(1)
+    backend = runtime.backend()
+    board = backend.showcase.board_named("Round 1")
+    backend.showcase.add(board.id, [a])
+    at = page("pages/boards.py", at, board=str(board.id))
+    group(at, f"approval_{board.id}_{a}").set_value(APPROVED).run()
+    backend.review.set_state(board.id, a, REJECTED, by="Eli")
+    at.run()
+    assert group(at, f"approval_{board.id}_{a}").value == REJECTED
+    assert "by Eli · just now" in [plain(x.value) for x in at.caption]
+
+
+def test_a_link_may_request_changes_only_when_it_allows_it(app_env: Path) -> None:
+    """Test that a share link made with "Allow “Request changes”" shows link holders the take's state and a
+    "Request changes" button that stores Needs changes through the link (shown to members as via the link), and
+    that a link made without it offers no such button."""
+    at = page("pages/boards.py")
+    a, b = takes(2)
+    backend = runtime.backend()
+    board = backend.showcase.board_named("Client")
+    backend.showcase.add(board.id, [a, b])
+    backend.review.set_state(board.id, b, APPROVED, by="Ann")
+    at = page("pages/boards.py", at, board=str(board.id))
+    at.checkbox(key="share_allow_requests").check()
+    at.button(key="share_create").click().run()
+    asking = next(c.value for c in at.code if "token=" in c.value).split("token=", 1)[1]
+    at.checkbox(key="share_allow_requests").uncheck()
+    at.button(key="share_create").click().run()
+    watching = next(c.value for c in at.code if "token=" in c.value).split("token=", 1)[1]
+    assert [backend.review.rights(link.id).requests for link in backend.showcase.links(board.id)] == [False, True]
+
+    stranger = page("pages/shared.py", new_app().run(), token=watching)
+    assert not [x for x in stranger.button if (x.key or "").startswith("request_changes_")]
+    stranger = page("pages/shared.py", stranger, token=asking)
+    assert [x.key for x in stranger.button if (x.key or "").startswith("request_changes_")] == [
+        f"request_changes_{a}", f"request_changes_{b}"]
+    assert "by Ann · just now" in [plain(x.value) for x in stranger.caption]
+    stranger.session_state["your_name"] = "Carla"
+    stranger.button(key=f"request_changes_{a}").click().run()
+    state = backend.review.approvals(board.id)[a]
+    assert (state.state, state.set_by, state.share_link_id) == (CHANGES, "Carla",
+                                                                 backend.showcase.links(board.id)[1].id)
+    assert f"request_changes_{a}" not in [x.key for x in stranger.button]
+    at = page("pages/boards.py", at, board=str(board.id))
+    assert "by Carla (via share link) · just now" in [plain(x.value) for x in at.caption]
