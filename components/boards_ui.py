@@ -8,10 +8,11 @@ from urllib.parse import urlsplit
 import streamlit as st
 
 from starvideos.errors import StarVideosError
-from starvideos.review import Approval
+from starvideos.review import Approval, NoteCount
 from starvideos.showcase import Board, ShareLink, Showcase, Take
 
 from . import registry
+from .notes_ui import notes_panel, notes_toggle
 from .review_ui import approval_control, board_progress, progress_bar, shown, state_filter
 from .runtime import Backend, current_user
 from .showcase_ui import feedback_panel, poster, take_caption, viewer
@@ -91,12 +92,14 @@ def board_view(backend: Backend, board: Board) -> None:
     if not visible:
         st.caption("No take on this board is in that state.")
     card_styles()
+    counts = backend.review.note_counts(sorted(visible))
     for position, take in enumerate(takes):
         if take.record.id in visible:
-            _item(backend, board, take, position, len(takes), states.get(take.record.id))
+            _item(backend, board, take, position, len(takes), states.get(take.record.id), counts.get(take.record.id))
 
 
-def _item(backend: Backend, board: Board, take: Take, position: int, count: int, state: Approval | None) -> None:
+def _item(backend: Backend, board: Board, take: Take, position: int, count: int, state: Approval | None,
+          notes: NoteCount | None) -> None:
     showcase: Showcase = backend.showcase
     record = take.record
     best = board.best_record_id == record.id
@@ -128,6 +131,8 @@ def _item(backend: Backend, board: Board, take: Take, position: int, count: int,
                       on_click=showcase.remove, args=(board.id, record.id))
             query = {"task": record.task_id} if record.task_id else {"record": str(record.id)}
             st.page_link(registry.HISTORY.path, label="Open", icon=":material/open_in_new:", query_params=query)
+        if notes_toggle(record.id, notes, prefix="board"):
+            notes_panel(backend, record, prefix="board", board_id=board.id)
 
 
 def share_base(backend: Backend) -> str:

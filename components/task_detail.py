@@ -13,6 +13,7 @@ from .create_form import reuse_settings
 from .history_view import go_to
 from .labels import mode_label
 from .messages import show_error
+from .notes_ui import notes_panel, notes_toggle
 from .players import continue_button, downloads, saving_state, video_source
 from .runtime import Backend, current_user, session_id
 from .showcase_ui import add_to_board_dialog, board_notice, feedback_panel, open_add_to_board, stars_text, viewer
@@ -148,7 +149,10 @@ def _status_and_video(backend: Backend, record: HistoryRecord) -> None:
                 st.info("The task completed, but the API gave no video URL.", icon=":material/videocam_off:")
             saving_state(backend, record, copy)
             return
-        st.video(str(source) if not isinstance(source, str) else source)
+        if notes_toggle(record.id, backend.review.note_counts([record.id]).get(record.id), prefix="task"):
+            notes_panel(backend, record, prefix="task")
+        else:
+            st.video(str(source) if not isinstance(source, str) else source)
         saving_state(backend, record, copy)
         downloads(backend, record, copy)
         continue_button(backend, record, copy)

@@ -7,6 +7,7 @@ import streamlit as st
 
 from components import registry, runtime
 from components.compare import compare
+from components.notes_ui import notes_panel, notes_toggle
 from components.present import present
 from components.review_ui import link_decision
 from components.router import ensure_router
@@ -63,6 +64,7 @@ def show_board(link: ShareLink, takes: list[Take]) -> None:
     card_styles()
     states = backend.review.approvals(board.id)
     rights = backend.review.rights(link.id)
+    counts = backend.review.note_counts([t.record.id for t in takes])
     for take in takes:
         record = take.record
         with st.container(border=True, key=f"card_shared_{record.id}"):
@@ -86,6 +88,8 @@ def show_board(link: ShareLink, takes: list[Take]) -> None:
                 st.checkbox("Select", key=f"select_shared_{record.id}")
                 link_decision(backend, board, record.id, states.get(record.id), link, rights)
                 feedback_panel(backend, take, prefix="shared", link=link)
+            if notes_toggle(record.id, counts.get(record.id), prefix="shared"):
+                notes_panel(backend, record, prefix="shared", board_id=board.id, link=link, can_add=rights.notes)
 
 
 if view == "present":

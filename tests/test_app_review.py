@@ -9,7 +9,7 @@ from streamlit.testing.v1.element_tree import ButtonGroup
 
 from components import runtime
 from starvideos.review import APPROVED, CHANGES, REJECTED
-from tests.apptest_support import new_app, plain
+from tests.apptest_support import new_app, plain, served_key
 from tests.test_app_showcase import page, takes
 
 
@@ -108,3 +108,55 @@ def test_a_link_may_request_changes_only_when_it_allows_it(app_env: Path) -> Non
     assert f"request_changes_{a}" not in [x.key for x in stranger.button]
     at = page("pages/boards.py", at, board=str(board.id))
     assert "by Carla (via share link) · just now" in [plain(x.value) for x in at.caption]
+
+
+def test_notes_at_a_moment_on_the_task_view(app_env: Path) -> None:
+    """Test the task view of a take with notes: the moment player replaces the plain video, the notes are listed
+    by time with their authors, text (never markup) and frame pictures, pressing a note's time asks the player to
+    seek there, and a member resolves and reopens a note."""
+    at = page("pages/boards.py")
+    [rid] = takes(1)
+    backend = runtime.backend()
+    review = backend.review
+    late = review.pin(rid, 3.25, "<b>Slower</b> **here**", author="Carla")
+    early = review.pin(rid, 0.5, "Too dark", author="Ann")
+    backend.note_frames.wake()
+    assert review.wait_frame(late.id, 20).frame_state == "saved" and review.wait_frame(early.id, 20)
+    task_id = backend.store.get(rid).task_id
+    at = page("pages/history.py", at, task=task_id)
+    assert at.get("video") == [] and at.toggle(key=f"task_notes_on_{rid}").value is True
+    assert at.toggle(key=f"task_notes_on_{rid}").label == "Notes at a moment (2 open)"
+    assert [b.label for b in at.button if (b.key or "").startswith("task_seek_")] == ["0:00.5", "0:03.2"]
+    assert [t.value for t in at.text if t.value in ("Too dark", "<b>Slower</b> **here**")] == [
+        "Too dark", "<b>Slower</b> **here**"]
+    assert [served_key(i.proto.imgs[0].url) for i in at.get("image")] == [f"notes/{early.id}/thumb.jpg",
+                                                                          f"notes/{late.id}/thumb.jpg"]
+    at.button(key=f"task_seek_{late.id}").click().run()
+    assert at.session_state[f"task_player_{rid}__seek"] == {"to": 3.25, "n": 1}
+    at.button(key=f"task_resolve_{early.id}").click().run()
+    assert review.note(early.id).resolved and review.note(early.id).resolved_by == "Team"
+    at.button(key=f"task_reopen_{early.id}").click().run()
+    assert not review.note(early.id).resolved
+    at.toggle(key=f"task_notes_on_{rid}").set_value(False).run()
+    assert len(at.get("video")) == 1
+
+
+def test_link_holders_see_notes_and_add_them_only_when_allowed(app_env: Path) -> None:
+    """Test the shared board: a take's notes are listed for link holders without member tools, with the note
+    field when the link allows notes and without it when it does not."""
+    page("pages/boards.py")  # the app is up: its workers save the take
+    [rid] = takes(1)
+    backend = runtime.backend()
+    board = backend.showcase.board_named("Client")
+    backend.showcase.add(board.id, [rid])
+    backend.review.pin(rid, 1.0, "Logo too small", author="Ann", board_id=board.id)
+    token, link = backend.showcase.share(board.id)
+    stranger = page("pages/shared.py", new_app().run(), token=token)
+    assert stranger.toggle(key=f"shared_notes_on_{rid}").value is True
+    assert "Logo too small" in [t.value for t in stranger.text]
+    assert [x.label for x in stranger.text_input][-2:] == ["Your name", "Note"]  # after the comment form's
+    assert not [b for b in stranger.button if (b.key or "").startswith(("shared_resolve_", "shared_reopen_"))]
+    backend.review.set_rights(link.id, notes_allowed=False, requests_allowed=False)
+    stranger = page("pages/shared.py", stranger, token=token)
+    assert "Logo too small" in [t.value for t in stranger.text] and "Note" not in [
+        x.label for x in stranger.text_input]
