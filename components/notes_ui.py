@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import streamlit as st
 
+from starvideos.changes import ADDED, REMOVED, prompt_changed, setting_changes, word_diff
 from starvideos.errors import StarVideosError
 from starvideos.history import HistoryRecord
 from starvideos.review import FRAME_PENDING, MAX_NOTE_CHARS, Note, NoteCount, Review
 from starvideos.showcase import MAX_NAME_CHARS, ShareLink
 
+from . import registry
+from .create_form import reuse_settings
 from .moment_player import moment_player, pressed, seek_to
-from .players import media_source, video_source
+from .players import media_source, use_picture, video_source
 from .runtime import Backend, current_user
 from .showcase_ui import _ago
 from .text import md_escape
@@ -75,9 +78,38 @@ def notes_list(backend: Backend, notes: list[Note], *, prefix: str, player: str,
     if not notes:
         st.caption("No notes yet.")
         return
+    threads = backend.review.threads([n.id for n in notes])
     with st.container(key=f"{prefix}_notes_{notes[0].record_id}"):
         for note in notes:
             _note_row(backend, note, prefix=prefix, player=player, member=member)
+            if threads.get(note.id):
+                _thread(backend, note, threads[note.id], prefix=prefix)
+
+
+def _thread(backend: Backend, note: Note, retake_ids: list[int], *, prefix: str) -> None:
+    """The retakes made from a note, under it: each one's status, and what changed from the take it answers."""
+    original = backend.store.get(note.record_id)
+    with st.container(key=f"{prefix}_thread_{note.id}"):
+        for retake in filter(None, (backend.store.get(rid) for rid in retake_ids)):
+            query = {"task": retake.task_id} if retake.task_id else {"record": str(retake.id)}
+            st.page_link(registry.HISTORY.path, label=f"Retake · {retake.status.replace('_', ' ')}",
+                         icon=":material/subdirectory_arrow_right:", query_params=query)
+            if original is not None:
+                what_changed(original, retake)
+
+
+def what_changed(before: HistoryRecord, after: HistoryRecord) -> None:
+    """A word diff of the prompts (removed struck through, added in green) and the settings that differ."""
+    if prompt_changed(before.prompt, after.prompt):
+        words = []
+        for op, text in word_diff(before.prompt, after.prompt):
+            escaped = md_escape(text)
+            words.append(f":red[~~{escaped}~~]" if op == REMOVED else f":green[**{escaped}**]" if op == ADDED
+                         else escaped)
+        st.markdown(" ".join(words))
+    changes = setting_changes(before, after)
+    if changes:
+        st.caption(" · ".join(f"{md_escape(c.name)}: {md_escape(c.before)} → {md_escape(c.after)}" for c in changes))
 
 
 def _note_row(backend: Backend, note: Note, *, prefix: str, player: str, member: bool) -> None:
@@ -95,7 +127,7 @@ def _note_row(backend: Backend, note: Note, *, prefix: str, player: str, member:
                        + f" · {_ago(note.created_at)}" + (" · resolved" if note.resolved else ""))
             st.text(note.body)  # plain text: never Markdown or HTML
             if member:
-                _member_tools(backend.review, note, prefix)
+                _member_tools(backend, note, prefix)
 
 
 @st.fragment(run_every=1.0)
@@ -115,7 +147,18 @@ def _picture(backend: Backend, note: Note) -> None:
                    else ":material/image_not_supported: No picture")
 
 
-def _member_tools(review: Review, note: Note, prefix: str) -> None:
+def _member_tools(backend: Backend, note: Note, prefix: str) -> None:
+    review: Review = backend.review
+    retake, frame = st.columns(2)
+    with retake:
+        if st.button("Retake from here", key=f"{prefix}_retake_{note.id}", icon=":material/replay:",
+                     help="Open Create with this take's settings and the note added to the prompt."):
+            _open_retake(backend, note, with_frame=False)
+    with frame:
+        if note.frame_key and backend.uploads_possible and st.button(
+                "Retake from this frame", key=f"{prefix}_retake_frame_{note.id}", icon=":material/image:",
+                help="The same, starting from the frame at the note's moment (image to video)."):
+            _open_retake(backend, note, with_frame=True)
     if note.resolved:
         st.button("Reopen", key=f"{prefix}_reopen_{note.id}", icon=":material/undo:", on_click=review.reopen,
                   args=(note.id,))
@@ -134,3 +177,32 @@ def notes_toggle(record_id: int, count: NoteCount | None, *, prefix: str) -> boo
     key = f"{prefix}_notes_on_{record_id}"
     st.session_state.setdefault(key, count.open > 0)
     return st.toggle(label, key=key)
+
+
+def _open_retake(backend: Backend, note: Note, *, with_frame: bool) -> None:
+    """Fill Create the way "Reuse settings" and "Continue from last frame" do, plus the note: its words after the
+    prompt (to edit) and the link the new take is recorded with."""
+    record = backend.store.get(note.record_id)
+    if record is None:
+        st.error("The take of this note was removed from history.")
+        return
+    reuse_settings(record, backend.upload_link)
+    if with_frame and note.frame_key:
+        link = use_picture(backend, note.frame_key, f"frame at {note.timecode} of {record.task_id or record.id}.jpg",
+                           "Retake from this frame")
+        if not link.startswith(("http://", "https://")):
+            st.error(md_escape(link))
+            return
+    st.session_state.form_prompt = retake_prompt(record.prompt, note.body)
+    st.session_state.form_note = (note.id, note.timecode, note.body)
+    st.session_state.pop("variants_on", None)  # one note, one retake
+    st.query_params.clear()
+    st.switch_page(registry.CREATE.path)
+
+
+def retake_prompt(prompt: str, note: str) -> str:
+    """The take's prompt with the note's words after it, as a sentence of their own."""
+    prompt, note = prompt.rstrip(), " ".join(note.split())
+    if not prompt:
+        return note
+    return f"{prompt}{'' if prompt.endswith(('.', '!', '?')) else '.'} {note}"

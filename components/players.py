@@ -110,21 +110,29 @@ def continue_from(backend: Backend, record: HistoryRecord, copy: MediaRecord) ->
     widgets are drawn (a callback, or on another page)."""
     if not copy.last_frame_key:
         return "This take has no stored last frame yet."
-    try:
-        upload = backend.uploads.add(backend.storage.read_bytes(copy.last_frame_key),
-                                     name=f"last frame of {record.task_id or record.id}.png",
-                                     created_by=current_user())
-        link = backend.upload_link(upload.storage_key)
-    except StarVideosError as exc:
-        return f"{exc.message} {exc.hint}"
-    if link is None:
-        return "Continue from last frame needs a bucket the API can fetch from (STARVIDEOS_STORAGE_URL)."
+    link = use_picture(backend, copy.last_frame_key, f"last frame of {record.task_id or record.id}.png",
+                       "Continue from last frame")
+    if not link.startswith(("http://", "https://")):
+        return link
     ss = st.session_state
-    ss.form_mode = mode_label("image")
-    use_upload("form_image_url", link, upload)
     ss.form_prompt = record.prompt
     ss.form_ratio, ss.form_model = record.ratio, record.model
     ss.form_duration = record.duration if MIN_DURATION <= record.duration <= MAX_DURATION else DEFAULT_DURATION
     ss.form_parent = (record.id, link, record.prompt, record.finished_at or record.attempted_at)
     ss.pop("variants_on", None)  # one shot continues one shot
     return None
+
+
+def use_picture(backend: Backend, key: str, name: str, action: str) -> str:
+    """Make a stored picture Create's image (image to video): a copy among the uploads, a link the API can fetch,
+    the form's mode and image field. Returns the link, or what went wrong (``action`` names what needed it)."""
+    try:
+        upload = backend.uploads.add(backend.storage.read_bytes(key), name=name, created_by=current_user())
+        link = backend.upload_link(upload.storage_key)
+    except StarVideosError as exc:
+        return f"{exc.message} {exc.hint}"
+    if link is None:
+        return f"{action} needs a bucket the API can fetch from (STARVIDEOS_STORAGE_URL)."
+    st.session_state.form_mode = mode_label("image")
+    use_upload("form_image_url", link, upload)
+    return link

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import requests
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import ButtonGroup
 
@@ -160,3 +161,57 @@ def test_link_holders_see_notes_and_add_them_only_when_allowed(app_env: Path) ->
     stranger = page("pages/shared.py", stranger, token=token)
     assert "Logo too small" in [t.value for t in stranger.text] and "Note" not in [
         x.label for x in stranger.text_input]
+
+
+def test_retake_from_a_note_joins_its_thread_and_approving_it_resolves_the_note(app_env: Path) -> None:
+    """Test "Retake from here": Create opens with the take's settings and the note's words after the prompt (to
+    edit) and says which note it answers; the take it makes is linked to the note, sits on the board right after
+    the original, shows under the note with what changed, and approving it on the board resolves the note."""
+    at = page("pages/boards.py")
+    first, original = takes(2, "A red fox runs through snow")
+    backend = runtime.backend()
+    board = backend.showcase.board_named("Client")
+    backend.showcase.add(board.id, [first, original])
+    note = backend.review.pin(original, 3.25, "The fox should turn left", author="Carla", board_id=board.id)
+    at = page("pages/history.py", at, task=backend.store.get(original).task_id)
+    at.button(key=f"task_retake_{note.id}").click().run()
+    assert not at.exception, at.exception
+    assert at.session_state["form_prompt"] == "A red fox runs through snow 1. The fox should turn left"
+    assert at.session_state["form_ratio"] == "9:16"  # the original's settings
+    assert "Retake of the note at 0:03.2: The fox should turn left" in [t.value for t in at.text]
+    at.switch_page("pages/create.py").run()  # AppTest stays on the page it was told; the browser is on Create
+    assert at.text_area(key="form_prompt").value == "A red fox runs through snow 1. The fox should turn left"
+    at.button(key="create_button").click().run()
+    assert not at.exception, at.exception
+    retake = backend.store.list()[0]
+    assert (retake.note_id, retake.prompt, retake.ratio) == (
+        note.id, "A red fox runs through snow 1. The fox should turn left", "9:16")
+    assert [t.record.id for t in backend.showcase.items(board.id)] == [first, original, retake.id]
+    assert "form_note" not in at.session_state  # the next take is a take of its own
+    at = page("pages/history.py", at, task=backend.store.get(original).task_id)
+    assert [x.label for x in at.get("page_link") if x.label.startswith("Retake · ")] == [
+        f"Retake · {backend.store.get(retake.id).status}"]
+    assert r"A red fox runs through snow :red[~~1~~] :green[**1\. The fox should turn left**]" in [
+        m.value for m in at.markdown]
+    at = page("pages/boards.py", at, board=str(board.id))
+    group(at, f"approval_{board.id}_{retake.id}").set_value(APPROVED).run()
+    done = backend.review.note(note.id)
+    assert (done.resolved, done.resolved_record_id) == (True, retake.id)
+
+
+def test_retake_from_the_frame_of_a_note(app_env: Path) -> None:
+    """Test "Retake from this frame": Create opens in image to video with the picture of the note's frame as the
+    image (a link the API can fetch, to a JPEG), the note's words after the prompt."""
+    at = page("pages/boards.py")
+    [rid] = takes(1, "A lighthouse")
+    backend = runtime.backend()
+    note = backend.review.pin(rid, 2.5, "Brighter sky", author="Ann")
+    backend.note_frames.wake()
+    assert backend.review.wait_frame(note.id, 20).frame_state == "saved"
+    at = page("pages/history.py", at, task=backend.store.get(rid).task_id)
+    at.button(key=f"task_retake_frame_{note.id}").click().run()
+    assert not at.exception, at.exception
+    assert (at.session_state["form_mode"], at.session_state["form_prompt"]) == (
+        "Image to video", "A lighthouse 0. Brighter sky")
+    link = at.session_state["form_image_url"]
+    assert requests.get(link, timeout=10).headers["Content-Type"] == "image/jpeg"
