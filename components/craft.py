@@ -119,6 +119,7 @@ def _load_preset(preset: object) -> None:
         return
     form = preset.form  # type: ignore[attr-defined]
     ss = st.session_state
+    ss.form_preset = preset.id  # type: ignore[attr-defined]  # takes made from here count for it (wins by preset)
     ss.form_mode = mode_label(str(form.get("mode") or "text"))
     if isinstance(form.get("prompt"), str):
         ss.form_prompt = form["prompt"]

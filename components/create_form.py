@@ -195,6 +195,7 @@ def reuse_settings(record: HistoryRecord, relink: Callable[[str], str | None] = 
             ss.setdefault("upload_keys", {})[ss[field]] = key
     ss.pop("form_parent", None)  # reused settings are a shot of their own: no "Continues" note left from before
     ss.pop("form_note", None)
+    ss.pop("form_preset", None)
 
 
 def submit_area(backend: Backend, request: VideoRequest) -> None:
@@ -242,8 +243,11 @@ def _create(backend: Backend, request: VideoRequest) -> None:
     keys = image_keys(tuple(request.images))
     parent = continuation(request.mode)
     note = ss.get("form_note")
+    preset = ss.get("form_preset")
     extra = {"image_keys": keys if any(keys) else None, "parent_id": parent[0] if parent else None,
-             "note_id": note[0] if note else None}
+             "note_id": note[0] if note else None,
+             # A preset deleted since it was loaded credits nothing (and never fails the create).
+             "preset_id": preset if preset is not None and backend.presets.get(preset) is not None else None}
     # No st.* call between sending and storing: the queue commits the attempt, sends (or queues, when the team's
     # pace says wait) and commits the id as it arrives.
     submission = backend.queue.submit(request, session_id=session_id(), created_by=current_user(), **extra)

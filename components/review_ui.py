@@ -122,3 +122,15 @@ def _request(review: Review, board_id: int, record_id: int, link: ShareLink) -> 
         review.set_state(board_id, record_id, CHANGES, by=name, link_id=link.id)
     except StarVideosError as exc:
         st.session_state[f"request_changes_{record_id}_problem"] = f"{exc.message} {exc.hint}".strip()
+
+
+def wins_tables(backend: Backend) -> None:
+    """Revealed blind votes' winners by preset and by model: the team's defaults can follow what people chose."""
+    wins = backend.review.wins()
+    st.subheader("Blind votes: wins by preset")
+    if not wins["preset"]:
+        st.caption("No revealed blind votes yet. Start one from a board: select two to four takes, “Blind vote”.")
+        return
+    for kind, title in (("preset", "Preset"), ("model", "Model")):
+        st.dataframe([{title: w.name, "Votes entered": w.entered, "Wins": w.wins, "Win rate": f"{w.rate:.0%}"}
+                      for w in wins[kind]], hide_index=True, width="stretch", key=f"usage_wins_{kind}")

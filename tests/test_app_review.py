@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import ButtonGroup
 
 from components import runtime
+from starvideos.models import VideoRequest
 from starvideos.review import APPROVED, CHANGES, REJECTED
 from tests.apptest_support import new_app, plain, served_key
 from tests.test_app_showcase import page, takes
@@ -215,3 +216,35 @@ def test_retake_from_the_frame_of_a_note(app_env: Path) -> None:
         "Image to video", "A lighthouse 0. Brighter sky")
     link = at.session_state["form_image_url"]
     assert requests.get(link, timeout=10).headers["Content-Type"] == "image/jpeg"
+
+
+def test_takes_made_from_a_preset_count_its_wins_on_usage(app_env: Path) -> None:
+    """Test that a take created after "Load" of a team preset records that preset, and that Usage lists revealed
+    blind votes' wins by preset and by model (the preset's name as text)."""
+    at = new_app().run()
+    at.session_state["presets_panel"] = True
+    at.run()
+    at.selectbox(key="preset_choice").select("Product hero shot").run()
+    at.button(key="preset_load").click().run()
+    at.button(key="create_button").click().run()
+    backend = runtime.backend()
+    [made] = backend.store.list()
+    hero = next(p for p in backend.presets.all() if p.name == "Product hero shot")
+    assert made.preset_id == hero.id
+    at.text_area(key="form_prompt").set_value("Something of my own").run()
+    at.session_state["presets_panel"] = False
+    at.button(key="create_button").click().run()
+    assert backend.store.list()[0].preset_id == hero.id  # still made from the loaded preset
+    plain_take = backend.store.record_attempt(VideoRequest("no preset"))
+    board = backend.showcase.board_named("Vote")
+    backend.showcase.add(board.id, [made.id, plain_take])
+    vote = backend.review.start_vote(board.id, [made.id, plain_take])
+    backend.review.cast(vote.id, "member:ann", made.id)
+    at = page("pages/usage.py", at)
+    assert any(c.value.startswith("No revealed blind votes yet.") for c in at.caption)
+    backend.review.reveal(vote.id)
+    at = page("pages/usage.py", at)
+    by_preset, by_model = (d.value for d in at.dataframe[-2:])
+    assert list(by_preset["Preset"]) == ["Product hero shot", "No preset"]
+    assert list(by_preset["Wins"]) == [1, 0] and list(by_preset["Win rate"]) == ["100%", "0%"]
+    assert (list(by_model["Model"]), list(by_model["Wins"])) == (["starvideos_v3"], [1])
