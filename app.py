@@ -46,6 +46,7 @@ if __name__ == "__main__":
                              position="hidden")
     with routed():
         page.run()
+    identity.post_visitor_cookie()
 else:
     from server.asgi import ROUTES, lifespan
 

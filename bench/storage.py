@@ -15,7 +15,8 @@ import requests
 from PIL import Image
 
 from bench.support import environment, timed
-from starvideos.copier import MediaCopier, MediaStore
+from starvideos.copier import MediaCopier
+from starvideos.copies import MediaStore
 from starvideos.database import Database
 from starvideos.sandbox import SandboxServer
 from starvideos.storage import LocalStorage, S3Storage

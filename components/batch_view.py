@@ -10,6 +10,7 @@ import streamlit as st
 
 from starvideos.batch import MAX_BYTES, MAX_ROWS, ParsedBatch, parse_csv
 from starvideos.errors import StarVideosError
+from starvideos.models import TaskStatus
 from starvideos.queue import Batch, batch_fingerprint
 
 from .labels import state_label
@@ -17,8 +18,6 @@ from .queueing import Plan, focus_label, one_line, queue_all
 from .runtime import Backend
 from .text import md_escape, shorten
 from .timing import clock
-
-DONE = ("queued", "processing", "unknown", "completed", "failed", "outcome_unknown", "rejected", "cancelled")
 
 
 def csv_intake(backend: Backend) -> None:
@@ -116,7 +115,7 @@ def _cancel(backend: Backend) -> None:
 
 def _progress(counts: dict[str, int], batch: Batch) -> None:
     with st.container(border=True, key=f"batch_{batch.id}"):
-        done = sum(counts.get(s, 0) for s in DONE)
+        done = sum(n for s, n in counts.items() if s not in (TaskStatus.PENDING, TaskStatus.SENDING))
         st.markdown(f"**{one_line(batch.name)}**{focus_label(batch, counts)}")
         st.progress(done / batch.total if batch.total else 1.0,
                     text=f"{done} of {batch.total} sent or settled")

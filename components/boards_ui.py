@@ -11,14 +11,17 @@ from starvideos.errors import StarVideosError
 from starvideos.review import Approval, NoteCount
 from starvideos.showcase import Board, ShareLink, Showcase, Take
 
-from . import registry
+from . import address, registry
 from .notes_ui import notes_panel, notes_toggle
+from .players import media_source
 from .review_ui import approval_control, board_progress, progress_bar, shown, state_filter
-from .runtime import Backend, current_user
-from .showcase_ui import feedback_panel, poster, take_caption, viewer
+from .runtime import Backend, current_user, signin_configured
+from .showcase_ui import feedback_panel, poster, select_box, selection, take_caption, task_query, viewer
 from .styles import card_styles
-from .text import md_escape
+from .text import heading, label, md_escape, md_inert, plain
 
+STRIP = 4
+STRIP_WIDTH = 96
 EXPIRY = {"Never": None, "1 day": 86400.0, "7 days": 7 * 86400.0, "30 days": 30 * 86400.0}
 
 
@@ -33,39 +36,62 @@ def boards_list(backend: Backend) -> None:
             try:
                 board = showcase.board_named(name or "", created_by=current_user())
             except StarVideosError as exc:
-                st.error(md_escape(exc.message))
+                st.error(md_inert(exc.message))
             else:
-                st.query_params["board"] = str(board.id)
+                open_board(board.id)
                 st.rerun()
     boards = showcase.boards()
     if not boards:
         st.info("No boards yet. Create one here, or select takes in the Gallery and press “Add to board”.",
                 icon=":material/dashboard:")
+    posters = showcase.board_posters([b.id for b in boards], per_board=STRIP)
+    card_styles()
     for board in boards:
         with st.container(border=True, key=f"board_row_{board.id}"):
             title, size = st.columns([4, 1], vertical_alignment="center")
             with title:
-                st.page_link(registry.BOARDS.path, label=board.name, icon=":material/dashboard:",
-                             query_params={"board": str(board.id)})
+                # A button, not a link to this same page: Streamlit does not put such a link's query in the
+                # address, so the next action on the board would land back on this list.
+                st.button(label(board.name), key=f"open_board_{board.id}", icon=":material/dashboard:",
+                          type="tertiary", on_click=open_board, args=(board.id,))
             with size:
                 st.caption(f"{board.size} take{'s' if board.size != 1 else ''}")
+            _strip(backend, posters.get(board.id, []), board)
+
+
+def _strip(backend: Backend, keys: list[str], board: Board) -> None:
+    """A few of the board's posters in a row (as many as are saved)."""
+    sources = [source for source in (media_source(backend, key) for key in keys) if source is not None]
+    if sources:
+        with st.container(key=f"strip_{board.id}"):
+            st.image([str(s) if not isinstance(s, str) else s for s in sources], width=STRIP_WIDTH)
+
+
+def open_board(board_id: int) -> None:
+    address.change({"board": board_id}, keep=())
+
+
+def all_boards() -> None:
+    address.change({}, keep=())
 
 
 def board_view(backend: Backend, board: Board) -> None:
     showcase: Showcase = backend.showcase
-    st.page_link(registry.BOARDS.path, label="All boards", icon=":material/arrow_back:")
-    st.title(md_escape(board.name))
+    st.button("All boards", key="all_boards", icon=":material/arrow_back:", type="tertiary", on_click=all_boards)
+    heading(board.name)
     takes = showcase.items(board.id, rater=viewer()[0])
-    selected = [t.record.id for t in takes if st.session_state.get(f"select_board_{t.record.id}")]
+    on_board = [t.record.id for t in takes]
+    selected = [i for i in selection() if i in on_board]
     present_col, compare_col, share_col, rename_col, delete_col = st.columns(5)
     with present_col:
         st.page_link(registry.PRESENT.path, label="Present", icon=":material/slideshow:",
                      query_params={"board": str(board.id)}, disabled=not takes)
     with compare_col:
-        chosen = selected or [t.record.id for t in takes[:4]]
+        chosen = selected or on_board[:4]
         if st.button(f"Compare ({len(chosen)})", key="board_compare", icon=":material/compare:",
                      disabled=not 2 <= len(chosen) <= 4, help="Select two to four takes (or the first four)."):
-            st.switch_page(registry.COMPARE.path, query_params={"ids": ",".join(map(str, chosen))})
+            st.switch_page(registry.COMPARE.path, query_params={"ids": address.ids_value(chosen),
+                                                                 "board": str(board.id)})
     with share_col, st.popover("Share link", icon=":material/share:"):
         _share(backend, board)
     with rename_col, st.popover("Rename", icon=":material/edit:"):
@@ -74,14 +100,14 @@ def board_view(backend: Backend, board: Board) -> None:
             try:
                 showcase.rename(board.id, new_name)
             except StarVideosError as exc:
-                st.error(f"{md_escape(exc.message)} {md_escape(exc.hint)}")
+                st.error(f"{md_inert(exc.message)} {md_escape(exc.hint)}")
             else:
                 st.rerun()
     with delete_col, st.popover("Delete board", icon=":material/delete:"):
         st.write("Delete this board? Its takes stay in the history; its share links stop working.")
         if st.button("Yes, delete it", type="primary", key="delete_board_confirm"):
             showcase.delete(board.id)
-            st.query_params.clear()
+            all_boards()
             st.rerun()
     if not takes:
         st.info("This board is empty. Add takes from the Gallery or from a task's page.", icon=":material/movie:")
@@ -95,11 +121,12 @@ def board_view(backend: Backend, board: Board) -> None:
     counts = backend.review.note_counts(sorted(visible))
     for position, take in enumerate(takes):
         if take.record.id in visible:
-            _item(backend, board, take, position, len(takes), states.get(take.record.id), counts.get(take.record.id))
+            _item(backend, board, take, position, len(takes), selected, states.get(take.record.id),
+                  counts.get(take.record.id))
 
 
-def _item(backend: Backend, board: Board, take: Take, position: int, count: int, state: Approval | None,
-          notes: NoteCount | None) -> None:
+def _item(backend: Backend, board: Board, take: Take, position: int, count: int, selected: list[int],
+          state: Approval | None, notes: NoteCount | None) -> None:
     showcase: Showcase = backend.showcase
     record = take.record
     best = board.best_record_id == record.id
@@ -110,13 +137,12 @@ def _item(backend: Backend, board: Board, take: Take, position: int, count: int,
         with words:
             if best:
                 st.badge("Best take", icon=":material/star:", color="violet")
-            with st.container(key=f"prompt_board_{record.id}"):
-                st.markdown(md_escape(record.prompt))
+            plain(record.prompt, key=f"prompt_board_{record.id}")
             st.caption(take_caption(take))
             feedback_panel(backend, take, prefix="board")
         with tools:
             approval_control(backend, board, record.id, state)
-            st.checkbox("Select", key=f"select_board_{record.id}")
+            select_box(record.id, prefix="board", selected=selected)
             up, down = st.columns(2)
             with up:
                 st.button("Up", key=f"up_{record.id}", icon=":material/arrow_upward:", disabled=position == 0,
@@ -129,8 +155,8 @@ def _item(backend: Backend, board: Board, take: Take, position: int, count: int,
                       args=(board.id, None if best else record.id))
             st.button("Remove from board", key=f"remove_{record.id}", icon=":material/remove_circle:",
                       on_click=showcase.remove, args=(board.id, record.id))
-            query = {"task": record.task_id} if record.task_id else {"record": str(record.id)}
-            st.page_link(registry.HISTORY.path, label="Open", icon=":material/open_in_new:", query_params=query)
+            st.page_link(registry.HISTORY.path, label="Open", icon=":material/open_in_new:",
+                         query_params=task_query(take))
         if notes_toggle(record.id, notes, prefix="board"):
             notes_panel(backend, record, prefix="board", board_id=board.id)
 
@@ -146,8 +172,14 @@ def share_base(backend: Backend) -> str:
 
 def _share(backend: Backend, board: Board) -> None:
     showcase: Showcase = backend.showcase
-    st.caption("Anyone with the link sees this board only, read-only: play, present, compare, rate and comment. "
-               "No password or sign-in is asked.")
+    if backend.settings.app_password or signin_configured():
+        st.caption("Anyone with the link sees this board only, read-only: play, present, compare, rate and "
+                   "comment. No password or sign-in is asked.")
+    else:
+        st.warning("**This app has no password or sign-in**, so anyone who can reach it sees everything: every "
+                   "board, every take and the whole history, not only this board. To keep the rest to the team, "
+                   "set `STARVIDEOS_APP_PASSWORD` or turn on sign-in (`[auth]` in secrets.toml); a link then "
+                   "shows this board only.", icon=":material/lock_open:")
     expiry = st.selectbox("Expires", list(EXPIRY), key="share_expiry")
     allow_notes = st.checkbox("Allow notes at a moment", value=True, key="share_allow_notes")
     allow_requests = st.checkbox("Allow “Request changes”", value=False, key="share_allow_requests")

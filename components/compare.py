@@ -88,8 +88,9 @@ _SYNC_CSS = """
 _sync_bar = st.components.v2.component("starvideos_compare_sync", js=_SYNC_JS, css=_SYNC_CSS)
 
 
-def compare(backend: Backend, takes: list[Take]) -> None:
-    """Players side by side, one bar driving them all, and what differs between them."""
+def compare(backend: Backend, takes: list[Take], *, for_link_holder: bool = False) -> None:
+    """Players side by side, one bar driving them all, and what differs between them (without who made them,
+    for someone holding a share link: the team's e-mail addresses stay with the team)."""
     compare_styles()
     if not 2 <= len(takes) <= 4:
         st.info("Select two to four takes to compare.", icon=":material/compare:")
@@ -105,11 +106,12 @@ def compare(backend: Backend, takes: list[Take]) -> None:
                     st.video(str(source) if isinstance(source, Path) else source, muted=True)
                 st.caption(f"Take {takes.index(take) + 1} · {stars_text(take.rating)}")
     _sync_bar(key="compare_sync", height=48)
-    differences(takes)
+    differences(takes, people=not for_link_holder)
 
 
-def differences(takes: list[Take]) -> None:
-    """Each take's settings in a column; the rows where they differ are highlighted."""
+def differences(takes: list[Take], *, people: bool = True) -> None:
+    """Each take's settings in a column; the rows where they differ are highlighted. ``people``: with who
+    created each take."""
     import pandas as pd
 
     def settings(take: Take) -> dict[str, str]:
@@ -117,7 +119,8 @@ def differences(takes: list[Take]) -> None:
         info = take.copy.video_info if take.copy is not None and take.copy.saved else None
         return {"Prompt": record.prompt, "Mode": mode_label(record.mode), "Model": record.model,
                 "Duration": f"{record.duration} s", "Aspect ratio": record.ratio,
-                "Reference images": "\n".join(record.images) or "—", "Created by": record.created_by or "—",
+                "Reference images": "\n".join(record.images) or "—",
+                **({"Created by": record.created_by or "—"} if people else {}),
                 "Video": f"{info.width}×{info.height} {info.codec.upper()}" if info else "—",
                 "Rating": stars_text(take.rating)}
 

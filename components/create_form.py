@@ -3,7 +3,6 @@ What each create became is followed below the form ("Created just now", ``create
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -31,7 +30,7 @@ from .messages import show_error, show_problems
 from .queueing import estimate_line, standing
 from .runtime import Backend, current_user, session_id
 from .text import md_escape, shorten
-from .timing import clock
+from .timing import ago, clock
 from .uploads_ui import image_keys, recent_uploads, upload_picker
 
 if TYPE_CHECKING:
@@ -305,7 +304,7 @@ def _duplicate_prompt(backend: Backend) -> None:
     if record is None:
         return
     with st.container(border=True):
-        st.warning(f"You created this {_ago(record.attempted_at)} — open it, or create again.",
+        st.warning(f"You created this {ago(record.attempted_at)} — open it, or create again.",
                    icon=":material/content_copy:")
         open_col, again_col, _ = st.columns([1, 1, 2])
         with open_col:
@@ -324,9 +323,3 @@ def _confirm_again(duplicate_id: int) -> None:
     st.session_state.pop("pending_duplicate", None)
 
 
-def _ago(when: float) -> str:
-    seconds = max(0, int(time.time() - when))
-    if seconds < 60:
-        return "just now" if seconds < 10 else f"{seconds} seconds ago"
-    minutes = seconds // 60
-    return f"{minutes} minute{'s' if minutes != 1 else ''} ago"

@@ -25,7 +25,7 @@ from .text import md_escape, shorten
 from .timing import clock, time_left
 
 if TYPE_CHECKING:
-    from starvideos.copier import MediaRecord
+    from starvideos.copies import MediaRecord
     from starvideos.history import HistoryRecord
     from starvideos.models import VideoRequest
 

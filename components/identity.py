@@ -1,5 +1,6 @@
-"""Who this browser session is: its random id, the signed-in person (with sign-in on), and its client address
-(for the password throttle)."""
+"""Who this browser session is: its random id, the signed-in person (with sign-in on), this browser as one visitor
+(a signed cookie: one rater however often the page is reloaded), and its client address (for the password
+throttle)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,9 @@ import uuid
 import streamlit as st
 
 from starvideos.access import client_address as resolve_client_address
+from starvideos.signing import VISITOR_COOKIE, Signer
+
+from .cookies import set_cookie
 
 
 def session_id() -> str:
@@ -43,3 +47,25 @@ def client_address(trusted_proxies: tuple[str, ...]) -> str:
     # Streamlit reports a loopback peer as None.
     peer = st.context.ip_address or "127.0.0.1"
     return resolve_client_address(peer, st.context.headers.get_all("X-Forwarded-For"), trusted_proxies)
+
+
+def visitor(signer: Signer) -> str:
+    """This browser's visitor id, from its signed cookie. A browser without one (or with a forged one) gets a new id
+    now, and the cookie with it, so a reload or a new tab in this browser is the same visitor."""
+    ss = st.session_state
+    if "visitor_id" not in ss:
+        known = signer.visitor_id(st.context.cookies.get(VISITOR_COOKIE))
+        if known is not None:
+            ss.visitor_id = known
+        else:
+            ss.visitor_token = signer.visitor_token()
+            ss.visitor_id = signer.visitor_id(ss.visitor_token)
+    return str(ss.visitor_id)
+
+
+def post_visitor_cookie() -> None:
+    """Once a page handed this session a new visitor id, ask the browser to keep it (the router calls this after
+    the page, on every run; the browser posts it once)."""
+    token = st.session_state.get("visitor_token")
+    if token:
+        set_cookie("visitor", token, key="visitor_cookie_setter")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from starvideos.models import MODES
+from starvideos.models import MODES, TaskStatus
 
 # mode: (form label, short name for tables and cards)
 MODE_NAMES: dict[str, tuple[str, str]] = {
@@ -13,18 +13,18 @@ MODE_NAMES: dict[str, tuple[str, str]] = {
 assert tuple(MODE_NAMES) == MODES
 MODE_BY_LABEL = {label: mode for mode, (label, _short) in MODE_NAMES.items()}
 
-# state: (label, badge colour, icon, table marker)
-STATES: dict[str, tuple[str, str, str, str]] = {
-    "pending": ("Waiting to send", "gray", ":material/hourglass_empty:", "…"),
-    "sending": ("Sending", "gray", ":material/upload:", "↑"),
-    "rejected": ("Not created", "red", ":material/block:", "⊘"),
-    "outcome_unknown": ("Outcome unknown", "orange", ":material/help:", "?"),
-    "cancelled": ("Cancelled", "gray", ":material/cancel:", "–"),
-    "queued": ("Queued", "gray", ":material/schedule:", "○"),
-    "processing": ("Processing", "blue", ":material/autorenew:", "◐"),
-    "completed": ("Completed", "green", ":material/check_circle:", "✓"),
-    "failed": ("Failed", "red", ":material/error:", "✕"),
-    "unknown": ("Unknown status", "orange", ":material/help:", "?"),
+# state: (label, badge colour, icon, table marker); every TaskStatus has one (a test checks)
+STATES: dict[TaskStatus, tuple[str, str, str, str]] = {
+    TaskStatus.PENDING: ("Waiting to send", "gray", ":material/hourglass_empty:", "…"),
+    TaskStatus.SENDING: ("Sending", "gray", ":material/upload:", "↑"),
+    TaskStatus.REJECTED: ("Not created", "red", ":material/block:", "⊘"),
+    TaskStatus.OUTCOME_UNKNOWN: ("Outcome unknown", "orange", ":material/help:", "?"),
+    TaskStatus.CANCELLED: ("Cancelled", "gray", ":material/cancel:", "–"),
+    TaskStatus.QUEUED: ("Queued", "gray", ":material/schedule:", "○"),
+    TaskStatus.PROCESSING: ("Processing", "blue", ":material/autorenew:", "◐"),
+    TaskStatus.COMPLETED: ("Completed", "green", ":material/check_circle:", "✓"),
+    TaskStatus.FAILED: ("Failed", "red", ":material/error:", "✕"),
+    TaskStatus.UNKNOWN: ("Unknown status", "orange", ":material/help:", "?"),
 }
 
 

@@ -18,8 +18,8 @@ from .create_form import reuse_settings
 from .moment_player import moment_player, pressed, seek_to
 from .players import media_source, use_picture, video_source
 from .runtime import Backend, current_user
-from .showcase_ui import _ago
-from .text import md_escape
+from .text import md_escape, md_inert
+from .timing import ago
 
 
 def notes_panel(backend: Backend, record: HistoryRecord, *, prefix: str, board_id: int | None = None,
@@ -103,13 +103,13 @@ def what_changed(before: HistoryRecord, after: HistoryRecord) -> None:
     if prompt_changed(before.prompt, after.prompt):
         words = []
         for op, text in word_diff(before.prompt, after.prompt):
-            escaped = md_escape(text)
+            escaped = md_inert(text)
             words.append(f":red[~~{escaped}~~]" if op == REMOVED else f":green[**{escaped}**]" if op == ADDED
                          else escaped)
         st.markdown(" ".join(words))
     changes = setting_changes(before, after)
     if changes:
-        st.caption(" · ".join(f"{md_escape(c.name)}: {md_escape(c.before)} → {md_escape(c.after)}" for c in changes))
+        st.caption(" · ".join(f"{c.name}: {md_escape(c.before)} → {md_escape(c.after)}" for c in changes))
 
 
 def _note_row(backend: Backend, note: Note, *, prefix: str, player: str, member: bool) -> None:
@@ -123,8 +123,8 @@ def _note_row(backend: Backend, note: Note, *, prefix: str, player: str, member:
         with words:
             st.button(note.timecode, key=f"{prefix}_seek_{note.id}", icon=":material/play_arrow:", type="tertiary",
                       help="Show this moment in the player", on_click=seek_to, args=(player, note.at))
-            st.caption(f"**{md_escape(note.author)}**" + (" · via share link" if note.share_link_id else "")
-                       + f" · {_ago(note.created_at)}" + (" · resolved" if note.resolved else ""))
+            st.caption(f"**{md_inert(note.author)}**" + (" · via share link" if note.share_link_id else "")
+                       + f" · {ago(note.created_at)}" + (" · resolved" if note.resolved else ""))
             st.text(note.body)  # plain text: never Markdown or HTML
             if member:
                 _member_tools(backend, note, prefix)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from starvideos.copier import FAILED, MediaRecord
+from starvideos.copies import FAILED, MediaRecord
 from starvideos.errors import StarVideosError
 from starvideos.history import HistoryRecord
 from starvideos.models import DEFAULT_DURATION, MAX_DURATION, MIN_DURATION, is_http_url

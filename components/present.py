@@ -10,10 +10,11 @@ import streamlit as st
 
 from starvideos.showcase import Take
 
+from . import address
 from .players import video_source
 from .runtime import Backend
 from .styles import present_styles
-from .text import md_escape
+from .text import plain
 
 
 def present(backend: Backend, takes: list[Take], *, on_exit: Callable[[], None]) -> None:
@@ -31,8 +32,7 @@ def present(backend: Backend, takes: list[Take], *, on_exit: Callable[[], None])
             st.info("This take has no video yet.", icon=":material/videocam_off:")
         else:
             st.video(str(source) if isinstance(source, Path) else source, autoplay=True, loop=True, muted=True)
-    with st.container(key="present_caption"):
-        st.markdown(md_escape(take.record.prompt))
+    plain(take.record.prompt, key="present_caption")
     previous, counter, following, leave = st.columns([2, 1, 2, 1], vertical_alignment="center")
     with previous:
         st.button("Previous", key="present_previous", shortcut="Left", icon=":material/arrow_back:",
@@ -48,9 +48,8 @@ def present(backend: Backend, takes: list[Take], *, on_exit: Callable[[], None])
 
 
 def _index(count: int) -> int:
-    raw = st.query_params.get("i", "0")
-    return max(0, min(count - 1, int(raw))) if str(raw).isdigit() else 0
+    return min(count - 1, address.query_index("i"))
 
 
 def _go(index: int, count: int) -> None:
-    st.query_params["i"] = str(max(0, min(count - 1, index)))
+    address.change({"i": max(0, min(count - 1, index)) or None})

@@ -12,9 +12,10 @@ from starvideos.errors import StarVideosError
 from starvideos.review import APPROVED, CHANGES, REJECTED, STATES, Approval, LinkRights, Progress, Review
 from starvideos.showcase import Board, ShareLink, Take
 
+from . import address
 from .runtime import Backend, current_user
-from .showcase_ui import _ago
-from .text import md_escape
+from .text import md_escape, md_inert
+from .timing import ago
 
 UNDECIDED = "undecided"
 FILTERS = {"all": "All", APPROVED: "Approved", CHANGES: "Needs changes", REJECTED: "Rejected",
@@ -48,20 +49,16 @@ def progress_bar(progress: Progress) -> None:
 
 def state_filter() -> str:
     """The filter chosen ("all" or a state), kept in the address so a reload or a pasted link keeps it."""
-    current = st.query_params.get("state") or "all"
-    current = current if current in FILTERS else "all"
-    st.session_state["approval_filter"] = current
+    chosen = (address.query_choices("state", FILTERS) or ["all"])[0]
+    address.show("approval_filter", chosen)
     st.segmented_control("Show", list(FILTERS), format_func=FILTERS.__getitem__, key="approval_filter",
                          on_change=_remember_filter)
-    return current
+    return chosen
 
 
 def _remember_filter() -> None:
     chosen = st.session_state.get("approval_filter") or "all"
-    if chosen == "all":
-        st.query_params.pop("state", None)
-    else:
-        st.query_params["state"] = chosen
+    address.change({"state": None if chosen == "all" else chosen})
 
 
 def shown(takes: Sequence[Take], states: dict[int, Approval], chosen: str) -> list[Take]:
@@ -83,7 +80,7 @@ def approval_control(backend: Backend, board: Board, record_id: int, state: Appr
                                                                                key))
     if state is not None:
         st.badge(state.label, icon=ICONS[state.state], color=COLORS[state.state])
-        st.caption(f"by {md_escape(who(state))} · {_ago(state.at)}")
+        st.caption(f"by {md_inert(who(state))} · {ago(state.at)}")
     problem = st.session_state.pop(f"{key}_problem", None)
     if problem:
         st.warning(md_escape(problem), icon=":material/error:")
@@ -107,7 +104,7 @@ def link_decision(backend: Backend, board: Board, record_id: int, state: Approva
     """What a link holder sees of a take's state, and "Request changes" when the link allows it."""
     if state is not None:
         st.badge(state.label, icon=ICONS[state.state], color=COLORS[state.state])
-        st.caption(f"by {md_escape(who(state))} · {_ago(state.at)}")
+        st.caption(f"by {md_inert(who(state))} · {ago(state.at)}")
     if rights.requests and (state is None or state.state != CHANGES):
         st.button("Request changes", key=f"request_changes_{record_id}", icon=":material/edit_note:",
                   on_click=_request, args=(backend.review, board.id, record_id, link))

@@ -3,34 +3,39 @@ comments, and the "Add to board" dialog. User text (prompts, names, comments) is
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
 
 import streamlit as st
 
 from starvideos.errors import StarVideosError
-from starvideos.showcase import MAX_COMMENT_CHARS, MAX_NAME_CHARS, Rating, ShareLink, Showcase, Take
+from starvideos.showcase import MAX_COMMENT_CHARS, MAX_NAME_CHARS, Comment, Rating, ShareLink, Showcase, Take
 
-from . import registry
+from . import address, registry, runtime
+from .identity import visitor
 from .players import media_source
-from .runtime import Backend, current_user, session_id
-from .text import md_escape
+from .runtime import Backend, current_user
+from .text import label, md_escape, md_inert, plain
+from .timing import ago
+
+MAX_SELECTED = 200
+_EMAIL = re.compile(r"([^\s@]+)@[^\s@]+")
 
 
 def viewer(link: ShareLink | None = None) -> tuple[str, str]:
-    """Who is rating or commenting: (a stable rater key, the name to show). Signed in: the email. Otherwise the
-    name typed in "Your name", or this browser session; through a share link, kept apart per link."""
+    """Who is rating or commenting: (a stable rater key, the name to show). Signed in: the email. Otherwise this
+    browser (its signed visitor cookie), whatever name it types and however often it reloads: one browser is one
+    rater of a take, through a link or not."""
     user = current_user()
     if user:
         return user, user
     name = str(st.session_state.get("your_name") or "").strip()
-    key = f"name:{name.casefold()}" if name else f"session:{session_id()}"
-    return (f"link{link.id}:{key}" if link else key), name
+    return f"visitor:{visitor(runtime.backend().signer)}", name
 
 
 def stars_text(rating: Rating) -> str:
     if not rating.count:
         return "no ratings yet"
-    return f"★ {rating.average:.1f} · {rating.count} rating{'s' if rating.count != 1 else ''}"
+    return f"★ {rating.average:.1f} · {rating.count} rater{'s' if rating.count != 1 else ''}"
 
 
 def take_caption(take: Take) -> str:
@@ -48,48 +53,68 @@ def poster(backend: Backend, take: Take) -> None:
     st.image(str(source) if not isinstance(source, str) else source, width="stretch")
 
 
-def take_card(backend: Backend, take: Take, *, prefix: str, select: bool = True,
-              open_link: Callable[[Take], dict[str, str]] | None = None, extra: Callable[[], None] | None = None) \
-        -> bool:
-    """One card: poster, prompt (two lines), ratio · duration · stars, "Select" and "Open". Returns whether it is
-    selected."""
+def take_card(backend: Backend, take: Take, *, prefix: str, selected: list[int]) -> None:
+    """One card: poster, prompt (two lines), ratio · duration · stars, "Select" and "Open"."""
     record = take.record
     with st.container(border=True, key=f"card_{prefix}_{record.id}"):
         poster(backend, take)
-        with st.container(key=f"prompt_{prefix}_{record.id}"):
-            st.markdown(md_escape(record.prompt))
+        plain(record.prompt, key=f"prompt_{prefix}_{record.id}")
         st.caption(take_caption(take))
-        chosen = False
         left, right = st.columns(2, vertical_alignment="center")
         with left:
-            if select:
-                chosen = st.checkbox("Select", key=f"select_{prefix}_{record.id}")
+            select_box(record.id, prefix=prefix, selected=selected)
         with right:
-            query = open_link(take) if open_link else ({"task": record.task_id} if record.task_id
-                                                      else {"record": str(record.id)})
-            if open_link is None:
-                st.page_link(registry.HISTORY.path, label="Open", icon=":material/open_in_new:", query_params=query)
-            else:
-                st.page_link(registry.SHARED.path, label="Open", icon=":material/open_in_new:", query_params=query)
-        if extra is not None:
-            extra()
-    return chosen
+            st.page_link(registry.HISTORY.path, label="Open", icon=":material/open_in_new:",
+                         query_params=task_query(take))
+
+
+def task_query(take: Take) -> dict[str, str]:
+    record = take.record
+    return {"task": record.task_id} if record.task_id else {"record": str(record.id)}
+
+
+def selection() -> list[int]:
+    """The takes selected on this page, kept in the address (?selected=…), so Compare and Back keep them."""
+    return address.query_ids("selected", limit=MAX_SELECTED)
+
+
+def select_box(record_id: int, *, prefix: str, selected: list[int]) -> None:
+    """"Select" for one take, drawn from the address and written back to it."""
+    key = f"select_{prefix}_{record_id}"
+    st.session_state[key] = record_id in selected
+    st.checkbox("Select", key=key, on_change=_toggle, args=(record_id, key))
+
+
+def _toggle(record_id: int, key: str) -> None:
+    chosen = [i for i in selection() if i != record_id]
+    if st.session_state.get(key):
+        chosen.append(record_id)
+    address.change({"selected": address.ids_value(chosen[-MAX_SELECTED:])})
+
+
+def clear_selection() -> None:
+    address.change({"selected": None})
 
 
 def feedback_panel(backend: Backend, take: Take, *, prefix: str, link: ShareLink | None = None) -> None:
-    """Stars (st.feedback) and comments for one take; through a share link, comments are rate-limited per link."""
+    """Stars (st.feedback) and comments for one take. Through a share link, every rating and comment is checked
+    against the link when it is stored, comments are rate-limited per link and marked as such, and the team's
+    e-mail addresses are not shown."""
     showcase: Showcase = backend.showcase
     rater, name = viewer(link)
     record_id = take.record.id
     key = f"{prefix}_stars_{record_id}"
     st.feedback("stars", key=key, default=take.rating.mine - 1 if take.rating.mine else None,
-                on_change=_rate, args=(showcase, record_id, rater, key))
+                on_change=_rate, args=(showcase, record_id, rater, key, link))
+    problem = st.session_state.pop(f"{prefix}_rate_problem_{record_id}", None)
+    if problem:
+        st.warning(md_escape(problem), icon=":material/link_off:")
     notes = showcase.comments(record_id, limit=20)
     # A key keeps the expander open when its label's count changes after a post.
     with st.expander(f"Comments ({len(notes)})", icon=":material/chat:", key=f"{prefix}_comments_{record_id}"):
         for comment in notes:
-            st.caption(f"**{md_escape(comment.author)}** · {_ago(comment.created_at)}")
-            st.text(comment.body)  # plain text: never Markdown or HTML
+            st.caption(byline(comment, for_link_holder=link is not None))
+            plain(comment.body)  # plain text: never Markdown or HTML
         with st.form(key=f"{prefix}_comment_form_{record_id}", clear_on_submit=True, border=False):
             signed_in = current_user() is not None
             st.text_input("Your name", value=name, max_chars=MAX_NAME_CHARS, disabled=signed_in,
@@ -103,10 +128,26 @@ def feedback_panel(backend: Backend, take: Take, *, prefix: str, link: ShareLink
             st.warning(md_escape(problem), icon=":material/edit:")
 
 
-def _rate(showcase: Showcase, record_id: int, rater: str, key: str) -> None:
+def byline(comment: Comment, *, for_link_holder: bool) -> str:
+    """Who wrote a comment and when, as Markdown. A comment through a share link says so (its name is whatever
+    the visitor typed); the team's e-mail addresses are never shown to someone holding a link."""
+    name = comment.author
+    if comment.share_link_id is not None:
+        return f"{md_inert(name)} · :gray-badge[via share link] · {ago(comment.created_at)}"
+    if for_link_holder:
+        name = _EMAIL.sub(lambda m: m.group(1), name)
+    return f"{md_inert(name)} · {ago(comment.created_at)}"
+
+
+def _rate(showcase: Showcase, record_id: int, rater: str, key: str, link: ShareLink | None) -> None:
     value = st.session_state.get(key)
-    if value is not None:
-        showcase.rate(record_id, rater, int(value) + 1)
+    if value is None:
+        return
+    try:
+        showcase.rate(record_id, rater, int(value) + 1, share_link_id=link.id if link else None,
+                      limiter=showcase.rating_limiter(link.id) if link else None)
+    except StarVideosError as exc:
+        st.session_state[key.replace("_stars_", "_rate_problem_")] = f"{exc.message} {exc.hint}"
 
 
 def _post(backend: Backend, record_id: int, prefix: str, signed_name: str | None, link: ShareLink | None) -> None:
@@ -153,7 +194,7 @@ def add_to_board(backend: Backend, record_ids: list[int]) -> None:
             board = showcase.board_named(name or "", created_by=current_user())
             added = showcase.add(board.id, record_ids, added_by=current_user())
         except StarVideosError as exc:
-            st.error(f"{md_escape(exc.message)} {md_escape(exc.hint)}")
+            st.error(f"{md_inert(exc.message)} {md_escape(exc.hint)}")
             return
         st.session_state.board_notice = (board.id, board.name, added)
         _close_add_to_board()
@@ -164,20 +205,9 @@ def board_notice() -> None:
     notice = st.session_state.pop("board_notice", None)
     if notice:
         board_id, name, added = notice
-        st.success(f"Added {added} take{'s' if added != 1 else ''} to “{md_escape(name)}”.",
+        st.success(f"Added {added} take{'s' if added != 1 else ''} to “{md_inert(name)}”.",
                    icon=":material/dashboard:")
-        st.page_link(registry.BOARDS.path, label="Open the board", icon=":material/open_in_new:",
+        st.page_link(registry.BOARDS.path, label=f"Open “{label(name, 60)}”", icon=":material/open_in_new:",
                      query_params={"board": str(board_id)})
 
 
-def _ago(when: float) -> str:
-    import time
-
-    seconds = max(0, int(time.time() - when))
-    if seconds < 60:
-        return "just now"
-    if seconds < 3600:
-        return f"{seconds // 60} min ago"
-    if seconds < 86400:
-        return f"{seconds // 3600} h ago"
-    return f"{seconds // 86400} d ago"

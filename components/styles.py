@@ -13,14 +13,18 @@ _FRAMES = """
 </style>
 """
 
-# Cards: a fixed 16:9 poster box (9:16 posters are letterboxed), the prompt clamped to two lines.
+# Cards: a fixed 16:9 poster box (9:16 posters are letterboxed), the prompt (st.text) clamped to two lines; the
+# Boards list's poster strips.
 _CARDS = """
 <style>
 [class*="st-key-card_"] [data-testid="stImage"] img { aspect-ratio: 16 / 9; width: 100%; object-fit: contain;
   background: #0b0d12; border-radius: 6px; }
 [class*="st-key-card_"] .stCaption, [class*="st-key-card_"] [data-testid="stCaptionContainer"] { margin: 0; }
-[class*="st-key-prompt_"] p { display: -webkit-box; -webkit-line-clamp: 2; -webkit-box-orient: vertical;
-  overflow: hidden; overflow-wrap: anywhere; margin: 0; min-height: 2.6em; }
+[class*="st-key-prompt_"] [data-testid="stText"] { display: -webkit-box; -webkit-line-clamp: 2;
+  -webkit-box-orient: vertical; overflow: hidden; overflow-wrap: anywhere; white-space: normal; margin: 0;
+  min-height: 3em; }
+[class*="st-key-strip_"] img { aspect-ratio: 16 / 9; object-fit: contain; background: #0b0d12; border-radius: 4px;
+  margin-right: 4px; }
 [class*="st-key-poster_missing"] { aspect-ratio: 16 / 9; display: flex; align-items: center; justify-content: center;
   background: #0b0d12; border-radius: 6px; }
 </style>
@@ -33,7 +37,8 @@ _PRESENT = """
 [data-testid="stMainBlockContainer"] { padding-top: 1rem; padding-bottom: 0.5rem; max-width: 100%; }
 .st-key-present_stage video { width: 100%; max-height: calc(100vh - 11rem); object-fit: contain; background: #000;
   border-radius: 8px; }
-.st-key-present_caption p { font-size: 1.25rem; line-height: 1.4; text-align: center; overflow-wrap: anywhere; }
+.st-key-present_caption [data-testid="stText"] { font-size: 1.25rem; line-height: 1.4; text-align: center;
+  overflow-wrap: anywhere; }
 </style>
 """
 

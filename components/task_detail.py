@@ -10,15 +10,14 @@ from starvideos.history import HistoryRecord
 
 from . import registry
 from .create_form import reuse_settings
-from .history_view import go_to
+from .history_view import go_to, show_task
 from .labels import mode_label
-from .messages import show_error
 from .notes_ui import notes_panel, notes_toggle
 from .players import continue_button, downloads, saving_state, video_source
-from .runtime import Backend, current_user, session_id
+from .runtime import Backend
 from .showcase_ui import add_to_board_dialog, board_notice, feedback_panel, open_add_to_board, stars_text, viewer
 from .status import status_badge
-from .text import md_escape, shorten
+from .text import label, md_escape, md_inert, plain
 from .timing import time_left
 
 
@@ -50,7 +49,7 @@ def _saving(backend: Backend, record: HistoryRecord) -> bool:
 
 
 def _to_list() -> None:
-    st.query_params.clear()
+    show_task()
 
 
 def _summary(backend: Backend, record: HistoryRecord) -> None:
@@ -61,7 +60,7 @@ def _summary(backend: Backend, record: HistoryRecord) -> None:
         status_badge(record.status)
     if record.task_id:
         st.code(record.task_id, language=None)
-    st.text(record.prompt)  # as text: a prompt is never formatted or run
+    plain(record.prompt)  # as text: a prompt is never formatted or run
     # The video first: on a phone the columns stack, and the take is what people open a task for.
     media, info = st.columns(2, gap="large")
     with media:
@@ -98,7 +97,7 @@ def _showcase(backend: Backend, record: HistoryRecord) -> None:
     feedback_panel(backend, take, prefix="task")
     on = backend.showcase.boards_of(record.id)
     if on:
-        st.caption("On " + ", ".join(f"“{md_escape(b.name)}”" for b in on))
+        st.caption("On " + ", ".join(f"“{md_inert(b.name)}”" for b in on))
     st.button("Add to board", key="task_add_to_board", icon=":material/dashboard:", on_click=open_add_to_board,
               args=([record.id],))
     add_to_board_dialog(backend)
@@ -119,9 +118,11 @@ def _lineage(backend: Backend, record: HistoryRecord) -> None:
 
 
 def _link(record: HistoryRecord) -> None:
-    query = {"task": record.task_id} if record.task_id else {"record": str(record.id)}
-    st.page_link(registry.HISTORY.path, label=shorten(record.prompt, 60), icon=":material/movie:",
-                 query_params=query)
+    # A button, not a page link: a link to this same page would not put the task in the address, and the next
+    # rerun would show the previous task again. It sits in the live fragment, so it reruns the whole page.
+    if st.button(label(record.prompt, 60), key=f"lineage_{record.id}", icon=":material/movie:", type="tertiary",
+                 on_click=show_task, kwargs={"task_id": record.task_id, "record_id": record.id}):
+        st.rerun()
 
 
 def _status_and_video(backend: Backend, record: HistoryRecord) -> None:
@@ -165,9 +166,7 @@ def _actions(backend: Backend, record: HistoryRecord) -> None:
     columns = st.columns(4)
     with columns[0]:
         if st.button("Reuse settings", icon=":material/replay:", key="reuse"):
-            reuse_settings(record, backend.upload_link)
-            st.query_params.clear()
-            st.switch_page(registry.CREATE.path)
+            _to_create(backend, record)
     with columns[1]:
         if record.task_id and st.button("Refresh now", icon=":material/refresh:", key="refresh"):
             backend.poller.refresh([record.task_id], force=True, timeout=backend.settings.read_timeout)
@@ -183,25 +182,21 @@ def _actions(backend: Backend, record: HistoryRecord) -> None:
 def _remove(backend: Backend, record: HistoryRecord) -> None:
     if backend.store.delete(record.id):
         st.session_state.removed_record = (record.id, record.prompt)
-    st.query_params.clear()
+    show_task()
 
 
 def _try_again(backend: Backend, record: HistoryRecord) -> None:
-    with st.popover("Try again", icon=":material/restart_alt:"):
-        st.write("Create a new task with the same settings? It is a new, billed task.")
-        if st.button("Yes, create it", type="primary", key="confirm_try_again"):
-            _create_again(backend, record)
+    if st.button("Try again", icon=":material/restart_alt:", key="try_again",
+                 help="Opens Create with these settings; Create video makes a new, billed task."):
+        _to_create(backend, record)
 
 
-def _create_again(backend: Backend, record: HistoryRecord) -> None:
-    submission = backend.queue.submit(record.request, session_id=session_id(), created_by=current_user(),
-                                      image_keys=record.image_keys or None)
-    if submission.record_id is None:
-        if submission.error is not None:
-            show_error(submission.error)
-        return
-    backend.poller.wake()
-    go_to(task_id=submission.task.id if submission.task else None, record_id=submission.record_id)
+def _to_create(backend: Backend, record: HistoryRecord) -> None:
+    """The one way from a task to a new one: Create, with the form filled from it. Create makes it (through the
+    queue, asking first when the same request was just sent), never this page."""
+    reuse_settings(record, backend.upload_link)
+    st.query_params.clear()
+    st.switch_page(registry.CREATE.path)
 
 
 def _outcome_unknown(backend: Backend, record: HistoryRecord) -> None:
@@ -219,10 +214,9 @@ def _outcome_unknown(backend: Backend, record: HistoryRecord) -> None:
             else:
                 backend.poller.refresh([task_id.strip()], force=True, timeout=backend.settings.read_timeout)
                 go_to(task_id=task_id.strip())
-        with st.popover("Create again", icon=":material/restart_alt:"):
-            st.write("This sends the same request again and may create (and bill) a second task.")
-            if st.button("Yes, create again", type="primary", key="confirm_recreate"):
-                _create_again(backend, record)
+        if st.button("Create again", icon=":material/restart_alt:", key="recreate",
+                     help="Opens Create with the same request; a second task may be created and billed."):
+            _to_create(backend, record)
 
 
 def _when(timestamp: float | None) -> str:

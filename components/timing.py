@@ -60,3 +60,16 @@ def clock(when: float, now: float | None = None) -> str:
     if moment.year == today.year:
         return f"{moment.strftime('%b')} {moment.day}, {moment.strftime('%H:%M')}"
     return f"{moment.strftime('%b')} {moment.day} {moment.year}, {moment.strftime('%H:%M')}"
+
+
+def ago(when: float, now: float | None = None) -> str:
+    """How long ago, in words a person says: "just now", "40 seconds ago", "3 minutes ago", "2 hours ago", "5 days
+    ago"."""
+    seconds = max(0, int((now if now is not None else time.time()) - when))
+    if seconds < 10:
+        return "just now"
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1)):
+        if seconds >= size:
+            count = seconds // size
+            return f"{count} {unit}{'s' if count != 1 else ''} ago"
+    return "just now"

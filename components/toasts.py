@@ -8,6 +8,7 @@ import time
 import streamlit as st
 
 from starvideos.errors import StarVideosError
+from starvideos.models import TaskStatus
 from starvideos.services import Services
 
 from . import identity
@@ -30,7 +31,7 @@ def finished_toasts(services: Services) -> None:
     except StarVideosError:
         return  # the pages say when the database is down; a toast can wait
     for record in done:
-        ok = record.status == "completed"
+        ok = record.status == TaskStatus.COMPLETED
         words = md_escape(shorten(record.prompt, 60))
         st.toast(f"{'Done' if ok else 'Failed'}: {words}", icon=":material/check_circle:" if ok else ":material/error:")
         ss.toasts_since = max(ss.toasts_since, record.finished_at or since)

@@ -1,11 +1,12 @@
-"""Boards: named, ordered collections of takes (anyone's). Each board can be presented, compared and shared."""
+"""Boards: named, ordered collections of takes (anyone's). Each board can be presented, compared and shared.
+The board that is open is in the address (?board=N), so a reload, Back or a pasted link lands on it."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from components import registry, runtime
-from components.boards_ui import board_view, boards_list
+from components import address, runtime
+from components.boards_ui import all_boards, board_view, boards_list
 from components.messages import show_error
 from components.router import ensure_router
 
@@ -18,13 +19,13 @@ if problem is not None:
     show_error(problem)
     st.stop()
 
-board_param = st.query_params.get("board")
-board = backend.showcase.board(int(board_param)) if (board_param or "").isdigit() else None
-if board_param and board is None:
+board_id = address.query_id("board")
+board = backend.showcase.board(board_id) if board_id is not None else None
+if board is not None:
+    board_view(backend, board)
+elif address.present("board"):
     st.title("Boards")
     st.warning("No such board (it may have been deleted).", icon=":material/search_off:")
-    st.page_link(registry.BOARDS.path, label="All boards", icon=":material/arrow_back:")
-elif board is None:
-    boards_list(backend)
+    st.button("All boards", key="missing_board_back", icon=":material/arrow_back:", on_click=all_boards)
 else:
-    board_view(backend, board)
+    boards_list(backend)

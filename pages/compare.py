@@ -1,18 +1,32 @@
-"""Compare two to four takes (?ids=1,2,3) side by side, in step."""
+"""Compare two to four takes (?ids=1,2,3) side by side, in step. Opened from a board (&board=N), it goes back to
+that board; from the Gallery, back to the Gallery with its search, filters, page and selection as they were."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from components import registry, runtime
+from components import address, registry, runtime
 from components.compare import compare
+from components.messages import stop_unless_database
 from components.router import ensure_router
 from components.showcase_ui import viewer
+from components.text import label
 
 ensure_router()
 
+# The Gallery's own parameters ride along, so its back link restores them.
+GALLERY_PARAMS = ("q", "ratio", "on", "stars", "by", "page")
+
 backend = runtime.backend()
-ids = [int(i) for i in (st.query_params.get("ids") or "").split(",") if i.isdigit()][:4]
+stop_unless_database(backend.database_problem())
+ids = address.query_ids("ids", limit=4)
+board = backend.showcase.board(board_id) if (board_id := address.query_id("board")) is not None else None
 st.title("Compare")
-st.page_link(registry.GALLERY.path, label="Gallery", icon=":material/arrow_back:")
+if board is not None:
+    st.page_link(registry.BOARDS.path, label=f"Back to “{label(board.name, 60)}”", icon=":material/arrow_back:",
+                 query_params={"board": str(board.id)})
+else:
+    st.page_link(registry.GALLERY.path, label="Gallery", icon=":material/arrow_back:",
+                 query_params={**address.params(GALLERY_PARAMS),
+                               **({"selected": address.ids_value(ids)} if ids else {})})
 compare(backend, backend.showcase.takes(ids, rater=viewer()[0]))

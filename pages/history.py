@@ -1,12 +1,13 @@
-"""History page: every task, newest first, with live status; ?task=<id> (or ?record=<n>) opens one task."""
+"""History page: every task, newest first, with live status; ?task=<id> (or ?record=<n>) opens one task. The
+list's search, filters and page stay in the address beside it."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from components import runtime
+from components import address, runtime
 from components.exports_ui import export_panel
-from components.history_view import filters_bar, go_to, live_table, removed_notice
+from components.history_view import LIST_PARAMS, filters_bar, go_to, live_table, removed_notice
 from components.messages import show_error
 from components.router import ensure_router
 from components.task_detail import task_detail
@@ -14,16 +15,17 @@ from components.task_detail import task_detail
 ensure_router()
 
 backend = runtime.backend()
-task_id = st.query_params.get("task")
-record_param = st.query_params.get("record")
+address.sticky(LIST_PARAMS)  # from the sidebar, the list comes back as it was left
+task_id = address.query_text("task", limit=200)
+record_id = address.query_id("record")
 problem = backend.database_problem()
 
 if problem is not None:
     st.title("History")
     show_error(problem)
-elif task_id or record_param:
+elif address.present("task") or address.present("record"):
     record = (backend.store.get_by_task_id(task_id) if task_id
-              else backend.store.get(int(record_param)) if (record_param or "").isdigit() else None)
+              else backend.store.get(record_id) if record_id is not None else None)
     if record is None:
         st.title("History")
         st.warning("No task with that id in the history.", icon=":material/search_off:")

@@ -1,27 +1,30 @@
-"""Present a board (?board=<id>) or chosen takes (?ids=1,2,3), one take at a time."""
+"""Present a board (?board=<id>) or chosen takes (?ids=1,2,3), one take at a time; Exit goes back where it came
+from (the board, or the Gallery with those takes selected)."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from components import registry, runtime
+from components import address, registry, runtime
+from components.messages import stop_unless_database
 from components.present import present
 from components.router import ensure_router
-from components.showcase_ui import viewer
+from components.showcase_ui import MAX_SELECTED, viewer
 
 ensure_router()
 
 backend = runtime.backend()
+stop_unless_database(backend.database_problem())
 showcase = backend.showcase
-board_param = st.query_params.get("board")
-ids_param = st.query_params.get("ids") or ""
+board_id = address.query_id("board")
 rater = viewer()[0]
-if (board_param or "").isdigit():
-    takes = showcase.items(int(board_param), rater=rater)
-    back = (registry.BOARDS.path, {"board": board_param})
+if board_id is not None:
+    takes = showcase.items(board_id, rater=rater)
+    back = (registry.BOARDS.path, {"board": str(board_id)})
 else:
-    takes = showcase.takes([int(i) for i in ids_param.split(",") if i.isdigit()], rater=rater)
-    back = (registry.GALLERY.path, {})
+    ids = address.query_ids("ids", limit=MAX_SELECTED)
+    takes = showcase.takes(ids, rater=rater)
+    back = (registry.GALLERY.path, {"selected": address.ids_value(ids)} if ids else {})
 
 
 def leave() -> None:

@@ -1,22 +1,30 @@
 """A shared board (?token=…): that board only, read-only, without the password or sign-in. The token is the proof;
-everything else in the app still asks for the password or sign-in, even in this browser."""
+everything else in the app still asks for the password or sign-in, even in this browser.
+
+The link is checked on every run (a click, a key, a reload) and again when a rating or comment is stored, so a tab
+opened before a revoke can do nothing after it. Present and Compare are views of this same page (&view=…), kept in
+the address: nothing here ever leads off the board.
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from components import registry, runtime
+from components import address, runtime
 from components.compare import compare
 from components.notes_ui import notes_panel, notes_toggle
+from components.players import video_source
 from components.present import present
 from components.review_ui import link_decision
 from components.router import ensure_router
-from components.showcase_ui import feedback_panel, poster, take_caption, viewer
+from components.showcase_ui import feedback_panel, poster, select_box, selection, take_caption, viewer
 from components.styles import card_styles
-from components.text import md_escape
+from components.text import heading, plain
 from starvideos.showcase import ShareLink, Take
 
 ensure_router()
+
+VIEWS = ("present", "compare")
 
 backend = runtime.backend()
 problem = backend.database_problem()
@@ -26,7 +34,7 @@ if problem is not None:
     st.stop()
 
 showcase = backend.showcase
-token = st.query_params.get("token") or ""
+token = address.query_text("token")
 link = showcase.resolve(token)
 board = showcase.board(link.board_id) if link is not None else None
 if link is None or board is None:
@@ -35,32 +43,34 @@ if link is None or board is None:
     st.stop()
 if link.state() != "active":
     st.title("Shared board")
-    st.warning(f"This link has been {'revoked' if link.state() == 'revoked' else 'expired'}. Ask whoever sent it for "
-               "a new one.", icon=":material/link_off:")
+    ended = "has expired" if link.state() == "expired" else "has been revoked"
+    st.warning(f"This link {ended}. Ask whoever sent it for a new one.", icon=":material/link_off:")
     st.stop()
 
 takes = showcase.items(board.id, rater=viewer(link)[0])
-on_board = {t.record.id for t in takes}
-view = st.query_params.get("view")
+on_board = [t.record.id for t in takes]
 
 
 def back_to_board() -> None:
-    for name in ("view", "i", "ids"):
-        st.query_params.pop(name, None)
+    address.change({"view": None, "i": None, "ids": None})
+
+
+def open_view(view: str, ids: list[int] | None = None) -> None:
+    address.change({"view": view, "i": None, "ids": address.ids_value(ids or [])})
 
 
 def show_board(link: ShareLink, takes: list[Take]) -> None:
-    st.title(md_escape(board.name))
+    heading(board.name)
     st.caption("A shared board · read-only")
-    selected = [t.record.id for t in takes if st.session_state.get(f"select_shared_{t.record.id}")]
+    selected = [i for i in selection() if i in on_board]
     present_col, compare_col, _ = st.columns([1, 1, 3])
     with present_col:
-        st.page_link(registry.SHARED.path, label="Present", icon=":material/slideshow:",
-                     query_params={"token": token, "view": "present"}, disabled=not takes)
+        st.button("Present", key="shared_present", icon=":material/slideshow:", disabled=not takes,
+                  on_click=open_view, args=("present",))
     with compare_col:
-        st.page_link(registry.SHARED.path, label=f"Compare ({len(selected)})", icon=":material/compare:",
-                     query_params={"token": token, "view": "compare", "ids": ",".join(map(str, selected))},
-                     disabled=not 2 <= len(selected) <= 4, help="Select two to four takes.")
+        st.button(f"Compare ({len(selected)})", key="shared_compare", icon=":material/compare:",
+                  disabled=not 2 <= len(selected) <= 4, help="Select two to four takes.", on_click=open_view,
+                  args=("compare", selected))
     card_styles()
     states = backend.review.approvals(board.id)
     rights = backend.review.rights(link.id)
@@ -71,8 +81,6 @@ def show_board(link: ShareLink, takes: list[Take]) -> None:
             picture, words = st.columns([2, 3], gap="medium")
             with picture:
                 if st.session_state.get(f"play_shared_{record.id}"):
-                    from components.players import video_source
-
                     source = video_source(backend, record, take.copy)
                     if source is not None:
                         st.video(str(source), autoplay=True, muted=True)
@@ -82,21 +90,21 @@ def show_board(link: ShareLink, takes: list[Take]) -> None:
             with words:
                 if board.best_record_id == record.id:
                     st.badge("Best take", icon=":material/star:", color="violet")
-                with st.container(key=f"prompt_shared_{record.id}"):
-                    st.markdown(md_escape(record.prompt))
+                plain(record.prompt, key=f"prompt_shared_{record.id}")
                 st.caption(take_caption(take))
-                st.checkbox("Select", key=f"select_shared_{record.id}")
+                select_box(record.id, prefix="shared", selected=selected)
                 link_decision(backend, board, record.id, states.get(record.id), link, rights)
                 feedback_panel(backend, take, prefix="shared", link=link)
             if notes_toggle(record.id, counts.get(record.id), prefix="shared"):
                 notes_panel(backend, record, prefix="shared", board_id=board.id, link=link, can_add=rights.notes)
 
 
+view = st.query_params.get("view")
 if view == "present":
     present(backend, takes, on_exit=back_to_board)
 elif view == "compare":
-    ids = [int(i) for i in (st.query_params.get("ids") or "").split(",") if i.isdigit() and int(i) in on_board]
+    ids = [i for i in address.query_ids("ids", limit=4) if i in on_board]
     st.button("Back to the board", key="shared_back", icon=":material/arrow_back:", on_click=back_to_board)
-    compare(backend, [t for t in takes if t.record.id in ids][:4])
+    compare(backend, [t for t in takes if t.record.id in ids], for_link_holder=True)
 else:
     show_board(link, takes)

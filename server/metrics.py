@@ -21,9 +21,10 @@ from starlette.routing import Route
 
 from components import runtime
 from starvideos.errors import StarVideosError
+from starvideos.models import TaskStatus
 from starvideos.telemetry import LATENCY_BUCKETS, TELEMETRY
 
-QUEUE_STATES = ("pending", "sending")
+QUEUE_STATES = (TaskStatus.PENDING, TaskStatus.SENDING)
 
 
 def metrics(request: Request) -> Response:

@@ -16,128 +16,21 @@ import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-import sqlalchemy as sa
-
 from . import media
-from .database import Database
+from .copies import FAILED, PENDING, SAVED, MediaRecord, MediaStore
 from .errors import DatabaseError, FetchError, StarVideosError
 from .safe_http import Allow, SafeResponse, open_url
-from .schema import task_media
 from .storage import Storage
 from .telemetry import TELEMETRY
 from .workers import Heartbeats, Worker
 
 log = logging.getLogger(__name__)
 
-PENDING, SAVING, SAVED, FAILED = "pending", "saving", "saved", "failed"
 MAX_ATTEMPTS = 10
 _CONTENT_TYPES = {"mp4": "video/mp4", "webm": "video/webm"}
-
-
-@dataclass(frozen=True)
-class MediaRecord:
-    """The app's copy of one finished video."""
-
-    record_id: int
-    state: str
-    """``pending`` (waiting), ``saving`` (a replica is copying it), ``saved`` or ``failed``."""
-    source_url: str
-    """The provider's link it is copied from."""
-    video_key: str | None = None
-    poster_key: str | None = None
-    preview_key: str | None = None
-    last_frame_key: str | None = None
-    size: int | None = None
-    info: dict[str, Any] | None = None
-    """Duration, size, codec, container and whether browsers play it (``media.VideoInfo``)."""
-    error: str | None = None
-    """Why the last copy failed, in plain words."""
-    attempts: int = 0
-    due_at: float = 0.0
-
-    @property
-    def saved(self) -> bool:
-        return self.state == SAVED and self.video_key is not None
-
-    @property
-    def video_info(self) -> media.VideoInfo | None:
-        return media.VideoInfo(**self.info) if self.info else None
-
-
-class MediaStore:
-    """The ``task_media`` table: what is copied, what is waiting, who is copying."""
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
-    def get(self, record_id: int) -> MediaRecord | None:
-        rows = self.db.rows(sa.select(task_media).where(task_media.c.record_id == record_id))
-        return _media(rows[0]._mapping) if rows else None
-
-    def get_many(self, record_ids: list[int]) -> dict[int, MediaRecord]:
-        if not record_ids:
-            return {}
-        rows = self.db.rows(sa.select(task_media).where(task_media.c.record_id.in_(record_ids)))
-        return {row.record_id: _media(row._mapping) for row in rows}
-
-    def queue(self, record_id: int, source_url: str) -> None:
-        """Ask for a copy (nothing happens if one is already asked for or made)."""
-        now = time.time()
-        with self.db.write() as conn:
-            conn.execute(self.db.insert_ignore(task_media, {
-                "record_id": record_id, "state": PENDING, "source_url": source_url, "attempts": 0, "due_at": now,
-                "updated_at": now}, keys=["record_id"]))
-
-    def retry(self, record_id: int) -> None:
-        """"Retry saving": due now, attempts counted afresh."""
-        with self.db.write() as conn:
-            conn.execute(task_media.update().where(task_media.c.record_id == record_id, task_media.c.state != SAVED)
-                         .values(state=PENDING, due_at=0.0, attempts=0, error=None, updated_at=time.time()))
-
-    def claim(self, owner: str, *, limit: int, lease_seconds: float) -> list[MediaRecord]:
-        now = time.time()
-        due = (sa.select(task_media.c.record_id).where(
-            sa.or_(sa.and_(task_media.c.state.in_([PENDING, FAILED]), task_media.c.due_at <= now),
-                   sa.and_(task_media.c.state == SAVING, task_media.c.lease_until < now)))
-               .order_by(task_media.c.due_at).limit(limit).with_for_update(skip_locked=True))
-        with self.db.write() as conn:
-            ids = list(conn.execute(due).scalars())
-            if not ids:
-                return []
-            rows = conn.execute(task_media.update().where(task_media.c.record_id.in_(ids)).values(
-                state=SAVING, lease_owner=owner, lease_until=now + lease_seconds, updated_at=now)
-                .returning(*task_media.c)).all()
-        return [_media(row._mapping) for row in rows]
-
-    def extend(self, record_id: int, owner: str, lease_seconds: float) -> None:
-        with self.db.write() as conn:
-            conn.execute(task_media.update().where(task_media.c.record_id == record_id,
-                                                   task_media.c.lease_owner == owner)
-                         .values(lease_until=time.time() + lease_seconds))
-
-    def finish(self, record_id: int, owner: str, **values: Any) -> None:
-        with self.db.write() as conn:
-            conn.execute(task_media.update().where(task_media.c.record_id == record_id,
-                                                   task_media.c.lease_owner == owner)
-                         .values(**values, lease_owner=None, lease_until=None, updated_at=time.time()))
-
-    def next_due(self) -> float | None:
-        return self.db.scalar(sa.select(sa.func.min(task_media.c.due_at)).where(
-            task_media.c.state.in_([PENDING, FAILED])))
-
-    def pending_count(self) -> int:
-        return int(self.db.scalar(sa.select(sa.func.count()).select_from(task_media).where(
-            task_media.c.state.in_([PENDING, SAVING]))))
-
-
-def _media(row: Any) -> MediaRecord:
-    fields = {k: row[k] for k in ("record_id", "state", "source_url", "video_key", "poster_key", "preview_key",
-                                  "last_frame_key", "size", "info", "error", "attempts", "due_at")}
-    return MediaRecord(**fields)
 
 
 class _VideoStream:

@@ -21,12 +21,10 @@ import sqlalchemy as sa
 
 from .database import Database
 from .errors import BudgetExceededError
-from .history import LIVE_STATES, PENDING, SENDING
-from .models import VideoRequest
+from .models import SPENT, TaskStatus, VideoRequest
 from .pricing import estimate_cost, money
 from .schema import tasks
 
-SPENT_STATES = (*LIVE_STATES, "completed", "failed", "outcome_unknown", SENDING, PENDING)
 ETA_SAMPLES = 50
 ETA_MINIMUM = 3
 DAY = 86400
@@ -90,7 +88,7 @@ class Estimates:
         if self.price is None:
             return None
         seconds = self.db.scalar(sa.select(sa.func.coalesce(sa.func.sum(tasks.c.duration), 0)).where(
-            tasks.c.status.in_(SPENT_STATES), tasks.c.attempted_at >= month_start(now)))
+            tasks.c.status.in_(SPENT), tasks.c.attempted_at >= month_start(now)))
         return round(int(seconds) * self.price, 4)
 
     def standing(self, *, max_age: float = 0.0, now: float | None = None) -> BudgetStanding | None:
@@ -144,7 +142,7 @@ class Estimates:
         if by_person:
             columns.append(tasks.c.created_by)
             group.append(tasks.c.created_by)
-        rows = self.db.rows(sa.select(*columns).where(tasks.c.status.in_(SPENT_STATES),
+        rows = self.db.rows(sa.select(*columns).where(tasks.c.status.in_(SPENT),
                                                       tasks.c.attempted_at >= start)
                             .group_by(*group).order_by(day))
         return [UsageRow(datetime.fromtimestamp(int(row[0]) * DAY, tz=timezone.utc).strftime("%Y-%m-%d"),
@@ -175,7 +173,7 @@ class Estimates:
             if cached and now - cached[0] < 60:
                 return cached[1]
         rows = self.db.rows(sa.select(tasks.c.finished_at - tasks.c.attempted_at).where(
-            tasks.c.status == "completed", tasks.c.mode == mode, tasks.c.finished_at.is_not(None),
+            tasks.c.status == TaskStatus.COMPLETED, tasks.c.mode == mode, tasks.c.finished_at.is_not(None),
             tasks.c.duration.between(int(duration) - 2, int(duration) + 2))
             .order_by(tasks.c.id.desc()).limit(ETA_SAMPLES))
         samples = [float(r[0]) for r in rows if r[0] is not None and r[0] >= 0]

@@ -13,7 +13,7 @@ import hashlib
 import json
 import re
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -21,24 +21,15 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import sqlalchemy as sa
 
+from . import copies, leases
 from .database import Database
-from .models import TaskStatus, VideoRequest, VideoTask, whole_number
+from .models import FINISHED, LIVE, TaskStatus, VideoRequest, VideoTask, whole_number
 from .redaction import known
-from .schema import comments, ratings, task_counts, task_media, tasks
+from .schema import comments, ratings, task_counts, tasks
 
 if TYPE_CHECKING:
     from .notifications import Outbox
 
-PENDING = "pending"
-SENDING = "sending"
-REJECTED = "rejected"
-OUTCOME_UNKNOWN = "outcome_unknown"
-CANCELLED = "cancelled"
-LOCAL_STATES = (PENDING, SENDING, REJECTED, OUTCOME_UNKNOWN, CANCELLED)
-ALL_STATES = (*LOCAL_STATES, *(s.value for s in TaskStatus))
-# Tasks the API may still move forward; everything else is never looked up again.
-LIVE_STATES = (TaskStatus.QUEUED.value, TaskStatus.PROCESSING.value, TaskStatus.UNKNOWN.value)
-FINISHED_STATES = (TaskStatus.COMPLETED.value, TaskStatus.FAILED.value)
 EXPORT_FIELDS = ("id", "task_id", "status", "created_by", "attempted_at", "updated_at", "finished_at", "prompt",
                  "model", "duration", "ratio", "mode", "images", "error", "video_url", "remote_created", "rating",
                  "ratings", "comments", "approvals")
@@ -134,7 +125,7 @@ class HistoryRecord:
     @property
     def is_live(self) -> bool:
         """True when the task exists and may still change, so its status is worth looking up."""
-        return self.task_id is not None and self.status in LIVE_STATES
+        return self.task_id is not None and self.status in LIVE
 
 
 @dataclass(frozen=True)
@@ -185,8 +176,11 @@ class HistoryFilter:
 class HistoryStore:
     """The task history. Thread-safe: every call is its own short transaction on the shared engine."""
 
-    def __init__(self, db: Database | str | Path, *, outbox: Outbox | None = None) -> None:
+    def __init__(self, db: Database | str | Path, *, outbox: Outbox | None = None,
+                 clock: Callable[[], float] = time.time) -> None:
         self.db = db if isinstance(db, Database) else Database.for_sqlite(db)
+        self.clock = clock
+        """Seconds since the epoch: every time this store writes comes from here (tests replace it)."""
         self.outbox = outbox
         """Where a finished task is announced (with ``STARVIDEOS_NOTIFY_URL``), in the transaction that finished it."""
 
@@ -196,16 +190,62 @@ class HistoryStore:
     # Writes ---------------------------------------------------------------------------------------------------
 
     def record_attempt(self, request: VideoRequest, *, session_id: str = "", created_by: str | None = None,
-                       status: str = SENDING, **extra: Any) -> int:
+                       status: str = TaskStatus.SENDING, **extra: Any) -> int:
         """Commit an attempt before it is sent (or, with ``status="pending"``, queue it); returns the record id."""
-        values = attempt_values(request, session_id=session_id, created_by=created_by, now=time.time(),
-                                status=status, **extra)
         with self.db.write() as conn:
-            return int(conn.execute(tasks.insert().values(**values).returning(tasks.c.id)).scalar_one())
+            return self.add_attempt(conn, request, session_id=session_id, created_by=created_by, status=status,
+                                    **extra)
+
+    def add_attempt(self, conn: sa.Connection, request: VideoRequest, *, session_id: str = "",
+                    created_by: str | None = None, status: str = TaskStatus.SENDING, **extra: Any) -> int:
+        """``record_attempt`` inside the caller's transaction (the queue decides the status in the same one)."""
+        values = attempt_values(request, session_id=session_id, created_by=created_by, now=self.clock(),
+                                status=status, **extra)
+        return int(conn.execute(tasks.insert().values(**values).returning(tasks.c.id)).scalar_one())
+
+    def add_queued(self, conn: sa.Connection, requests: Sequence[VideoRequest], *, batch_id: int,
+                   session_id: str = "", created_by: str | None = None) -> None:
+        """A batch's items, waiting in the queue, inside the caller's transaction (all of them, or none)."""
+        now = self.clock()
+        conn.execute(tasks.insert(), [attempt_values(r, session_id=session_id, created_by=created_by, now=now,
+                                                     status=TaskStatus.PENDING, batch_id=batch_id) for r in requests])
+
+    def claim_next_send(self, conn: sa.Connection, owner: str, *,
+                        lease_seconds: float) -> tuple[int, VideoRequest] | None:
+        """Take the next waiting item (single creates first, then the oldest) and make it the attempt record
+        (``sending``, leased to ``owner``), inside the caller's transaction; None when nothing waits."""
+        now = self.clock()
+        single_first = sa.case((tasks.c.batch_id.is_(None), 0), else_=1)
+        waiting = [tasks.c.status == TaskStatus.PENDING, tasks.c.deleted_at.is_(None)]
+        attempt = {"status": TaskStatus.SENDING, "attempted_at": now, "updated_at": now, "error": None}
+        rows = leases.claim(conn, tasks, tasks.c.id, where=waiting, order_by=[single_first, tasks.c.id], limit=1,
+                            owner=owner, lease_seconds=lease_seconds, now=now, values=attempt,
+                            returning=[tasks.c.id, tasks.c.request])
+        if not rows:
+            return None
+        payload = rows[0].request if isinstance(rows[0].request, dict) else {}
+        return int(rows[0].id), VideoRequest.from_payload(payload)
+
+    def back_in_queue(self, conn: sa.Connection, record_id: int, error: str) -> None:
+        """A sent item the API refused with "not now" (429): nothing was created, so it waits again."""
+        conn.execute(tasks.update().where(tasks.c.id == record_id).values(
+            status=TaskStatus.PENDING, lease_owner=None, lease_until=None, updated_at=self.clock(), error=error))
+
+    def cancel_pending(self, conn: sa.Connection, batch_id: int | None = None) -> int:
+        """Cancel what waits (of one batch, or all), inside the caller's transaction; returns how many."""
+        conditions = [tasks.c.status == TaskStatus.PENDING]
+        if batch_id is not None:
+            conditions.append(tasks.c.batch_id == batch_id)
+        cancelled = conn.execute(tasks.update().where(*conditions).values(
+            status=TaskStatus.CANCELLED, updated_at=self.clock(), error="Cancelled before it was sent.")
+            .returning(tasks.c.id, tasks.c.batch_id)).all()
+        for record_id in {row.batch_id: row.id for row in cancelled if row.batch_id is not None}.values():
+            self.settled(conn, record_id, announce=False)  # the batch may have ended with this
+        return len(cancelled)
 
     def mark_created(self, record_id: int, task: VideoTask) -> None:
         """Settle an attempt with the task the API created."""
-        now = time.time()
+        now = self.clock()
         with self.db.write() as conn:
             conn.execute(tasks.update().where(tasks.c.id == record_id).values(
                 task_id=task.id, status=task.status.value, error=task.error, video_url=task.video_url,
@@ -218,11 +258,11 @@ class HistoryStore:
 
     def mark_rejected(self, record_id: int, error: str) -> None:
         """Settle an attempt the API (or the client) refused: no task exists."""
-        self._set(record_id, status=REJECTED, error=error, lease_owner=None, lease_until=None)
+        self._set(record_id, status=TaskStatus.REJECTED, error=error, lease_owner=None, lease_until=None)
 
     def mark_unknown(self, record_id: int, error: str) -> None:
         """Settle an attempt that was sent without an answer: a task may exist and may be billed."""
-        self._set(record_id, status=OUTCOME_UNKNOWN, error=error, lease_owner=None, lease_until=None)
+        self._set(record_id, status=TaskStatus.OUTCOME_UNKNOWN, error=error, lease_owner=None, lease_until=None)
 
     def settled(self, conn: sa.Connection, record_id: int, *, announce: bool) -> None:
         """A record reached an end: tell the outbox (a finished task is announced; any batch item may end its
@@ -245,7 +285,7 @@ class HistoryStore:
 
     def update_task(self, task: VideoTask, *, next_lookup_at: float | None = None) -> bool:
         """Store the latest status of a task (and release its lookup lease); False when no record has that id."""
-        now = time.time()
+        now = self.clock()
         terminal = task.status.is_terminal
         with self.db.write() as conn:
             updated = conn.execute(tasks.update().where(tasks.c.task_id == task.id).values(
@@ -263,11 +303,7 @@ class HistoryStore:
             return bool(updated)
 
     def _queue_copy(self, conn: sa.Connection, record_id: int, video_url: str) -> None:
-        """In the same transaction as the completion: a finished video is always queued for the app's copy."""
-        now = time.time()
-        conn.execute(self.db.insert_ignore(task_media, {
-            "record_id": record_id, "state": "pending", "source_url": video_url, "attempts": 0, "due_at": now,
-            "updated_at": now}, keys=["record_id"]))
+        copies.queue_copy(self.db, conn, record_id, video_url, now=self.clock())
 
     def record_lookup_failure(self, task_id: str, error: str, *, next_lookup_at: float) -> None:
         """Keep a failed lookup's reason for the page, back the task off, and release its lease."""
@@ -280,20 +316,20 @@ class HistoryStore:
         """Hide one record from every list (``restore`` brings it back); True when it was shown."""
         with self.db.write() as conn:
             result = conn.execute(tasks.update().where(tasks.c.id == record_id, tasks.c.deleted_at.is_(None))
-                                  .values(deleted_at=time.time()))
+                                  .values(deleted_at=self.clock()))
             return result.rowcount > 0
 
     def restore(self, record_id: int) -> bool:
         """Undo ``delete``."""
         with self.db.write() as conn:
             result = conn.execute(tasks.update().where(tasks.c.id == record_id, tasks.c.deleted_at.is_not(None))
-                                  .values(deleted_at=None, updated_at=time.time()))
+                                  .values(deleted_at=None, updated_at=self.clock()))
             return result.rowcount > 0
 
     def _set(self, record_id: int, **values: Any) -> None:
         with self.db.write() as conn:
-            conn.execute(tasks.update().where(tasks.c.id == record_id).values(**values, updated_at=time.time()))
-            if values.get("status") in (REJECTED, OUTCOME_UNKNOWN):
+            conn.execute(tasks.update().where(tasks.c.id == record_id).values(**values, updated_at=self.clock()))
+            if values.get("status") in (TaskStatus.REJECTED, TaskStatus.OUTCOME_UNKNOWN):
                 self.settled(conn, record_id, announce=False)
 
     # Lookup leases: every replica's poller claims due tasks here, so each is looked up once per interval -------
@@ -305,27 +341,19 @@ class HistoryStore:
         Without ``force`` only tasks that are due are claimed. A lease that is held and not expired is never
         taken, so two replicas never look the same task up at once; a dead replica's leases lapse by themselves.
         """
-        now = time.time()
-        conditions = [tasks.c.status.in_(LIVE_STATES), tasks.c.task_id.is_not(None), tasks.c.deleted_at.is_(None),
-                      sa.or_(tasks.c.lease_until.is_(None), tasks.c.lease_until < now)]
+        if limit <= 0:
+            return []
+        now = self.clock()
+        conditions = [tasks.c.status.in_(LIVE), tasks.c.task_id.is_not(None), tasks.c.deleted_at.is_(None)]
         if task_ids is not None:
             conditions.append(tasks.c.task_id.in_(list(dict.fromkeys(task_ids))))
         if not force:
             conditions.append(sa.or_(tasks.c.next_lookup_at.is_(None), tasks.c.next_lookup_at <= now))
-        due = (sa.select(tasks.c.id).where(*conditions)
-               .order_by(sa.func.coalesce(tasks.c.next_lookup_at, 0.0), tasks.c.id).limit(limit)
-               .with_for_update(skip_locked=True))
-        if limit <= 0:
-            return []
         with self.db.write() as conn:
-            ids = list(conn.execute(due).scalars())
-            if not ids:
-                return []
-            claimed = conn.execute(tasks.update().where(tasks.c.id.in_(ids))
-                                   .values(lease_owner=owner, lease_until=now + lease_seconds)
-                                   .returning(tasks.c.task_id, tasks.c.next_lookup_at)).all()
-        # Most overdue first, as chosen (RETURNING does not promise an order).
-        return [row.task_id for row in sorted(claimed, key=lambda r: (r.next_lookup_at or 0.0, r.task_id))]
+            claimed = leases.claim(conn, tasks, tasks.c.id, where=conditions,
+                                   order_by=[sa.func.coalesce(tasks.c.next_lookup_at, 0.0), tasks.c.id], limit=limit,
+                                   owner=owner, lease_seconds=lease_seconds, now=now, returning=[tasks.c.task_id])
+        return [row.task_id for row in claimed]  # most overdue first, as chosen
 
     def next_lookup_due(self) -> float | None:
         """When the next unfinished task can be claimed for a lookup: due, and its lease (another replica's lookup)
@@ -333,7 +361,7 @@ class HistoryStore:
         due = sa.func.coalesce(tasks.c.next_lookup_at, 0.0)
         leased = sa.func.coalesce(tasks.c.lease_until, 0.0)
         value = self.db.scalar(sa.select(sa.func.min(sa.case((leased > due, leased), else_=due))).where(
-            tasks.c.status.in_(LIVE_STATES), tasks.c.task_id.is_not(None), tasks.c.deleted_at.is_(None)))
+            tasks.c.status.in_(LIVE), tasks.c.task_id.is_not(None), tasks.c.deleted_at.is_(None)))
         return None if value is None else float(value)
 
     def release_lookups(self, owner: str, task_ids: Sequence[str]) -> None:
@@ -341,41 +369,43 @@ class HistoryStore:
         if not task_ids:
             return
         with self.db.write() as conn:
-            conn.execute(tasks.update().where(tasks.c.task_id.in_(list(task_ids)), tasks.c.lease_owner == owner)
-                         .values(lease_owner=None, lease_until=None))
+            leases.release(conn, tasks, tasks.c.task_id, list(task_ids), owner)
 
     def settle_stale_sends(self, *, older_than: float) -> int:
         """Attempts left ``sending`` by a process that died mid-request become ``outcome_unknown`` (never re-sent)."""
-        cutoff = time.time() - older_than
+        now = self.clock()
         with self.db.write() as conn:
-            result = conn.execute(tasks.update().where(
-                tasks.c.status == SENDING, tasks.c.updated_at < cutoff,
-                sa.or_(tasks.c.lease_until.is_(None), tasks.c.lease_until < time.time())).values(
-                status=OUTCOME_UNKNOWN, updated_at=time.time(),
-                error="The app stopped while sending this request: the task may have been created."))
-            return int(result.rowcount or 0)
+            stale = [tasks.c.status == TaskStatus.SENDING, tasks.c.updated_at < now - older_than,
+                     leases.free(tasks, now)]
+            settled = conn.execute(tasks.update().where(*stale).values(
+                status=TaskStatus.OUTCOME_UNKNOWN, updated_at=now,
+                error="The app stopped while sending this request: the task may have been created.")
+                .returning(tasks.c.id)).scalars().all()
+            for record_id in settled:
+                self.settled(conn, record_id, announce=False)
+            return len(settled)
 
     # Reads ----------------------------------------------------------------------------------------------------
 
     def get(self, record_id: int) -> HistoryRecord | None:
         rows = self.db.rows(sa.select(tasks).where(tasks.c.id == record_id, tasks.c.deleted_at.is_(None)))
-        return _record(rows[0]._mapping) if rows else None
+        return record_from_row(rows[0]._mapping) if rows else None
 
     def get_by_task_id(self, task_id: str) -> HistoryRecord | None:
         rows = self.db.rows(sa.select(tasks).where(tasks.c.task_id == task_id, tasks.c.deleted_at.is_(None)))
-        return _record(rows[0]._mapping) if rows else None
+        return record_from_row(rows[0]._mapping) if rows else None
 
     def get_many(self, record_ids: Sequence[int]) -> dict[int, HistoryRecord]:
         if not record_ids:
             return {}
         rows = self.db.rows(sa.select(tasks).where(tasks.c.id.in_(list(record_ids)), tasks.c.deleted_at.is_(None)))
-        return {row.id: _record(row._mapping) for row in rows}
+        return {row.id: record_from_row(row._mapping) for row in rows}
 
     def children(self, record_id: int) -> list[HistoryRecord]:
         """Tasks that continue this one (made from its last frame), oldest first."""
         rows = self.db.rows(sa.select(tasks).where(tasks.c.parent_id == record_id, tasks.c.deleted_at.is_(None))
                             .order_by(tasks.c.id))
-        return [_record(row._mapping) for row in rows]
+        return [record_from_row(row._mapping) for row in rows]
 
     def list(self, filters: HistoryFilter | None = None, *, limit: int = 20,
              before_id: int | None = None) -> list[HistoryRecord]:
@@ -384,7 +414,7 @@ class HistoryStore:
         if before_id is not None:
             conditions.append(tasks.c.id < before_id)
         rows = self.db.rows(sa.select(tasks).where(*conditions).order_by(tasks.c.id.desc()).limit(limit))
-        return [_record(row._mapping) for row in rows]
+        return [record_from_row(row._mapping) for row in rows]
 
     def finished_since(self, since: float, *, session_id: str | None = None, created_by: str | None = None,
                        limit: int = 5) -> list[HistoryRecord]:
@@ -393,9 +423,9 @@ class HistoryStore:
             return []
         who = tasks.c.created_by == created_by if created_by is not None else tasks.c.session_id == session_id
         rows = self.db.rows(sa.select(tasks).where(who, tasks.c.finished_at > since, tasks.c.deleted_at.is_(None),
-                                                   tasks.c.status.in_(FINISHED_STATES))
+                                                   tasks.c.status.in_(FINISHED))
                             .order_by(tasks.c.finished_at).limit(limit))
-        return [_record(row._mapping) for row in rows]
+        return [record_from_row(row._mapping) for row in rows]
 
     def count(self, filters: HistoryFilter | None = None) -> int:
         """How many records match. Unfiltered or by status only, from the trigger-kept counts (no scan)."""
@@ -413,17 +443,17 @@ class HistoryStore:
     def live(self, *, limit: int = 100) -> list[HistoryRecord]:
         """Tasks that exist and may still change, most overdue for a lookup first."""
         rows = self.db.rows(sa.select(tasks).where(
-            tasks.c.status.in_(LIVE_STATES), tasks.c.task_id.is_not(None), tasks.c.deleted_at.is_(None))
+            tasks.c.status.in_(LIVE), tasks.c.task_id.is_not(None), tasks.c.deleted_at.is_(None))
             .order_by(sa.func.coalesce(tasks.c.next_lookup_at, 0.0), tasks.c.id).limit(limit))
-        return [_record(row._mapping) for row in rows]
+        return [record_from_row(row._mapping) for row in rows]
 
     def recent_duplicate(self, request: VideoRequest, *, within_seconds: float = 600.0) -> HistoryRecord | None:
         """The newest attempt with the same body in the last ``within_seconds`` that was not rejected."""
         rows = self.db.rows(sa.select(tasks).where(
-            tasks.c.params_hash == params_hash(request), tasks.c.attempted_at >= time.time() - within_seconds,
-            tasks.c.status.not_in([REJECTED, CANCELLED]), tasks.c.deleted_at.is_(None))
+            tasks.c.params_hash == params_hash(request), tasks.c.attempted_at >= self.clock() - within_seconds,
+            tasks.c.status.not_in([TaskStatus.REJECTED, TaskStatus.CANCELLED]), tasks.c.deleted_at.is_(None))
             .order_by(tasks.c.id.desc()).limit(1))
-        return _record(rows[0]._mapping) if rows else None
+        return record_from_row(rows[0]._mapping) if rows else None
 
     # Exports: streamed from the database in batches, one format at a time, never held whole --------------------
 
@@ -508,7 +538,7 @@ def attempt_values(request: VideoRequest, *, session_id: str, created_by: str | 
     return {"status": status, "request": payload, "params_hash": params_hash(request), "prompt": payload["prompt"],
             "mode": request.mode, "ratio": str(request.ratio), "duration": _int(request.duration),
             "session_id": session_id, "created_by": created_by, "attempted_at": now, "updated_at": now,
-            "enqueued_at": now if status == PENDING else None, "lookup_failures": 0, **extra}
+            "enqueued_at": now if status == TaskStatus.PENDING else None, "lookup_failures": 0, **extra}
 
 
 def _int(value: Any) -> int:
@@ -548,7 +578,7 @@ def _json_value(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
 
-def _record(row: Mapping[str, Any]) -> HistoryRecord:
+def record_from_row(row: Mapping[str, Any]) -> HistoryRecord:
     return HistoryRecord(
         id=row["id"], task_id=row["task_id"], status=row["status"], payload=_json_value(row["request"]) or {},
         session_id=row["session_id"] or "", created_by=row["created_by"], attempted_at=row["attempted_at"],

@@ -57,9 +57,13 @@ class RateLimiter:
         if count <= 0:
             return
         with self.db.write() as conn:
-            tokens, now = self._current(conn)
-            conn.execute(rate_limits.update().where(rate_limits.c.name == self.name)
-                         .values(tokens=min(self.burst, tokens + count), updated_at=now))
+            self.give_back_in(conn, count)
+
+    def give_back_in(self, conn: sa.Connection, count: int) -> None:
+        """``give_back`` inside the caller's transaction."""
+        tokens, now = self._current(conn)
+        conn.execute(rate_limits.update().where(rate_limits.c.name == self.name)
+                     .values(tokens=min(self.burst, tokens + count), updated_at=now))
 
     def wait_time(self) -> float:
         """Seconds until one token is free (0 when one is free now); reads only."""

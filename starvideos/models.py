@@ -30,9 +30,21 @@ MODES: tuple[Mode, ...] = ("text", "image", "first_last")
 _ALLOWED_CONTROL = {"\n", "\r", "\t"}
 
 
-class TaskStatus(str, enum.Enum):
-    """Where a task is. ``UNKNOWN`` is any status the API reports that we do not recognise: never success."""
+class TaskStatus(enum.StrEnum):
+    """Where a task is: the one vocabulary of task states, the API's and the app's own.
 
+    The API reports ``queued``, ``processing``, ``completed`` and ``failed``; ``unknown`` is any status it reports
+    that we do not recognise (never success). Before a task exists the app has states of its own: ``pending`` (waits
+    in the queue), ``sending`` (the attempt, recorded before the POST), ``rejected`` (refused: nothing created),
+    ``outcome_unknown`` (sent without an answer: a task may exist and may be billed) and ``cancelled``. The groups
+    below name what the rest of the app asks of a state.
+    """
+
+    PENDING = "pending"
+    SENDING = "sending"
+    REJECTED = "rejected"
+    OUTCOME_UNKNOWN = "outcome_unknown"
+    CANCELLED = "cancelled"
     QUEUED = "queued"
     PROCESSING = "processing"
     COMPLETED = "completed"
@@ -41,8 +53,24 @@ class TaskStatus(str, enum.Enum):
 
     @property
     def is_terminal(self) -> bool:
-        """True when the task will not change any more (completed or failed)."""
-        return self in (TaskStatus.COMPLETED, TaskStatus.FAILED)
+        """True when a task at the provider will not change any more (completed or failed)."""
+        return self in FINISHED
+
+
+LOCAL = (TaskStatus.PENDING, TaskStatus.SENDING, TaskStatus.REJECTED, TaskStatus.OUTCOME_UNKNOWN, TaskStatus.CANCELLED)
+"""The app's own states, before (or instead of) a task at the provider."""
+LIVE = (TaskStatus.QUEUED, TaskStatus.PROCESSING, TaskStatus.UNKNOWN)
+"""A task exists at the provider and may still change: it is looked up."""
+FINISHED = (TaskStatus.COMPLETED, TaskStatus.FAILED)
+"""The provider is done with it."""
+UNSETTLED = (TaskStatus.PENDING, TaskStatus.SENDING, *LIVE)
+"""May still change: waiting, being sent, or live. Everything else is settled."""
+SETTLED = (*FINISHED, TaskStatus.REJECTED, TaskStatus.OUTCOME_UNKNOWN, TaskStatus.CANCELLED)
+"""Will not change on its own any more (in the order summaries name them)."""
+SPENT = (*UNSETTLED, *FINISHED, TaskStatus.OUTCOME_UNKNOWN)
+"""Counts toward spend: created, running, finished, queued, or possibly billed; rejected and cancelled cost nothing."""
+IN_FLIGHT = (TaskStatus.SENDING, *LIVE)
+"""Being sent or running at the provider: what the in-flight limit counts."""
 
 
 _WHOLE_NUMBER = re.compile(r"\s*([0-9]{1,18})(?:\.0*)?\s*")

@@ -20,8 +20,9 @@ from typing import Any
 import requests
 import sqlalchemy as sa
 
-from . import leases
+from . import copies, leases
 from .database import Database
+from .models import FINISHED, SETTLED, UNSETTLED, TaskStatus
 from .schema import approval_events, batches, boards, notifications, task_media, tasks
 from .workers import Heartbeats, Worker
 
@@ -32,7 +33,6 @@ PENDING, SENT, FAILED = "pending", "sent", "failed"
 MAX_ATTEMPTS = 8
 MAX_DELAY = 3600.0
 POSTER_WAIT = 60.0  # how long a completed task's message waits for its poster (the copy is made after completion)
-_UNSETTLED = ("pending", "sending", "queued", "processing", "unknown")
 
 
 class Outbox:
@@ -50,7 +50,7 @@ class Outbox:
             return
         total = conn.execute(sa.select(batches.c.total).where(batches.c.id == batch_id)).scalar()
         settled = conn.execute(sa.select(sa.func.count()).where(tasks.c.batch_id == batch_id,
-                                                                tasks.c.status.not_in(_UNSETTLED))).scalar()
+                                                                tasks.c.status.not_in(UNSETTLED))).scalar()
         if total is not None and settled >= total:
             self._add(conn, BATCH, batch_id)
 
@@ -199,14 +199,15 @@ class Notifier:
             return None
         row = rows[0]
         poster = self.poster_link(row.poster_key) if row.poster_key and self.public_url else None
-        waiting = row.status == "completed" and row.copy_state in ("pending", "saving") and self.public_url
+        waiting = (row.status == TaskStatus.COMPLETED and row.copy_state in (copies.PENDING, copies.SAVING)
+                   and self.public_url)
         if waiting and self._clock() - float(row.finished_at or 0) < POSTER_WAIT:
             return self._clock() + 5.0
         who = f" · by {_plain(row.created_by)}" if row.created_by else ""
-        done = {"completed": ":white_check_mark: Completed", "failed": ":x: Failed"}.get(
+        done = {TaskStatus.COMPLETED: ":white_check_mark: Completed", TaskStatus.FAILED: ":x: Failed"}.get(
             row.status, f"Ended ({row.status.replace('_', ' ')})")
         text = f"{done}: “{_plain(_short(row.prompt))}”{who} · {row.duration} s · {row.ratio}"
-        if row.status == "failed" and row.error:
+        if row.status == TaskStatus.FAILED and row.error:
             text += f"\n{_plain(_short(row.error, 200))}"
         link = self._link(f"/history?task={row.task_id}") if row.task_id else None
         if link:
@@ -221,11 +222,8 @@ class Notifier:
             tasks.c.batch_id == batch_id, tasks.c.deleted_at.is_(None)).group_by(tasks.c.status)))
         seconds = int(self.outbox.db.scalar(sa.select(sa.func.coalesce(sa.func.sum(tasks.c.duration), 0)).where(
             tasks.c.batch_id == batch_id, tasks.c.deleted_at.is_(None),
-            tasks.c.status.in_(("completed", "failed", "outcome_unknown")))) or 0)
-        parts = [f"{counts[s]} {label}" for s, label in (("completed", "completed"), ("failed", "failed"),
-                                                          ("outcome_unknown", "outcome unknown"),
-                                                          ("rejected", "rejected"), ("cancelled", "cancelled"))
-                 if counts.get(s)]
+            tasks.c.status.in_((*FINISHED, TaskStatus.OUTCOME_UNKNOWN)))) or 0)
+        parts = [f"{counts[s]} {s.replace('_', ' ')}" for s in SETTLED if counts.get(s)]
         who = f" · by {_plain(rows[0].created_by)}" if rows[0].created_by else ""
         text = (f":package: Batch “{_plain(_short(rows[0].name))}” ended: {', '.join(parts) or 'nothing sent'}"
                 f" · {seconds} s of video{who}")

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, wait
 
 from .client import StarVideosClient
-from .errors import DatabaseError, RateLimitError, StarVideosError
+from .errors import APIStatusError, DatabaseError, RateLimitError, StarVideosError
 from .history import HistoryStore
 from .limits import RateLimiter
 from .models import VideoTask
@@ -50,11 +50,11 @@ class StatusPoller:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="status-lookup")
         self._lock = threading.Lock()
         self._in_flight: set[str] = set()
-        self._last_sweep = float("-inf")
-        self.worker = Worker("status_poller", self._round, heartbeats=heartbeats, owner=self.owner, clock=clock,
+        self.worker = Worker("status_poller", self._tick, heartbeats=heartbeats, owner=self.owner, clock=clock,
                              max_pause=1.0)
         self.lookups = 0
-        """Lookups sent by this process (for tests and benchmarks)."""
+        """Lookups the provider answered (with a status or an error), counted once answered: one cut short by
+        shutdown never reached it (for tests and benchmarks)."""
 
     # Background loop ------------------------------------------------------------------------------------------
 
@@ -70,14 +70,6 @@ class StatusPoller:
     def wake(self) -> None:
         """Look for due tasks now (a task was just created)."""
         self.worker.wake()
-
-    def _round(self) -> float:
-        if self._clock() - self._last_sweep > 60:
-            settled = self.store.settle_stale_sends(older_than=max(600.0, self.lease_seconds * 4))
-            if settled:
-                log.warning("%d attempt(s) were left sending by a stopped process: now outcome unknown", settled)
-            self._last_sweep = self._clock()
-        return self._tick()
 
     def _tick(self) -> float:
         """Claim and start what is due; returns how long to sleep."""
@@ -146,13 +138,20 @@ class StatusPoller:
             self.store.release_lookups(self.owner, stale)
         return [self._pool.submit(self._lookup, task_id) for task_id in fresh]
 
+    def _answered(self) -> None:
+        with self._lock:  # pool threads answer at once
+            self.lookups += 1
+
     def _lookup(self, task_id: str) -> VideoTask | None:
         # Retries are this poller's job (the back-off below), not the client's: nothing here may block for long.
         try:
-            self.lookups += 1
             started = self._clock()
             try:
                 task = self.client.get_video(task_id, retries=0)
+            except APIStatusError as exc:
+                self._answered()
+                self._failed(task_id, exc)
+                return None
             except StarVideosError as exc:
                 self._failed(task_id, exc)
                 return None
@@ -161,6 +160,7 @@ class StatusPoller:
                 self._failed(task_id, StarVideosError(f"Unexpected error ({type(exc).__name__}); see the server "
                                                       "log."))
                 return None
+            self._answered()
             self.store.update_task(task, next_lookup_at=started + self.interval)
             if task.status.is_terminal:
                 log.info("task %s is %s", task_id, task.status.value)

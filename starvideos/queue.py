@@ -18,7 +18,7 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -29,19 +29,18 @@ from .client import StarVideosClient
 from .database import Database
 from .errors import BudgetExceededError, DatabaseError, RateLimitError, StarVideosError
 from .estimates import Estimates
-from .history import CANCELLED, LIVE_STATES, PENDING, SENDING, HistoryStore, attempt_values, params_hash
+from .history import HistoryStore, params_hash
 from .limits import RateLimiter
-from .models import VideoRequest
+from .models import IN_FLIGHT, UNSETTLED, TaskStatus, VideoRequest
 from .schema import batches, queue_state, task_counts, tasks
 from .submit import Submission, send_recorded
+from .workers import Heartbeats, Worker
 
 log = logging.getLogger(__name__)
 
 NAME = "creates"
-PROGRESS_STATES = ("pending", "sending", "queued", "processing", "unknown", "completed", "failed", "outcome_unknown",
-                   "rejected", "cancelled")
+SWEEP_SECONDS = 60.0
 # A batch is finished when none of its items waits, is being sent, or may still change at the provider.
-UNFINISHED_STATES = (PENDING, SENDING, *LIVE_STATES)
 
 
 @dataclass(frozen=True)
@@ -96,7 +95,7 @@ def batch_fingerprint(requests: Sequence[VideoRequest]) -> str:
 
 def settled(counts: dict[str, int]) -> bool:
     """True when a batch's items (``CreateQueue.progress``) are all finished: none waits, is being sent, or runs."""
-    return not any(counts.get(state, 0) for state in UNFINISHED_STATES)
+    return not any(counts.get(state, 0) for state in UNSETTLED)
 
 
 class CreateQueue:
@@ -104,7 +103,8 @@ class CreateQueue:
 
     def __init__(self, db: Database, store: HistoryStore, client: StarVideosClient, *, per_minute: float = 10.0,
                  max_in_flight: int = 20, estimates: Estimates | None = None, workers: int = 4,
-                 owner: str | None = None, burst: float | None = None) -> None:
+                 owner: str | None = None, burst: float | None = None, heartbeats: Heartbeats | None = None,
+                 clock: Callable[[], float] = time.time) -> None:
         self.db = db
         self.store = store
         self.client = client
@@ -112,7 +112,7 @@ class CreateQueue:
         self.estimates = estimates
         # A person's two or three quick clicks go straight out; a spreadsheet is paced from the start.
         burst = burst if burst is not None else max(1.0, min(5.0, per_minute / 4))
-        self.pacer = RateLimiter(db, NAME, per_minute=per_minute, burst=burst)
+        self.pacer = RateLimiter(db, NAME, per_minute=per_minute, burst=burst, clock=clock)
         timeout = client.timeout if isinstance(client.timeout, tuple) else (client.timeout, client.timeout)
         self.lease_seconds = sum(timeout) + 30
         self.owner = owner or f"queue-{uuid.uuid4().hex[:12]}"
@@ -120,9 +120,10 @@ class CreateQueue:
         self._workers = workers
         self._busy = 0
         self._lock = threading.Lock()
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._clock = clock
+        self._last_sweep = float("-inf")
+        self.worker = Worker("create_queue", self._round, heartbeats=heartbeats, owner=self.owner, clock=clock,
+                             max_pause=2.0)
 
     # Admitting creates -----------------------------------------------------------------------------------------
 
@@ -146,26 +147,26 @@ class CreateQueue:
 
     def _admit(self, request: VideoRequest, session_id: str, created_by: str | None,
                extra: dict[str, Any]) -> tuple[int, bool, float]:
-        now = time.time()
+        now = self._clock()
         with self.db.write() as conn:
             state = _state(conn, self.db)
-            ahead = conn.execute(sa.select(tasks.c.id).where(tasks.c.status == PENDING, tasks.c.batch_id.is_(None),
-                                                             tasks.c.deleted_at.is_(None)).limit(1)).first()
+            ahead = conn.execute(sa.select(tasks.c.id).where(
+                tasks.c.status == TaskStatus.PENDING, tasks.c.batch_id.is_(None), tasks.c.deleted_at.is_(None))
+                .limit(1)).first()
             grant = None
             if not state.holding(now) and ahead is None and _in_flight(conn) < self.max_in_flight:
                 grant = self.pacer.take_in(conn, 1)
             send_now = grant is not None and grant.granted == 1
-            values = attempt_values(request, session_id=session_id, created_by=created_by, now=now,
-                                    status=SENDING if send_now else PENDING, **extra)
-            if send_now:
-                values.update(lease_owner=self.owner, lease_until=now + self.lease_seconds)
-            record_id = int(conn.execute(tasks.insert().values(**values).returning(tasks.c.id)).scalar_one())
+            lease = {"lease_owner": self.owner, "lease_until": now + self.lease_seconds} if send_now else {}
+            status = TaskStatus.SENDING if send_now else TaskStatus.PENDING
+            record_id = self.store.add_attempt(conn, request, session_id=session_id, created_by=created_by,
+                                               status=status, **lease, **extra)
         wait = 0.0 if send_now else self._wait_estimate(state, grant.wait if grant else None)
         return record_id, send_now, wait
 
     def _wait_estimate(self, state: QueueState, pace_wait: float | None) -> float:
         if state.paused_until is not None:
-            return max(0.0, state.paused_until - time.time())
+            return max(0.0, state.paused_until - self._clock())
         return pace_wait if pace_wait is not None else 60.0 / max(self.pacer.rate * 60, 0.1)
 
     def enqueue(self, requests: Sequence[VideoRequest], *, name: str, source: str, session_id: str = "",
@@ -184,16 +185,14 @@ class CreateQueue:
             raise AlreadyQueuedError(newest)
         if self.estimates is not None:
             self.estimates.check_budget(list(requests))
-        now = time.time()
+        now = self._clock()
         values = {"name": name[:200], "source": source, "total": len(requests), "created_by": created_by,
                   "created_at": now, "fingerprint": fingerprint, "copy": copy}
         with self.db.write() as conn:
             row = conn.execute(self.db.insert_ignore(batches, values, keys=["fingerprint", "copy"])
                                .returning(*batches.c)).first()
             if row is not None and requests:
-                conn.execute(tasks.insert(), [attempt_values(r, session_id=session_id, created_by=created_by,
-                                                             now=now, status=PENDING, batch_id=row.id)
-                                              for r in requests])
+                self.store.add_queued(conn, requests, batch_id=row.id, session_id=session_id, created_by=created_by)
         if row is None:  # another session or replica queued the same a moment ago
             raise AlreadyQueuedError(self.find_batch(fingerprint) or Batch(0, name, source, len(requests),
                                                                            created_by, now, fingerprint, copy))
@@ -228,40 +227,31 @@ class CreateQueue:
             self._hold_in(conn, seconds, reason)
 
     def _hold_in(self, conn: sa.Connection, seconds: float, reason: str) -> None:
-        self._set_state_in(conn, paused_until=time.time() + max(1.0, seconds), reason=reason)
+        self._set_state_in(conn, paused_until=self._clock() + max(1.0, seconds), reason=reason)
 
     def _requeue(self, record_id: int, exc: RateLimitError) -> None:
         # The hold and the item's return are one transaction: no worker can claim the item in between.
         with self.db.write() as conn:
             self._hold_in(conn, exc.retry_after or 60.0, exc.message)
             wait = exc.retry_after or 60.0
-            conn.execute(tasks.update().where(tasks.c.id == record_id).values(
-                status=PENDING, lease_owner=None, lease_until=None, updated_at=time.time(),
-                error=f"The API asked to slow down ({exc.message}); nothing was created. It waits in the queue and "
-                      f"goes out on its own in about {wait:g} seconds."))
+            self.store.back_in_queue(conn, record_id, f"The API asked to slow down ({exc.message}); nothing was "
+                                                      f"created. It waits in the queue and goes out on its own in "
+                                                      f"about {wait:g} seconds.")
 
     def _set_state(self, **values: Any) -> None:
         with self.db.write() as conn:
             self._set_state_in(conn, **values)
 
     def _set_state_in(self, conn: sa.Connection, **values: Any) -> None:
-        now = time.time()
+        now = self._clock()
         base = {"name": NAME, "paused": False, "paused_until": None, "reason": None, "updated_at": now}
         conn.execute(self.db.upsert(queue_state, {**base, **values}, keys=["name"],
                                     update={**values, "updated_at": now}))
 
     def cancel_pending(self, batch_id: int | None = None) -> int:
         """Cancel what has not been sent yet (of one batch, or all); returns how many."""
-        conditions = [tasks.c.status == PENDING]
-        if batch_id is not None:
-            conditions.append(tasks.c.batch_id == batch_id)
         with self.db.write() as conn:
-            cancelled = conn.execute(tasks.update().where(*conditions).values(
-                status=CANCELLED, updated_at=time.time(), error="Cancelled before it was sent.")
-                .returning(tasks.c.id, tasks.c.batch_id)).all()
-            for record_id in {row.batch_id: row.id for row in cancelled if row.batch_id is not None}.values():
-                self.store.settled(conn, record_id, announce=False)  # the batch may have ended with this
-            return len(cancelled)
+            return self.store.cancel_pending(conn, batch_id)
 
     # Progress --------------------------------------------------------------------------------------------------
 
@@ -276,45 +266,33 @@ class CreateQueue:
 
     def waiting(self) -> int:
         return int(self.db.scalar(sa.select(sa.func.coalesce(sa.func.sum(task_counts.c.n), 0))
-                                  .where(task_counts.c.status == PENDING)))
+                                  .where(task_counts.c.status == TaskStatus.PENDING)))
 
     # The worker ------------------------------------------------------------------------------------------------
 
     def start(self) -> CreateQueue:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="create-queue", daemon=True)
-            self._thread.start()
+        self.worker.start()
         return self
 
     @property
     def alive(self) -> bool:
         """True while the background loop runs."""
-        return self._thread is not None and self._thread.is_alive()
+        return self.worker.alive
 
     def wake(self) -> None:
-        self._wake.set()
+        self.worker.wake()
 
     def close(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        self.worker.stop()
         self._pool.shutdown(wait=False, cancel_futures=True)
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            pause = 1.0
-            try:
-                pause = self._tick()
-            except DatabaseError as exc:
-                log.warning("create queue paused: %s", exc.message)
-                pause = 5.0
-            except Exception:
-                log.exception("create queue tick failed")
-                pause = 5.0
-            if pause > 0:
-                self._wake.wait(pause)
-                self._wake.clear()
+    def _round(self) -> float:
+        if self._clock() - self._last_sweep > SWEEP_SECONDS:
+            settled = self.store.settle_stale_sends(older_than=max(600.0, self.lease_seconds * 4))
+            if settled:
+                log.warning("%d attempt(s) were left sending by a stopped process: now outcome unknown", settled)
+            self._last_sweep = self._clock()
+        return self._tick()
 
     def _tick(self) -> float:
         with self._lock:
@@ -334,8 +312,7 @@ class CreateQueue:
         wait."""
         if not self.waiting():  # a read: an idle queue writes nothing
             return None, 2.0
-        now = time.time()
-        order = sa.case((tasks.c.batch_id.is_(None), 0), else_=1)
+        now = self._clock()
         with self.db.write() as conn:
             state = _state(conn, self.db)
             if state.holding(now):
@@ -343,19 +320,14 @@ class CreateQueue:
                 return None, max(0.05, state.paused_until - now) if waiting_out else 2.0
             if _in_flight(conn) >= self.max_in_flight:
                 return None, 1.0
-            row = conn.execute(sa.select(tasks.c.id, tasks.c.request).where(
-                tasks.c.status == PENDING, tasks.c.deleted_at.is_(None)).order_by(order, tasks.c.id).limit(1)
-                .with_for_update(skip_locked=True)).first()
-            if row is None:
-                return None, 2.0
             grant = self.pacer.take_in(conn, 1)
             if not grant.granted:
                 return None, grant.wait
-            conn.execute(tasks.update().where(tasks.c.id == row.id, tasks.c.status == PENDING).values(
-                status=SENDING, attempted_at=now, updated_at=now, error=None, lease_owner=self.owner,
-                lease_until=now + self.lease_seconds))
-        request = VideoRequest.from_payload(row.request if isinstance(row.request, dict) else {})
-        return (row.id, request), 0.0
+            claimed = self.store.claim_next_send(conn, self.owner, lease_seconds=self.lease_seconds)
+            if claimed is None:  # another replica took the last one: the token goes back
+                self.pacer.give_back_in(conn, 1)
+                return None, 2.0
+        return claimed, 0.0
 
     def _send(self, record_id: int, request: VideoRequest) -> None:
         try:
@@ -365,7 +337,7 @@ class CreateQueue:
         finally:
             with self._lock:
                 self._busy -= 1
-            self._wake.set()
+            self.worker.wake()
 
 
 def _state(conn: sa.Connection, db: Database | None = None) -> QueueState:
@@ -384,4 +356,4 @@ def _state(conn: sa.Connection, db: Database | None = None) -> QueueState:
 def _in_flight(conn: sa.Connection) -> int:
     """Tasks being sent or still running at the provider, from the kept counts (no scan)."""
     return int(conn.execute(sa.select(sa.func.coalesce(sa.func.sum(task_counts.c.n), 0))
-                            .where(task_counts.c.status.in_([*LIVE_STATES, SENDING]))).scalar_one())
+                            .where(task_counts.c.status.in_(list(IN_FLIGHT)))).scalar_one())

@@ -25,7 +25,8 @@ from .settings import Settings
 from .telemetry import TELEMETRY
 
 if TYPE_CHECKING:
-    from .copier import MediaCopier, MediaStore
+    from .copier import MediaCopier
+    from .copies import MediaStore
     from .database import Database
     from .estimates import Estimates
     from .history import HistoryStore
@@ -293,15 +294,17 @@ class Services:
         any size), copies and notifications by state."""
         import sqlalchemy as sa
 
+        from . import copies
+        from . import notifications as outbox
         from .schema import notifications, task_media
 
         data = self.data
-        copies = data.database.rows(sa.select(task_media.c.state, sa.func.count()).where(
-            task_media.c.state.in_(("pending", "saving", "failed"))).group_by(task_media.c.state))
-        outbox = data.database.rows(sa.select(notifications.c.state, sa.func.count()).where(
-            notifications.c.state.in_(("pending", "failed"))).group_by(notifications.c.state))
-        return {"tasks": data.store.counts_by_status(), "copies": {str(s): int(n) for s, n in copies},
-                "notifications": {str(s): int(n) for s, n in outbox}}
+        waiting_copies = data.database.rows(sa.select(task_media.c.state, sa.func.count()).where(
+            task_media.c.state.in_((copies.PENDING, copies.SAVING, copies.FAILED))).group_by(task_media.c.state))
+        waiting_messages = data.database.rows(sa.select(notifications.c.state, sa.func.count()).where(
+            notifications.c.state.in_((outbox.PENDING, outbox.FAILED))).group_by(notifications.c.state))
+        return {"tasks": data.store.counts_by_status(), "copies": {str(s): int(n) for s, n in waiting_copies},
+                "notifications": {str(s): int(n) for s, n in waiting_messages}}
 
     def _storage_check(self, storage: Storage) -> None:
         # A bucket round trip per probe would be the slowest part of /readyz: a success holds for a few seconds.
@@ -329,7 +332,8 @@ class Services:
 def _build_data_layer(s: Settings, client: StarVideosClient, allow: frozenset[tuple[str, int]],
                       poster_link: Callable[[str], str | None]) -> DataLayer:
     """Every store and worker, none started: storage first (a bad URL fails before anything else exists)."""
-    from .copier import MediaCopier, MediaStore
+    from .copier import MediaCopier
+    from .copies import MediaStore
     from .database import Database
     from .estimates import Estimates
     from .history import HistoryStore
@@ -359,7 +363,7 @@ def _build_data_layer(s: Settings, client: StarVideosClient, allow: frozenset[tu
     estimates = Estimates(database, price_per_second=s.price_per_second, currency=s.currency,
                           monthly_budget=s.monthly_budget)
     queue = CreateQueue(database, store, client, per_minute=s.max_creates_per_minute, max_in_flight=s.max_in_flight,
-                        estimates=estimates)
+                        estimates=estimates, heartbeats=heartbeats)
     notifier = (Notifier(outbox, s.notify_url, public_url=s.public_url, poster_link=poster_link,
                          heartbeats=heartbeats) if s.notify_url else None)
     review = Review(database, outbox=outbox if s.notify_url else None)

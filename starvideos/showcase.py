@@ -13,29 +13,42 @@ import hmac
 import secrets
 import time
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
 
-from .copier import MediaRecord, _media
+from .copies import MediaRecord, media_record
 from .database import Database
 from .errors import StarVideosError, ThrottledError, ValidationError
-from .history import HistoryRecord, _record
+from .history import HistoryRecord, record_from_row
 from .limits import RateLimiter
+from .models import TaskStatus
 from .schema import board_items, boards, comments, ratings, share_links, task_media, tasks
 
 MAX_COMMENT_CHARS = 1000
 MAX_NAME_CHARS = 80
 MAX_BOARD_NAME_CHARS = 120
 COMMENTS_PER_MINUTE_PER_LINK = 6
+RATINGS_PER_HOUR_PER_LINK = 120
+"""Every browser holding a link may rate, but a link is not a ballot box: this many ratings an hour through it."""
 
 
 class BoardError(StarVideosError):
     """A board operation that cannot be done as asked (a name taken, a board gone)."""
 
     title = "That did not work."
+
+
+class LinkClosedError(StarVideosError):
+    """A share link that no longer opens its board (revoked, expired, its board deleted), or a take that is not on
+    the link's board: nothing is stored through it."""
+
+    title = "This link no longer works."
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, hint="Ask whoever sent it for a new one.")
 
 
 @dataclass(frozen=True)
@@ -128,16 +141,39 @@ def clean_text(text: str, limit: int, what: str) -> str:
 class Showcase:
     """Boards, ratings, comments, share links and the gallery query, on the shared database. Thread-safe."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, clock: Callable[[], float] = time.time) -> None:
         self.db = db
+        self._clock = clock  # for the per-link limiters (tests replace it)
 
     # Gallery ---------------------------------------------------------------------------------------------------
 
     def gallery(self, filters: GalleryFilter | None = None, *, limit: int = 24,
                 before_id: int | None = None) -> list[Take]:
         """Finished takes, newest first, in keyset pages (``before_id`` = the last id of the previous page)."""
+        rows = self.db.rows(sa.select(tasks).where(*self._gallery_conditions(filters, before_id))
+                            .order_by(tasks.c.id.desc()).limit(limit))
+        return self._takes([record_from_row(row._mapping) for row in rows])
+
+    def gallery_ids(self, filters: GalleryFilter | None = None, *, limit: int = 24,
+                    before_id: int | None = None) -> list[int]:
+        """The ids ``gallery`` would return, and nothing else (to find a page's start, or whether newer takes
+        exist)."""
+        return [row.id for row in self.db.rows(
+            sa.select(tasks.c.id).where(*self._gallery_conditions(filters, before_id))
+            .order_by(tasks.c.id.desc()).limit(limit))]
+
+    def posters_ready(self, record_ids: Sequence[int]) -> set[int]:
+        """Which of these takes have a saved copy with a poster (one indexed read)."""
+        if not record_ids:
+            return set()
+        return {row.record_id for row in self.db.rows(
+            sa.select(task_media.c.record_id).where(task_media.c.record_id.in_(list(record_ids)),
+                                                    task_media.c.state == "saved",
+                                                    task_media.c.poster_key.is_not(None)))}
+
+    def _gallery_conditions(self, filters: GalleryFilter | None, before_id: int | None) -> list[Any]:
         filters = filters or GalleryFilter()
-        conditions = [tasks.c.status == "completed", tasks.c.deleted_at.is_(None)]
+        conditions = [tasks.c.status == TaskStatus.COMPLETED, tasks.c.deleted_at.is_(None)]
         if before_id is not None:
             conditions.append(tasks.c.id < before_id)
         if filters.text.strip():
@@ -154,15 +190,14 @@ class Showcase:
             rated = (sa.select(ratings.c.record_id).group_by(ratings.c.record_id)
                      .having(sa.func.avg(ratings.c.stars) >= filters.min_stars))
             conditions.append(tasks.c.id.in_(rated))
-        rows = self.db.rows(sa.select(tasks).where(*conditions).order_by(tasks.c.id.desc()).limit(limit))
-        return self._takes([_record(row._mapping) for row in rows])
+        return conditions
 
     def takes(self, record_ids: Sequence[int], *, rater: str | None = None) -> list[Take]:
         """The given takes in the given order (missing or removed ones left out)."""
         if not record_ids:
             return []
         rows = self.db.rows(sa.select(tasks).where(tasks.c.id.in_(list(record_ids)), tasks.c.deleted_at.is_(None)))
-        by_id = {row.id: _record(row._mapping) for row in rows}
+        by_id = {row.id: record_from_row(row._mapping) for row in rows}
         return self._takes([by_id[i] for i in record_ids if i in by_id], rater=rater)
 
     def _takes(self, records: list[HistoryRecord], *, rater: str | None = None) -> list[Take]:
@@ -170,18 +205,27 @@ class Showcase:
         copies = {}
         if ids:
             for row in self.db.rows(sa.select(task_media).where(task_media.c.record_id.in_(ids))):
-                copies[row.record_id] = _media(row._mapping)
+                copies[row.record_id] = media_record(row._mapping)
         stars = self.ratings(ids, rater=rater)
         return [Take(r, copies.get(r.id), stars.get(r.id, Rating())) for r in records]
 
     # Ratings and comments --------------------------------------------------------------------------------------
 
-    def rate(self, record_id: int, rater: str, stars: int) -> None:
-        """One rating per rater per take (rating again replaces it)."""
+    def rate(self, record_id: int, rater: str, stars: int, *, share_link_id: int | None = None,
+             limiter: RateLimiter | None = None) -> None:
+        """One rating per rater per take (rating again replaces it). Through a share link, ``LinkClosedError``
+        unless that link still opens a board holding this take, and ``ThrottledError`` once the link has given
+        ``limiter``'s share of ratings (nothing is stored then)."""
         if not 1 <= int(stars) <= 5:
             raise ValidationError(["Rating: choose from 1 to 5 stars."])
         now = time.time()
         with self.db.write() as conn:
+            if share_link_id is not None:
+                _check_link(conn, share_link_id, record_id, now)
+            grant = limiter.take_in(conn) if limiter is not None else None
+            if grant is not None and grant.granted == 0:
+                raise ThrottledError("This link has given a lot of ratings in the last hour: nothing was saved.",
+                                     wait_seconds=grant.wait)
             conn.execute(self.db.upsert(ratings, {"record_id": record_id, "rater": rater[:340], "stars": int(stars),
                                                   "updated_at": now}, keys=["record_id", "rater"],
                                         update={"stars": int(stars), "updated_at": now}))
@@ -202,15 +246,22 @@ class Showcase:
     def comment(self, record_id: int, author: str, body: str, *, created_by: str | None = None,
                 share_link_id: int | None = None, limiter: RateLimiter | None = None) -> Comment:
         """Store a plain-text comment; ``ValidationError`` for an empty or too long one, ``ThrottledError`` when
-        the share link it came through is posting too fast."""
+        the share link it came through is posting too fast, ``LinkClosedError`` when that link no longer opens a
+        board holding this take (checked in the transaction that stores it: a tab opened before a revoke cannot
+        post after it)."""
         author = clean_text(author, MAX_NAME_CHARS, "Your name")
         body = clean_text(body, MAX_COMMENT_CHARS, "Comment")
+        if share_link_id is not None:
+            with self.db.read() as conn:
+                _check_link(conn, share_link_id, record_id, time.time())
         if limiter is not None:
             grant = limiter.take(1)
             if grant.granted == 0:
                 raise ThrottledError("Comments through this link are coming too fast.", wait_seconds=grant.wait)
         now = time.time()
         with self.db.write() as conn:
+            if share_link_id is not None:
+                _check_link(conn, share_link_id, record_id, now)
             row = conn.execute(comments.insert().values(
                 record_id=record_id, author=author, body=body, created_by=created_by, share_link_id=share_link_id,
                 created_at=now).returning(*comments.c)).one()
@@ -221,20 +272,29 @@ class Showcase:
                             .order_by(comments.c.id.desc()).limit(limit))
         return [Comment(**row._mapping) for row in rows]
 
-    def comments_for_export(self) -> dict[int, list[str]]:
-        """Every comment, as "author: text", by take (for exports)."""
-        found: dict[int, list[str]] = {}
-        for row in self.db.rows(sa.select(comments.c.record_id, comments.c.author, comments.c.body)
-                                .order_by(comments.c.id)):
-            found.setdefault(row.record_id, []).append(f"{row.author}: {row.body}")
-        return found
-
     # Boards ----------------------------------------------------------------------------------------------------
 
     def boards(self) -> list[Board]:
         size = sa.select(sa.func.count()).where(board_items.c.board_id == boards.c.id).scalar_subquery()
         rows = self.db.rows(sa.select(boards, size.label("size")).order_by(boards.c.updated_at.desc()))
         return [_board(row._mapping) for row in rows]
+
+    def board_posters(self, board_ids: Sequence[int], *, per_board: int = 4) -> dict[int, list[str]]:
+        """The posters of each board's first takes (in board order), for the Boards list: one read for all."""
+        if not board_ids:
+            return {}
+        rows = self.db.rows(
+            sa.select(board_items.c.board_id, task_media.c.poster_key)
+            .join(tasks, tasks.c.id == board_items.c.record_id)
+            .join(task_media, task_media.c.record_id == board_items.c.record_id)
+            .where(board_items.c.board_id.in_(list(board_ids)), tasks.c.deleted_at.is_(None),
+                   task_media.c.state == "saved", task_media.c.poster_key.is_not(None))
+            .order_by(board_items.c.board_id, board_items.c.position))
+        found: dict[int, list[str]] = {board_id: [] for board_id in board_ids}
+        for row in rows:
+            if len(found[row.board_id]) < per_board:
+                found[row.board_id].append(row.poster_key)
+        return found
 
     def board(self, board_id: int) -> Board | None:
         size = sa.select(sa.func.count()).where(board_items.c.board_id == boards.c.id).scalar_subquery()
@@ -345,6 +405,10 @@ class Showcase:
             conn.execute(share_links.update().where(share_links.c.id == link_id, share_links.c.revoked_at.is_(None))
                          .values(revoked_at=time.time()))
 
+    def link(self, link_id: int) -> ShareLink | None:
+        rows = self.db.rows(sa.select(share_links).where(share_links.c.id == link_id))
+        return _link(rows[0]._mapping) if rows else None
+
     def resolve(self, token: str) -> ShareLink | None:
         """The link a token opens, whatever its state (check ``state()``); None for a token never issued."""
         if not token or len(token) > 200:
@@ -355,8 +419,26 @@ class Showcase:
             return None
         return _link(rows[0]._mapping)
 
+    def rating_limiter(self, link_id: int) -> RateLimiter:
+        return RateLimiter(self.db, f"ratings:{link_id}", per_minute=RATINGS_PER_HOUR_PER_LINK / 60,
+                           burst=RATINGS_PER_HOUR_PER_LINK, clock=self._clock)
+
     def comment_limiter(self, link_id: int) -> RateLimiter:
-        return RateLimiter(self.db, f"comments:{link_id}", per_minute=COMMENTS_PER_MINUTE_PER_LINK, burst=5)
+        return RateLimiter(self.db, f"comments:{link_id}", per_minute=COMMENTS_PER_MINUTE_PER_LINK, burst=5,
+                           clock=self._clock)
+
+
+def _check_link(conn: sa.Connection, link_id: int, record_id: int, now: float) -> None:
+    """Raise ``LinkClosedError`` unless the link is active and its board holds the take."""
+    row = conn.execute(sa.select(share_links).where(share_links.c.id == link_id)).first()
+    state = _link(row._mapping).state(now) if row is not None else "revoked"
+    if state != "active":
+        raise LinkClosedError(f"This link {'has expired' if state == 'expired' else 'has been revoked'}: nothing "
+                              "was saved.")
+    on_board = conn.execute(sa.select(board_items.c.record_id).where(board_items.c.board_id == row.board_id,
+                                                                     board_items.c.record_id == record_id)).first()
+    if on_board is None:
+        raise LinkClosedError("That take is not on this board any more: nothing was saved.")
 
 
 def _board(row: Any) -> Board:

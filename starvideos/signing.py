@@ -115,7 +115,7 @@ class Signer:
 
     def visitor_id(self, token: str | None) -> str | None:
         """The visitor id a cookie proves, or None when it is missing or forged."""
-        visitor, _, signature = (token or "").partition(".")
+        visitor, _, signature = (token if isinstance(token, str) else "").partition(".")
         if not visitor or not signature or not self.check(signature, "visitor", visitor):
             return None
         return visitor

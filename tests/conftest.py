@@ -41,6 +41,12 @@ def run_in_threads(work: Callable[[int], None], count: int) -> list[BaseExceptio
     return errors
 
 
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Chromium tests run last: their session-wide browser keeps an event loop on the main thread, which in-process
+    servers started by other tests must not meet."""
+    items.sort(key=lambda item: "/e2e/" in item.nodeid or item.nodeid.startswith("e2e/"))
+
 @pytest.fixture
 def sandbox() -> Iterator[SandboxServer]:
     with SandboxServer(queued_seconds=0.2, processing_seconds=0.3) as server:

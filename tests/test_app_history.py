@@ -131,12 +131,38 @@ def test_keyset_pages(app_env: Path) -> None:
     assert list(at.dataframe[0].value["Prompt"]) == second
 
 
+def test_the_list_lives_in_the_address(app_env: Path) -> None:
+    """Test that search, filters and page are in the address: a pasted link shows that page (found from the
+    first), a page past the end shows the last one and says so, opening a task keeps them beside it, "All tasks"
+    comes back to them, and the sidebar (no parameters) brings back the last list."""
+    new_app().run()
+    store = runtime.backend().store
+    ids = {f"p{i}" if i % 9 else f"other {i}": store.record_attempt(VideoRequest(f"p{i}" if i % 9 else f"other {i}"))
+           for i in range(45)}
+    found = [f"p{i}" for i in range(44, -1, -1) if i % 9]  # what "p" finds, newest first: 40 tasks
+    at = history(app_env, q="p", status="sending", page="2")
+    assert at.text_input(key="filter_text").value == "p" and at.multiselect(key="filter_status").value == ["sending"]
+    assert at.main.caption[-1].value == "Page 2 · 40 tasks" and list(at.dataframe[0].value["Prompt"]) == found[20:]
+    at = history(app_env, q="p", page="9")
+    assert at.main.caption[-1].value == "Page 2 · 40 tasks" and at.query_params == {"q": "p", "page": "2"}
+    # The grid of page 2 (it starts after the last task of page 1), first visit: its first row is clicked.
+    at.session_state[f"history_table_{ids[found[19]]}_0"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    assert at.query_params == {"q": "p", "page": "2", "record": str(ids[found[20]])}
+    at.button(key="back_to_list").click().run()
+    assert at.query_params == {"q": "p", "page": "2"} and at.main.caption[-1].value == "Page 2 · 40 tasks"
+    at.switch_page("pages/gallery.py").run()
+    at.query_params.clear()
+    at.switch_page("pages/history.py").run()
+    assert at.query_params == {"q": "p", "page": "2"} and list(at.dataframe[0].value["Prompt"]) == found[20:]
+
+
 def test_clicking_a_cell_opens_the_task(app_env: Path) -> None:
     """Test that selecting any cell of a row (not only the row's checkbox) opens that row's task."""
     new_app().run()
     ids = seed(3)
     at = history(app_env)
-    at.session_state["history_table"] = {"selection": {"rows": [], "columns": [], "cells": [[1, "Prompt"]]}}
+    at.session_state["history_table_0_0"] = {"selection": {"rows": [], "columns": [], "cells": [[1, "Prompt"]]}}
     at.run()
     assert at.query_params["task"] == ids[1]
 
@@ -194,22 +220,31 @@ def test_outcome_unknown_check_status(app_env: Path) -> None:
     assert at.error[0].value == "That task id is already in the history (perhaps in a removed task)."
 
 
-def test_outcome_unknown_create_again_needs_confirmation(app_env: Path) -> None:
-    """Test that "Create again" sends nothing until confirmed, then exactly one POST."""
+def test_outcome_unknown_create_again_goes_through_create(app_env: Path) -> None:
+    """Test that "Create again" on a task whose outcome is unknown sends nothing itself: it opens Create with the
+    same request, and Create asks first (the same request was just sent); "Create again" there sends one POST."""
     new_app().run()
     b = runtime.backend()
     b.sandbox.inject(Fault(200, drop="before", method="POST"))
     submission = submit_video(b.client, b.store, VideoRequest("lost again"), session_id="s")
     at = history(app_env, record=str(submission.record_id))
     assert len(b.sandbox.received("POST")) == 1
-    at.button(key="confirm_recreate").click().run()
+    at.button(key="recreate").click().run()
+    assert not at.exception and len(b.sandbox.received("POST")) == 1
+    assert at.text_area(key="form_prompt").value == "lost again"
+    at.query_params.clear()
+    at.switch_page("pages/create.py").run()  # AppTest stays on the page it was given; a browser stays on Create
+    at.button(key="create_button").click().run()
+    assert len(b.sandbox.received("POST")) == 1, [w.value for w in at.warning] + [e.value for e in at.error]
+    assert "You created this" in " ".join(w.value for w in at.warning)
+    at.button(key="create_again").click().run()
     assert not at.exception and len(b.sandbox.received("POST")) == 2
     assert b.store.count() == 2 and b.store.list()[0].task_id
 
 
-def test_failed_task_offers_try_again(app_env: Path) -> None:
-    """Test that a failed task offers "Try again", which after its confirmation creates one new task with the same
-    settings and opens it."""
+def test_failed_task_offers_try_again_on_create(app_env: Path) -> None:
+    """Test that a failed task's "Try again" opens Create with its settings (nothing sent yet); Create video there,
+    after Create's question about the same request, makes one new task with the same settings."""
     new_app().run()
     [task_id] = seed(1, prompt="storm #fail", duration=9)
     b = runtime.backend()
@@ -218,11 +253,17 @@ def test_failed_task_offers_try_again(app_env: Path) -> None:
     at.run()
     assert "Sandbox: simulated failure" in plain(at.error[0].value)
     posts = len(b.sandbox.received("POST"))
-    at.button(key="confirm_try_again").click().run()
+    at.button(key="try_again").click().run()
+    assert not at.exception and len(b.sandbox.received("POST")) == posts
+    assert (at.text_area(key="form_prompt").value, at.selectbox(key="form_duration").value) == ("storm #fail 0", 9)
+    at.query_params.clear()
+    at.switch_page("pages/create.py").run()
+    at.button(key="create_button").click().run()
+    assert "You created this" in " ".join(w.value for w in at.warning)  # the same request, minutes ago
+    at.button(key="create_again").click().run()
     assert not at.exception and len(b.sandbox.received("POST")) == posts + 1
     newest = b.store.list()[0]
     assert newest.task_id != task_id and (newest.prompt, newest.duration) == ("storm #fail 0", 9)
-    assert at.query_params["task"] == newest.task_id
 
 
 def test_remove_with_undo(app_env: Path) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 import time
 from pathlib import Path
 
@@ -26,6 +28,15 @@ def takes(count: int, prompt: str = "take") -> list[int]:
     return ids
 
 
+def heading(at: AppTest) -> str:
+    """The page's title: st.title, or a board's name (a plain <h1>, never Markdown)."""
+    for element in at.get("html"):
+        found = re.search(r'<h1 class="sv-heading">(.*)</h1>', element.proto.body, re.S)
+        if found:
+            return html.unescape(found.group(1))
+    return at.title[0].value
+
+
 def page(path: str, at: AppTest | None = None, **query: str) -> AppTest:
     at = at or new_app().run()
     at.query_params.clear()
@@ -45,7 +56,7 @@ def test_gallery_shows_posters_not_videos(app_env: Path) -> None:
     assert len(at.get("image")) == 3 and at.get("video") == []
     captions = [c.value for c in at.caption if "·" in c.value]
     assert captions == ["16:9 · 5 s · no ratings yet", "9:16 · 5 s · no ratings yet", "16:9 · 5 s · no ratings yet"]
-    assert [m.value for m in at.markdown if m.value.startswith("take")] == ["take 2", "take 1", "take 0"]
+    assert [t.value for t in at.text if t.value.startswith("take")] == ["take 2", "take 1", "take 0"]
     assert at.button(key="gallery_compare").disabled and at.button(key="gallery_add_to_board").disabled
     for record_id in ids[:2]:
         at.checkbox(key=f"select_gallery_{record_id}").check()
@@ -62,13 +73,13 @@ def test_gallery_pages_and_filters(app_env: Path) -> None:
         from starvideos.models import TaskStatus, VideoTask
         b.store.mark_created(rid, VideoTask(f"video_page_{n}", TaskStatus.COMPLETED))
     at = page("pages/gallery.py")
-    first = [m.value for m in at.markdown if m.value.startswith("card")]
+    first = [t.value for t in at.text if t.value.startswith("card")]
     assert len(first) == 24 and first[0] == "card 25" and not at.button(key="gallery_next").disabled
     assert any("Saving the take" in c.value for c in at.caption)
     at.button(key="gallery_next").click().run()
-    assert [m.value for m in at.markdown if m.value.startswith("card")] == ["card 1", "card 0"]
+    assert [t.value for t in at.text if t.value.startswith("card")] == ["card 1", "card 0"]
     at.selectbox(key="gallery_ratio").set_value("9:16").run()
-    assert [m.value for m in at.markdown if m.value.startswith("card")] == ["card 2", "card 1", "card 0"]
+    assert [t.value for t in at.text if t.value.startswith("card")] == ["card 2", "card 1", "card 0"]
 
 
 def test_add_to_board_from_the_gallery(app_env: Path) -> None:
@@ -98,7 +109,7 @@ def test_board_reorder_best_prune_rename_delete(app_env: Path) -> None:
     board = showcase.board_named("Review")
     showcase.add(board.id, [a, b_, c])
     at = page("pages/boards.py", board=str(board.id))
-    assert at.title[0].value == "Review"
+    assert heading(at) == "Review"
     at.button(key=f"down_{a}").click().run()
     at.button(key=f"best_{c}").click().run()
     assert [t.record.id for t in showcase.items(board.id)] == [b_, a, c]
@@ -121,7 +132,7 @@ def test_rating_and_commenting_on_a_take(app_env: Path) -> None:
     at = page("pages/history.py", task=task_id)
     at.get("feedback")[0].set_value(3).run()  # the fourth star
     assert runtime.backend().showcase.ratings([rid])[rid].average == 4.0
-    assert "★ 4.0 · 1 rating" in [c.value for c in at.caption]
+    assert "★ 4.0 · 1 rater" in [c.value for c in at.caption]
     at.text_input(key=f"task_name_{rid}").set_value("Dana")  # a form: values go in together, on "Post comment"
     at.text_area(key=f"task_comment_{rid}").set_value("<script>alert(1)</script> smoother, please")
     at.button(key=f"FormSubmitter:task_comment_form_{rid}-Post comment").click().run()
@@ -141,13 +152,13 @@ def test_present_one_take_at_a_time(app_env: Path) -> None:
     at = page("pages/present.py", board=str(board.id))
     [video] = at.get("video")
     assert video.proto.autoplay and video.proto.loop and video.proto.muted
-    assert "take 0" in [m.value for m in at.markdown] and "1 / 3" in [c.value for c in at.caption]
+    assert "take 0" in [t.value for t in at.text] and "1 / 3" in [c.value for c in at.caption]
     assert (at.button(key="present_next").proto.shortcut, at.button(key="present_previous").proto.shortcut) == (
         "right", "left")
     at.button(key="present_next").click().run()
-    assert at.query_params["i"] == "1" and "take 1" in [m.value for m in at.markdown]
+    assert at.query_params["i"] == "1" and "take 1" in [t.value for t in at.text]
     at.button(key="present_exit").click().run()
-    assert at.title[0].value == "Show"
+    assert heading(at) == "Show"
 
 
 def test_compare_highlights_what_differs(app_env: Path) -> None:
@@ -183,8 +194,8 @@ def test_a_share_link_opens_one_board_without_the_password(app_env: Path, monkey
     stranger = new_app().run()  # a fresh browser: no password typed
     assert [t.label for t in stranger.text_input] == ["Password"]
     stranger = page("pages/shared.py", stranger, token=token)
-    assert stranger.title[0].value == "For the client" and "Internal only" not in texts(stranger)
-    assert [m.value for m in stranger.markdown if m.value.startswith("shared take")] == ["shared take 0",
+    assert heading(stranger) == "For the client" and "Internal only" not in texts(stranger)
+    assert [t.value for t in stranger.text if t.value.startswith("shared take")] == ["shared take 0",
                                                                                        "shared take 1"]
     assert not [b for b in stranger.button if b.key in ("share_create", "delete_board_confirm")]
     stranger.get("feedback")[0].set_value(4).run()
@@ -195,3 +206,167 @@ def test_a_share_link_opens_one_board_without_the_password(app_env: Path, monkey
     assert plain(stranger.warning[0].value).startswith("This link has been revoked.")
     stranger = page("pages/shared.py", stranger, token="not-a-token")
     assert plain(stranger.warning[0].value).startswith("This link does not open anything.")
+
+
+def test_the_share_box_says_plainly_when_the_app_is_open(app_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Test that without a password or sign-in the share box warns that anyone who can reach the app sees
+    everything, naming STARVIDEOS_APP_PASSWORD and sign-in as the fix (the link can still be made); with a
+    password it says the link shows this board only."""
+    new_app().run()
+    board = runtime.backend().showcase.board_named("Open house")
+    at = page("pages/boards.py", board=str(board.id))
+    [warning] = at.warning
+    assert plain(warning.value).startswith("**This app has no password or sign-in**, so anyone who can reach it "
+                                           "sees everything")
+    assert "STARVIDEOS_APP_PASSWORD" in warning.value and "sign-in" in warning.value
+    assert not [c for c in at.caption if "sees this board only" in c.value]
+    at.button(key="share_create").click().run()
+    assert [c.value for c in at.code if "/shared?token=" in c.value]
+
+    monkeypatch.setenv("STARVIDEOS_APP_PASSWORD", "team secret")
+    runtime.reset()
+    at = new_app().run()
+    at.text_input(key="password_input").set_value("team secret").run()
+    at = page("pages/boards.py", at, board=str(board.id))
+    assert not at.warning
+    assert [c.value for c in at.caption if c.value.startswith("Anyone with the link sees this board only")]
+
+
+def test_the_boards_list_shows_poster_strips_and_counts(app_env: Path) -> None:
+    """Test that each board in the list shows how many takes it holds and a strip of its first posters (at most
+    four), and that its name opens it (in the address)."""
+    new_app().run()
+    ids = takes(5)
+    showcase = runtime.backend().showcase
+    five, one = showcase.board_named("Five"), showcase.board_named("One")
+    showcase.board_named("Nothing yet")
+    showcase.add(five.id, ids)
+    showcase.add(one.id, ids[:1])
+    at = page("pages/boards.py")
+    counts = {c.value for c in at.caption if "take" in c.value}
+    assert counts == {"5 takes", "1 take", "0 takes"}
+    # One st.image per strip; the board changed last comes first.
+    assert [len(strip.proto.imgs) for strip in at.get("image")] == [1, 4]
+    at.button(key=f"open_board_{five.id}").click().run()
+    assert at.query_params["board"] == str(five.id) and heading(at) == "Five"
+
+
+def test_link_holders_see_comments_marked_and_no_team_addresses(app_env: Path) -> None:
+    """Test that on a shared board a comment posted through the link is marked "via share link" (the team's are
+    not), that the team's e-mail addresses (comment authors, "Created by" in Compare) are never shown to someone
+    holding the link, and that the team still sees them in the app."""
+    new_app().run()
+    b = runtime.backend()
+    ids = [submit_video(b.client, b.store, VideoRequest(f"client take {n}"), created_by="ann@team.test").record_id
+           for n in range(2)]
+    takes(0)
+    showcase = b.showcase
+    board = showcase.board_named("For the client")
+    showcase.add(board.id, ids)
+    token, link = showcase.share(board.id)
+    showcase.comment(ids[0], "ann@team.test", "Our favourite", created_by="ann@team.test")
+    stranger = page("pages/shared.py", token=token)
+    stranger.text_input(key=f"shared_name_{ids[0]}").set_value("ceo@team.test")
+    stranger.text_area(key=f"shared_comment_{ids[0]}").set_value("Approved")
+    stranger.button(key=f"FormSubmitter:shared_comment_form_{ids[0]}-Post comment").click().run()
+    [theirs, ours] = showcase.comments(ids[0])
+    assert (theirs.author, theirs.share_link_id, ours.share_link_id) == ("ceo@team.test", link.id, None)
+    bylines = [plain(c.value) for c in stranger.caption if " ago" in c.value or "just now" in c.value]
+    assert bylines == ["ceo@team.test · :gray-badge[via share link] · just now", "ann · just now"]
+    assert "ann@team.test" not in texts(stranger)
+    stranger.checkbox(key=f"select_shared_{ids[0]}").check().run()
+    stranger.checkbox(key=f"select_shared_{ids[1]}").check().run()
+    stranger.button(key="shared_compare").click().run()
+    table = stranger.dataframe[0].value
+    assert "Created by" not in table.index and "ann@team.test" not in table.to_string()
+    assert "ann@team.test" not in texts(stranger)
+
+    team = page("pages/boards.py", board=str(board.id))
+    assert "ann@team.test · just now" in [plain(c.value) for c in team.caption]
+    team = page("pages/compare.py", team, ids=f"{ids[0]},{ids[1]}")
+    assert list(team.dataframe[0].value.loc["Created by"]) == ["ann@team.test", "ann@team.test"]
+
+
+def test_a_tab_opened_before_a_revoke_cannot_post_after_it(app_env: Path) -> None:
+    """Test that a shared board left open in a tab stores nothing once its link is revoked: the comment form and
+    the stars, pressed after the revoke, store nothing, Present shows nothing more, and the page then says the link
+    was revoked."""
+    new_app().run()
+    [rid] = takes(1)
+    showcase = runtime.backend().showcase
+    board = showcase.board_named("Revoked soon")
+    showcase.add(board.id, [rid])
+    token, link = showcase.share(board.id)
+    tab = page("pages/shared.py", token=token)
+    tab.text_input(key=f"shared_name_{rid}").set_value("Dana")
+    tab.text_area(key=f"shared_comment_{rid}").set_value("posted after the revoke")
+    showcase.revoke(link.id)
+    tab.button(key=f"FormSubmitter:shared_comment_form_{rid}-Post comment").click().run()
+    assert showcase.comments(rid) == []
+    assert plain(tab.warning[0].value).startswith("This link has been revoked.")
+    tab = page("pages/shared.py", token=showcase.share(board.id)[0])
+    other = showcase.links(board.id)[0]
+    showcase.revoke(other.id)
+    tab.get("feedback")[0].set_value(4).run()
+    assert showcase.ratings([rid]) == {}
+    token, third = showcase.share(board.id)
+    tab = page("pages/shared.py", token=token, view="present")
+    assert len(tab.get("video")) == 1
+    showcase.revoke(third.id)
+    tab.button(key="present_exit").click().run()  # any key, any button: the link is checked again
+    assert tab.get("video") == [] and plain(tab.warning[0].value).startswith("This link has been revoked.")
+
+
+def test_the_gallery_keeps_its_selection_and_filters_in_the_address(app_env: Path) -> None:
+    """Test that the Gallery's search, filters and selection are in the address, that Compare carries them and
+    its "Gallery" link brings them back, and that the sidebar (no parameters) brings back the last ones."""
+    new_app().run()
+    ids = takes(4)
+    at = page("pages/gallery.py")
+    at.checkbox(key=f"select_gallery_{ids[3]}").check().run()
+    at.checkbox(key=f"select_gallery_{ids[1]}").check().run()
+    at.selectbox(key="gallery_ratio").set_value("16:9").run()
+    assert at.query_params == {"selected": f"{ids[3]},{ids[1]}", "ratio": "16:9"}
+    at.checkbox(key=f"select_gallery_{ids[0]}").check().run()
+    assert at.button(key="gallery_compare").label == "Compare (3)"
+    at.button(key="gallery_compare").click().run()
+    assert at.query_params == {"ids": f"{ids[3]},{ids[1]},{ids[0]}", "ratio": "16:9"}
+    assert len(at.get("video")) == 3
+    [back] = [link for link in at.get("page_link") if link.proto.label == "Gallery"]
+    assert back.proto.query_string == f"ratio=16%3A9&selected={ids[3]}%2C{ids[1]}%2C{ids[0]}"
+    at = page("pages/gallery.py", at, ratio="16:9", selected=f"{ids[3]},{ids[1]},{ids[0]}")
+    assert [c.key for c in at.checkbox if c.value] == [f"select_gallery_{i}" for i in (ids[3], ids[0])]
+    assert at.selectbox(key="gallery_ratio").value == "16:9" and at.button(key="gallery_compare").label == \
+        "Compare (3)"  # the 9:16 take is filtered out of sight, and still selected
+    at = page("pages/boards.py", at)
+    at = page("pages/gallery.py", at)  # from the sidebar: no parameters
+    assert at.query_params == {"ratio": "16:9", "selected": f"{ids[3]},{ids[1]},{ids[0]}"}
+    at.button(key="gallery_clear").click().run()
+    at.selectbox(key="gallery_ratio").set_value(None).run()
+    assert at.query_params == {} and not [c for c in at.checkbox if c.value]
+    at = page("pages/boards.py", at)
+    at = page("pages/gallery.py", at)
+    assert at.query_params == {}  # cleared stays cleared
+
+
+def test_shared_present_moves_between_takes_and_stays_on_the_board(app_env: Path) -> None:
+    """Test that Present on a shared board is a view of the shared page in the address: Next and Previous move
+    between takes with their videos, Exit comes back to the board, and the token never leaves the address."""
+    new_app().run()
+    ids = takes(3)
+    showcase = runtime.backend().showcase
+    board = showcase.board_named("For the client")
+    showcase.add(board.id, ids)
+    token, _ = showcase.share(board.id)
+    at = page("pages/shared.py", token=token)
+    at.button(key="shared_present").click().run()
+    assert at.query_params == {"token": token, "view": "present"}
+    videos = [at.get("video")[0].proto.url]
+    for button, index in (("present_next", 1), ("present_next", 2), ("present_previous", 1)):
+        at.button(key=button).click().run()
+        assert at.query_params == {"token": token, "view": "present", "i": str(index)}
+        assert f"take {index}" in [t.value for t in at.text]
+        videos.append(at.get("video")[0].proto.url)
+    assert len(set(videos[:3])) == 3 and videos[3] == videos[1]
+    at.button(key="present_exit").click().run()
+    assert at.query_params == {"token": token} and heading(at) == "For the client"

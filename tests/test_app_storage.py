@@ -195,4 +195,4 @@ def test_continue_from_last_frame_chains_the_shots(app_env: Path) -> None:
     at.query_params.clear()
     at.query_params["task"] = first_id
     at.switch_page("pages/history.py").run()
-    assert [p.label for p in at.get("page_link")] == ["Shot two: we walk through"]
+    assert [plain(b.label) for b in at.button if b.key.startswith("lineage_")] == ["Shot two: we walk through"]

@@ -13,7 +13,8 @@ import pytest
 import sqlalchemy as sa
 from PIL import Image
 
-from starvideos.copier import FAILED, SAVED, MediaCopier, MediaStore
+from starvideos.copier import MediaCopier
+from starvideos.copies import FAILED, SAVED, MediaStore
 from starvideos.database import Database
 from starvideos.history import HistoryStore
 from starvideos.models import TaskStatus, VideoRequest, VideoTask

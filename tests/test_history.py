@@ -17,15 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from starvideos.database import Database
-from starvideos.history import (
-    EXPORT_FIELDS,
-    OUTCOME_UNKNOWN,
-    REJECTED,
-    SENDING,
-    HistoryFilter,
-    HistoryStore,
-    params_hash,
-)
+from starvideos.history import EXPORT_FIELDS, HistoryFilter, HistoryStore, params_hash
 from starvideos.models import TaskStatus, VideoRequest, VideoTask
 from starvideos.schema import HEAD, tasks
 from starvideos.showcase import Showcase
@@ -51,7 +43,7 @@ def test_attempt_lifecycle(store: HistoryStore) -> None:
     row = store.get(rid)
     assert row is not None
     assert (row.status, row.task_id, row.prompt, row.mode, row.images, row.session_id, row.created_by) == (
-        SENDING, None, "a cat", "image", ["https://e.com/a.png"], "s1", "ann@team.test")
+        TaskStatus.SENDING, None, "a cat", "image", ["https://e.com/a.png"], "s1", "ann@team.test")
     assert row.payload == {"prompt": "a cat", "model": "starvideos_v3", "duration": 7, "ratio": "9:16",
                            "images": ["https://e.com/a.png"]}
     store.mark_created(rid, VideoTask("video_1", TaskStatus.QUEUED, created=1774836724, raw={"id": "video_1"}))
@@ -73,8 +65,9 @@ def test_rejected_unknown_and_attach(store: HistoryStore) -> None:
     b = store.record_attempt(VideoRequest("b"))
     store.mark_rejected(a, "HTTP 400 Bad Request: nope")
     store.mark_unknown(b, "timed out")
-    assert (store.get(a).status, store.get(a).error) == (REJECTED, "HTTP 400 Bad Request: nope")
-    assert (store.get(b).status, store.get(b).error, store.get(b).is_live) == (OUTCOME_UNKNOWN, "timed out", False)
+    assert (store.get(a).status, store.get(a).error) == (TaskStatus.REJECTED, "HTTP 400 Bad Request: nope")
+    assert (store.get(b).status, store.get(b).error, store.get(b).is_live) == (
+        TaskStatus.OUTCOME_UNKNOWN, "timed out", False)
     store.attach_task_id(b, " video_found ")
     row = store.get(b)
     assert (row.task_id, row.status, row.error, row.is_live) == ("video_found", "unknown", None, True)
@@ -352,8 +345,8 @@ def test_stale_sends_become_outcome_unknown(store: HistoryStore) -> None:
         conn.execute(tasks.update().where(tasks.c.id == old).values(updated_at=time.time() - 3600))
     fresh = store.record_attempt(VideoRequest("fresh"))
     assert store.settle_stale_sends(older_than=600) == 1
-    assert store.get(old).status == OUTCOME_UNKNOWN and "may have been created" in store.get(old).error
-    assert store.get(fresh).status == SENDING
+    assert store.get(old).status == TaskStatus.OUTCOME_UNKNOWN and "may have been created" in store.get(old).error
+    assert store.get(fresh).status == TaskStatus.SENDING
 
 
 def test_params_hash_is_the_body_fingerprint() -> None:

@@ -167,3 +167,17 @@ def test_validation_names_a_field_for_any_value_and_never_raises(prompt: object,
     if not problems:
         assert request.to_payload()["duration"] == duration
     request.to_payload(validate=False)  # the draft body of an invalid request is shown, so it must build too
+
+
+def test_one_vocabulary_of_task_states_with_labels_and_groups() -> None:
+    """Test that every task state has a label, colour, icon and marker, and that the groups the app asks about
+    split the states without overlap: the app's own, live and finished; settled and not."""
+    from components.labels import STATES
+    from starvideos.models import FINISHED, LIVE, LOCAL, SETTLED, SPENT, UNSETTLED
+
+    assert set(STATES) == set(TaskStatus) and all(len(entry) == 4 and all(entry) for entry in STATES.values())
+    assert sorted(LOCAL + LIVE + FINISHED) == sorted(TaskStatus)
+    assert set(SETTLED) | set(UNSETTLED) == set(TaskStatus) and not set(SETTLED) & set(UNSETTLED)
+    assert TaskStatus.REJECTED not in SPENT and TaskStatus.CANCELLED not in SPENT
+    assert TaskStatus.OUTCOME_UNKNOWN in SPENT  # it may be billed
+    assert TaskStatus("pending") is TaskStatus.PENDING and f"{TaskStatus.PENDING}" == "pending"

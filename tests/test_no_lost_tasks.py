@@ -13,7 +13,8 @@ from streamlit.runtime.scriptrunner_utils.script_requests import RerunData
 from components import runtime
 from starvideos import StarVideosClient, VideoRequest
 from starvideos.database import Database
-from starvideos.history import SENDING, HistoryStore
+from starvideos.history import HistoryStore
+from starvideos.models import TaskStatus
 from starvideos.sandbox import Fault, SandboxServer
 from starvideos.submit import submit_video
 from tests.apptest_support import new_app
@@ -34,7 +35,7 @@ def test_attempt_is_committed_before_the_post(sandbox: SandboxServer, db_url: st
         if sandbox.received("POST"):
             seen_during = [(r.status, r.task_id) for r in observer.list()]
     worker.join()
-    assert seen_during == [(SENDING, None)]
+    assert seen_during == [(TaskStatus.SENDING, None)]
     assert [(r.status, r.task_id) for r in observer.list()] == [("queued", "video_slow")]
 
 

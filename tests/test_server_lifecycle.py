@@ -8,6 +8,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import boto3
@@ -79,7 +80,9 @@ def test_the_lifespan_starts_every_worker_and_leaves_no_thread_behind(app_env: P
             wait_for(lambda: runtime.backend().started and all(runtime.backend().data.workers().values()))
             assert {t.name for t in threading.enumerate()} >= set(WORKER_THREADS)
 
-    asyncio.run(run())
+    # A thread of its own, as uvicorn's loop would be: the session's Playwright keeps a loop on the main thread.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, run()).result(timeout=60)  # re-raises what failed inside
     wait_for(lambda: not [t for t in threading.enumerate() if t not in before and t.is_alive()
                           and not t.name.startswith(("asyncio", "ThreadPoolExecutor"))], timeout=10)
 

@@ -10,12 +10,13 @@ import time
 import pytest
 import sqlalchemy as sa
 
+from starvideos.copies import MediaStore
 from starvideos.database import Database
 from starvideos.errors import ThrottledError, ValidationError
 from starvideos.history import HistoryStore
 from starvideos.models import TaskStatus, VideoRequest, VideoTask
 from starvideos.schema import comments, share_links
-from starvideos.showcase import BoardError, GalleryFilter, Showcase, token_hash
+from starvideos.showcase import BoardError, GalleryFilter, LinkClosedError, Rating, Showcase, token_hash
 
 
 def finished(store: HistoryStore, count: int, **request: object) -> list[int]:
@@ -148,3 +149,86 @@ def test_a_burst_of_comments_through_one_link_is_slowed(database: Database) -> N
     assert stored <= 6 and refused >= 194
     showcase.comment(take, "Ann", "a real comment", share_link_id=other.id,
                      limiter=showcase.comment_limiter(other.id))
+
+
+def test_a_link_is_checked_on_every_rating_and_comment(database: Database) -> None:
+    """Test that a rating or comment through a share link is stored only while that link is active and its board
+    holds the take: revoked, expired, deleted with its board, or a take from another board store nothing."""
+    store, showcase = HistoryStore(database), Showcase(database)
+    on_board, elsewhere = finished(store, 2)
+    board = showcase.board_named("Client review")
+    showcase.add(board.id, [on_board])
+    _, link = showcase.share(board.id)
+    _, brief = showcase.share(board.id, expires_in=0.2)
+    showcase.rate(on_board, "visitor", 4, share_link_id=link.id)
+    showcase.comment(on_board, "Dana", "lovely", share_link_id=link.id)
+    with pytest.raises(LinkClosedError, match=r"That take is not on this board any more: nothing was saved\."):
+        showcase.comment(elsewhere, "Dana", "sneaky", share_link_id=link.id)
+    with pytest.raises(LinkClosedError, match="not on this board"):
+        showcase.rate(elsewhere, "visitor", 1, share_link_id=link.id)
+    time.sleep(0.3)
+    with pytest.raises(LinkClosedError, match=r"This link has expired: nothing was saved\."):
+        showcase.comment(on_board, "Dana", "late", share_link_id=brief.id)
+    showcase.revoke(link.id)
+    with pytest.raises(LinkClosedError, match=r"This link has been revoked: nothing was saved\.") as caught:
+        showcase.comment(on_board, "Dana", "after the revoke", share_link_id=link.id,
+                         limiter=showcase.comment_limiter(link.id))
+    assert caught.value.hint == "Ask whoever sent it for a new one."
+    with pytest.raises(LinkClosedError, match="revoked"):
+        showcase.rate(on_board, "visitor", 1, share_link_id=link.id)
+    assert [c.body for c in showcase.comments(on_board)] == ["lovely"] and showcase.comments(elsewhere) == []
+    assert showcase.ratings([on_board, elsewhere]) == {on_board: Rating(4.0, 1)}
+    _, last = showcase.share(board.id)
+    showcase.delete(board.id)
+    with pytest.raises(LinkClosedError, match="revoked"):
+        showcase.rate(on_board, "visitor", 2, share_link_id=last.id)
+    showcase.rate(on_board, "ann@team.test", 5)  # the team, in the app, needs no link
+
+
+def test_a_share_link_gives_at_most_its_hourly_share_of_ratings(database: Database,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Test the per-link cap on ratings: past RATINGS_PER_HOUR_PER_LINK in an hour a rating through the link is
+    refused with a wait and stores nothing (its rater's earlier rating stays); the team in the app is not capped;
+    an hour later the link may rate again."""
+    from starvideos import showcase as showcase_module
+
+    monkeypatch.setattr(showcase_module, "RATINGS_PER_HOUR_PER_LINK", 3)
+    clock = [1_000_000.0]
+    store, showcase = HistoryStore(database), Showcase(database, clock=lambda: clock[0])
+    [take] = finished(store, 1)
+    board = showcase.board_named("Client review")
+    showcase.add(board.id, [take])
+    _, link = showcase.share(board.id)
+    for n in range(3):
+        showcase.rate(take, f"visitor:{n}", 5, share_link_id=link.id, limiter=showcase.rating_limiter(link.id))
+    with pytest.raises(ThrottledError, match=r"^This link has given a lot of ratings in the last hour: nothing "
+                                             r"was saved\.$") as caught:
+        showcase.rate(take, "visitor:0", 1, share_link_id=link.id, limiter=showcase.rating_limiter(link.id))
+    assert caught.value.hint == "Wait 1200 seconds and try again."
+    assert showcase.ratings([take], rater="visitor:0") == {take: Rating(5.0, 3, 5)}
+    showcase.rate(take, "ann@team.test", 1)
+    clock[0] += 3600
+    showcase.rate(take, "visitor:3", 1, share_link_id=link.id, limiter=showcase.rating_limiter(link.id))
+    assert showcase.ratings([take]) == {take: Rating(3.4, 5)}
+
+
+def test_board_posters_and_the_gallery_watchers_reads(database: Database) -> None:
+    """Test the Boards list's strips (each board's first saved posters, in board order, at most four) and the
+    reads the Gallery's watcher makes (which takes have posters, the newest ids)."""
+    store, showcase = HistoryStore(database), Showcase(database)
+    ids = finished(store, 6)
+    media = MediaStore(database)
+    media.claim("test", limit=10, lease_seconds=60)
+    for record_id in ids[1:]:  # the first take's copy is still being made
+        media.finish(record_id, "test", state="saved", video_key=f"v/{record_id}.mp4", poster_key=f"p/{record_id}.jpg")
+    assert showcase.posters_ready(ids) == set(ids[1:]) and showcase.posters_ready([]) == set()
+    big, small, empty = showcase.board_named("Big"), showcase.board_named("Small"), showcase.board_named("Empty")
+    showcase.add(big.id, [ids[5], *ids[:5]])
+    showcase.add(small.id, [ids[0], ids[2]])
+    posters = showcase.board_posters([big.id, small.id, empty.id])
+    assert posters == {big.id: [f"p/{i}.jpg" for i in (ids[5], ids[1], ids[2], ids[3])],
+                       small.id: [f"p/{ids[2]}.jpg"], empty.id: []}
+    store.delete(ids[1])
+    assert showcase.board_posters([big.id])[big.id] == [f"p/{i}.jpg" for i in (ids[5], ids[2], ids[3], ids[4])]
+    assert showcase.gallery_ids(limit=2) == [ids[5], ids[4]]
+    assert showcase.gallery_ids(limit=2, before_id=ids[4]) == [ids[3], ids[2]]

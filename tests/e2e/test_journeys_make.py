@@ -124,7 +124,7 @@ def test_teammate_creates_watches_finds_reuses_and_continues(make_server: type, 
     box = grid.bounding_box()
     assert box is not None
     page.mouse.click(box["x"] + box["width"] * 0.45, box["y"] + 35 + 17)  # the one row, in its prompt
-    page.wait_for_url(re.compile(r"/history\?task="))
+    page.wait_for_url(re.compile(r"/history\?(.+&)?task="))  # the search stays in the address
     wait_idle(page)
     expect(page.locator("[data-testid=stMain] [data-testid=stCode]").first).to_contain_text(ids["Image to video"])
     page.get_by_role("button", name="Reuse settings").click()
@@ -163,11 +163,11 @@ def test_teammate_creates_watches_finds_reuses_and_continues(make_server: type, 
     wait_idle(page)
     expect(page.get_by_text("Continues", exact=True)).to_be_visible()
     expect(page.locator("[data-testid=stMain] [data-testid=stCode]").first).to_contain_text(child)
-    page.get_by_role("link", name=PROMPTS["Image to video"][:59]).click()  # the parent, by its prompt
+    page.get_by_role("button", name=PROMPTS["Image to video"][:59]).click()  # the parent, by its prompt
     wait_idle(page)
     expect(page.locator("[data-testid=stMain] [data-testid=stCode]").first).to_contain_text(again)
     expect(page.get_by_text("Continued by", exact=True)).to_be_visible()
-    expect(page.get_by_role("link", name=child_prompt[:59])).to_be_visible()
+    expect(page.get_by_role("button", name=child_prompt[:59])).to_be_visible()
     with sqlite3.connect(server.history) as db:
         parents = dict(db.execute("SELECT task_id, parent_id FROM tasks WHERE task_id IS NOT NULL").fetchall())
         ids_by_task = dict(db.execute("SELECT task_id, id FROM tasks WHERE task_id IS NOT NULL").fetchall())

@@ -3,17 +3,20 @@ step, stars and comments, a share link opened in a fresh browser, and the pages 
 
 from __future__ import annotations
 
+import http.server
 import re
+import threading
 import time
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from starvideos.client import StarVideosClient
-from starvideos.copier import MediaStore
+from starvideos.copies import MediaStore
 from starvideos.database import Database
 from starvideos.history import HistoryStore
-from starvideos.models import VideoRequest
+from starvideos.models import TaskStatus, VideoRequest, VideoTask
+from starvideos.sandbox.clips import render
 from starvideos.showcase import Showcase
 from starvideos.submit import submit_video
 from tests.conftest import DUMMY_KEY
@@ -141,7 +144,7 @@ def test_stars_and_a_comment_round_trip(make_server: type, page: Page) -> None:
     wait_idle(page)
     page.locator("[data-testid=stFeedback] button, [data-testid=stButtonGroup] button").nth(3).click()
     wait_idle(page)
-    expect(page.get_by_text("★ 4.0 · 1 rating")).to_be_visible()
+    expect(page.get_by_text("★ 4.0 · 1 rater")).to_be_visible()
     page.get_by_text(re.compile(r"^Comments \(0\)")).click()
     page.get_by_label("Your name").fill("Dana")
     page.get_by_label("Comment").fill("<img src=x onerror=alert(1)> slower push-in, please")
@@ -170,10 +173,10 @@ def test_a_share_link_in_a_fresh_browser(make_server: type, browser: Browser) ->
     team.locator("input[type=password]").fill("team secret")
     team.locator("input[type=password]").press("Enter")
     wait_idle(team)
-    screenshot(team, "board.png")
     team.get_by_role("button", name="Share link").click()
     team.get_by_role("button", name="Create share link").click()
     wait_idle(team)
+    screenshot(team, "board.png")  # with its share box open
     link = team.locator("[data-testid=stCode]").filter(has_text="/shared?token=").inner_text().strip()
     assert link.startswith(f"{server.url}/shared?token=")
 
@@ -223,3 +226,136 @@ def test_comfortable_on_a_phone(make_server: type, browser: Browser, where: str)
     expect(prompt).to_be_visible()
     box = prompt.bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+
+
+def test_a_board_stays_open_through_every_action(make_server: type, browser: Browser, page: Page) -> None:
+    """Test that a board opened by clicking its name in Boards is in the address (?board=N) and stays open through
+    Up, Down, Remove, Rename, Share link, Revoke, Compare and back, Present and Esc, a reload and Back; and that
+    the address pasted in another browser opens the same board."""
+    server: AppServer = make_server(STARVIDEOS_SANDBOX_SPEED="10", STARVIDEOS_POLL_INTERVAL="0.5")
+    ids = seed(server, PROMPTS, visit=page)
+    shows = showcase(server)
+    shows.board_named("Another board")
+    board = shows.board_named("Review")
+    shows.add(board.id, ids)
+    page.get_by_test_id("stSidebarNavItems").get_by_role("link", name="Boards").click()
+    wait_idle(page)
+    page.get_by_test_id("stMain").get_by_text("Review", exact=True).click()
+    wait_idle(page)
+    address = f"{server.url}/boards?board={board.id}"
+
+    def still_open(name: str = "Review") -> None:
+        expect(page.get_by_role("heading", name=name)).to_be_visible()
+        assert page.url == address, page.url
+
+    still_open()
+    page.locator(f".st-key-up_{ids[1]} button").click()
+    wait_idle(page)
+    still_open()
+    page.locator(f".st-key-down_{ids[2]} button").click()
+    wait_idle(page)
+    still_open()
+    page.locator(f".st-key-remove_{ids[3]} button").click()
+    wait_idle(page)
+    still_open()
+    assert [t.record.id for t in shows.items(board.id)] == [ids[1], ids[0], ids[2]]
+    page.get_by_role("button", name="Rename").click()
+    page.get_by_label("Board name").fill("Review, round 2")
+    page.get_by_role("button", name="Save name").click()
+    wait_idle(page)
+    still_open("Review, round 2")
+    page.get_by_role("button", name="Share link").click()
+    page.get_by_role("button", name="Create share link").click()
+    wait_idle(page)
+    expect(page.locator("[data-testid=stCode]").filter(has_text="/shared?token=")).to_be_visible()
+    page.get_by_role("button", name="Revoke").click()
+    wait_idle(page)
+    assert [link.state() for link in shows.links(board.id)] == ["revoked"]
+    page.keyboard.press("Escape")
+    still_open("Review, round 2")
+    page.get_by_role("button", name="Compare (3)").click()
+    wait_idle(page)
+    expect(page.locator(".st-key-compare_players video")).to_have_count(3)
+    page.get_by_role("link", name="Back to “Review, round 2”").click()
+    wait_idle(page)
+    still_open("Review, round 2")
+    page.get_by_role("link", name="Present").click()
+    wait_idle(page)
+    expect(page.locator(".st-key-present_caption")).to_have_text(PROMPTS[1])
+    page.keyboard.press("Escape")
+    wait_idle(page)
+    still_open("Review, round 2")
+    page.reload()
+    wait_idle(page)
+    still_open("Review, round 2")
+    page.get_by_role("link", name="Present").click()
+    wait_idle(page)
+    expect(page.locator(".st-key-present_caption")).to_have_text(PROMPTS[1])
+    page.go_back()
+    wait_idle(page)
+    still_open("Review, round 2")
+
+    pasted = browser.new_context().new_page()
+    pasted.goto(address)
+    wait_idle(pasted)
+    expect(pasted.get_by_role("heading", name="Review, round 2")).to_be_visible()
+
+
+class HeldVideo:
+    """A loopback "CDN" that answers with a real clip only once released: a take whose copy is still being made."""
+
+    def __init__(self, clip: bytes) -> None:
+        self.release = threading.Event()
+        held = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                held.release.wait(60)
+                self.send_response(200)
+                self.send_header("Content-Type", "video/mp4")
+                self.send_header("Content-Length", str(len(clip)))
+                self.end_headers()
+                self.wfile.write(clip)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.release.set()
+        self.server.shutdown()
+
+
+def test_a_poster_appears_in_the_open_gallery(make_server: type, page: Page) -> None:
+    """Test that a take whose copy is still being made shows a placeholder in the Gallery, and that its poster, and
+    then a newer take, appear in the open page on their own, without a reload."""
+    held = HeldVideo(render("video_held_1", "A heron lifts off the river at dawn", "16:9"))
+    try:
+        server: AppServer = make_server(STARVIDEOS_SANDBOX_SPEED="10", STARVIDEOS_POLL_INTERVAL="0.5",
+                                        STARVIDEOS_ALLOW_PRIVATE_HOSTS=f"127.0.0.1:{held.port}")
+        [rid] = seed(server, PROMPTS[:1], visit=page)
+        store = HistoryStore(Database(f"sqlite:///{server.history}"))
+        waiting = store.record_attempt(VideoRequest("A heron lifts off the river at dawn"))
+        store.mark_created(waiting, VideoTask("video_held_1", TaskStatus.COMPLETED,
+                                              video_url=f"http://127.0.0.1:{held.port}/held.mp4"))
+        page.get_by_test_id("stSidebarNavItems").get_by_role("link", name="Gallery").click()
+        wait_idle(page)
+        page.evaluate("() => { window.__same_page = true; }")
+        expect(page.locator(f".st-key-card_gallery_{waiting}").get_by_text("Saving the take…")).to_be_visible()
+        expect(page.locator(f".st-key-card_gallery_{rid} [data-testid=stImage] img")).to_be_visible()
+        held.release.set()
+        expect(page.locator(f".st-key-card_gallery_{waiting} [data-testid=stImage] img")).to_be_visible(
+            timeout=30_000)
+        page.wait_for_function(f"() => {{ const i = document.querySelector("
+                               f"'.st-key-card_gallery_{waiting} [data-testid=stImage] img'); "
+                               "return i && i.complete && i.naturalWidth > 0; }")
+        newer = submit_video(StarVideosClient(server.sandbox_url, DUMMY_KEY), store,
+                             VideoRequest("A paper boat drifts down a gutter in the rain"), session_id="e2e")
+        expect(page.locator(f".st-key-card_gallery_{newer.record_id}")).to_be_visible(timeout=30_000)
+        assert page.evaluate("() => window.__same_page === true")  # never reloaded
+        store.close()
+    finally:
+        held.close()

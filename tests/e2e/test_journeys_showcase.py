@@ -1,0 +1,208 @@
+"""Journeys across the showcase pages, in Chromium, reached by clicking as a person does: the owner of a demo
+(Gallery → Compare → back → board → share link → best take → Present) and a stranger holding the link (Present,
+rate, comment), whose rating and comment the owner then sees."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.e2e.conftest import AppServer, wait_idle
+from tests.e2e.test_showcase_e2e import PROMPTS, seed, showcase
+
+pytestmark = pytest.mark.e2e
+
+
+def sidebar(page: Page, name: str) -> None:
+    page.get_by_test_id("stSidebarNavItems").get_by_role("link", name=name).click()
+    wait_idle(page)
+
+
+def caption(page: Page):
+    return page.locator(".st-key-present_caption")
+
+
+def playing(page: Page) -> str:
+    """Wait until the one video on the page plays, and return what it plays."""
+    page.wait_for_function("() => { const v = document.querySelector('video'); "
+                           "return v && !v.paused && v.currentTime > 0.2; }")
+    return page.locator("video").get_attribute("src") or ""
+
+
+def sign_in(page: Page, password: str) -> None:
+    page.locator("input[type=password]").fill(password)
+    page.locator("input[type=password]").press("Enter")
+    wait_idle(page)
+
+
+def test_owner_journey(make_server: type, page: Page) -> None:
+    """Test the owner's path: select three takes in the Gallery, compare them, come back with the three still
+    selected, add them to a new board, open it from Boards, make a share link, mark a best take and present the
+    board with → ← and Esc, never leaving the board in between."""
+    server: AppServer = make_server(STARVIDEOS_SANDBOX_SPEED="10", STARVIDEOS_POLL_INTERVAL="0.5")
+    ids = seed(server, visit=page)
+    sidebar(page, "Gallery")
+    chosen = ids[1:]  # three of the four
+    for record_id in chosen:
+        page.locator(f".st-key-select_gallery_{record_id} label").click()
+        wait_idle(page)
+    page.get_by_role("button", name="Compare (3)").click()
+    wait_idle(page)
+    expect(page.locator(".st-key-compare_players video")).to_have_count(3)
+
+    page.get_by_test_id("stMain").get_by_role("link", name="Gallery").click()
+    wait_idle(page)
+    for record_id in ids:
+        expect(page.locator(f".st-key-select_gallery_{record_id} input")).to_be_checked(checked=record_id in chosen)
+    page.get_by_role("button", name="Add to board (3)").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_role("combobox").fill("Spring pitch")
+    dialog.get_by_role("combobox").press("Enter")
+    wait_idle(page)
+    dialog.get_by_role("button", name="Add").click()
+    wait_idle(page)
+    expect(page.get_by_text("Added 3 takes to “Spring pitch”.")).to_be_visible()
+
+    sidebar(page, "Boards")
+    expect(page.locator(".st-key-board_row_1").get_by_text("3 takes")).to_be_visible()
+    page.get_by_test_id("stMain").get_by_text("Spring pitch", exact=True).click()
+    wait_idle(page)
+    [board] = showcase(server).boards()
+    assert re.search(rf"/boards\?board={board.id}$", page.url), page.url
+    heading = page.get_by_role("heading", name="Spring pitch")
+    expect(heading).to_be_visible()
+
+    page.get_by_role("button", name="Share link").click()
+    expect(page.get_by_text("This app has no password or sign-in")).to_be_visible()
+    page.get_by_role("button", name="Create share link").click()
+    wait_idle(page)
+    link = page.locator("[data-testid=stCode]").filter(has_text="/shared?token=").inner_text().strip()
+    assert link.startswith(f"{server.url}/shared?token=")
+    assert len(showcase(server).links(board.id)) == 1
+    page.keyboard.press("Escape")  # closes the popover
+    expect(heading).to_be_visible()
+
+    order = [t.record.id for t in showcase(server).items(board.id)]
+    page.locator(f".st-key-best_{order[1]} button").click()
+    wait_idle(page)
+    expect(heading).to_be_visible()
+    expect(page.locator(f".st-key-card_board_{order[1]} .stMarkdownBadge")).to_have_text(re.compile("Best take$"))
+    expect(page.locator(f".st-key-best_{order[1]}").get_by_role("button", name="Not the best take")).to_be_visible()
+    assert showcase(server).board(board.id).best_record_id == order[1]
+
+    page.get_by_role("link", name="Present").click()
+    wait_idle(page)
+    prompts = {rid: PROMPTS[ids.index(rid)] for rid in order}
+    expect(caption(page)).to_have_text(prompts[order[0]])
+    first = playing(page)
+    page.keyboard.press("ArrowRight")
+    expect(caption(page)).to_have_text(prompts[order[1]])
+    second = playing(page)
+    assert second != first
+    page.keyboard.press("ArrowLeft")
+    expect(caption(page)).to_have_text(prompts[order[0]])
+    assert playing(page) == first
+    page.keyboard.press("Escape")
+    wait_idle(page)
+    expect(heading).to_be_visible()
+    assert re.search(rf"/boards\?board={board.id}$", page.url), page.url
+
+
+def test_stranger_journey(make_server: type, browser: Browser) -> None:
+    """Test a stranger's path through a share link in a fresh browser: Present, → ← →, Esc back to the board,
+    rate a take and comment on it; then the owner, in the app, sees the rating and the comment, marked as coming
+    through the link."""
+    server: AppServer = make_server(STARVIDEOS_SANDBOX_SPEED="10", STARVIDEOS_POLL_INTERVAL="0.5",
+                                    STARVIDEOS_APP_PASSWORD="team secret")
+    owner = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    owner.set_default_timeout(30_000)
+    ids = seed(server, PROMPTS[:3], visit=owner)
+    shows = showcase(server)
+    board = shows.board_named("For the client")
+    shows.add(board.id, ids)
+    token, _ = shows.share(board.id)
+
+    stranger = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    stranger.set_default_timeout(30_000)
+    stranger.goto(f"{server.url}/shared?token={token}")
+    wait_idle(stranger)
+    heading = stranger.get_by_role("heading", name="For the client")
+    expect(heading).to_be_visible()
+    stranger.get_by_test_id("stMain").get_by_text("Present", exact=True).click()
+    wait_idle(stranger)
+    expect(caption(stranger)).to_have_text(PROMPTS[0])
+    videos = [playing(stranger)]
+    for key, index in (("ArrowRight", 1), ("ArrowLeft", 0), ("ArrowRight", 1)):
+        stranger.keyboard.press(key)
+        expect(caption(stranger)).to_have_text(PROMPTS[index])
+        videos.append(playing(stranger))
+        assert f"token={token}" in stranger.url and "view=present" in stranger.url
+    assert videos[0] == videos[2] != videos[1] == videos[3]
+    stranger.keyboard.press("Escape")
+    wait_idle(stranger)
+    expect(heading).to_be_visible()
+    assert stranger.url == f"{server.url}/shared?token={token}"
+
+    card = stranger.locator(f".st-key-card_shared_{ids[1]}")
+    card.locator("[data-testid=stFeedback] button, [data-testid=stButtonGroup] button").nth(3).click()
+    wait_idle(stranger)
+    expect(card.get_by_text("★ 4.0 · 1 rater")).to_be_visible()
+    card.get_by_text(re.compile(r"^Comments \(0\)")).click()
+    card.get_by_label("Your name").fill("Dana from the client")
+    card.get_by_label("Comment").fill("The second one, but slower please")
+    card.get_by_role("button", name="Post comment").click()
+    wait_idle(stranger)
+    expect(card.get_by_text("The second one, but slower please")).to_be_visible()
+    expect(card.get_by_text("via share link")).to_be_visible()
+
+    owner.goto(server.url)
+    wait_idle(owner)
+    sign_in(owner, "team secret")
+    sidebar(owner, "Boards")
+    owner.get_by_test_id("stMain").get_by_text("For the client", exact=True).click()
+    wait_idle(owner)
+    mine = owner.locator(f".st-key-card_board_{ids[1]}")
+    expect(mine.get_by_text("★ 4.0 · 1 rater")).to_be_visible()
+    mine.get_by_text(re.compile(r"^Comments \(1\)")).click()
+    expect(mine.get_by_text("The second one, but slower please")).to_be_visible()
+    expect(mine.get_by_text(re.compile(r"Dana from the client · via share link"))).to_be_visible()
+
+
+def test_one_browser_is_one_rater_through_a_share_link(make_server: type, browser: Browser) -> None:
+    """Test the stuffing the edges report found: through a share link, rate a take 1★, reload, rate again, over and
+    over; the take still has one rater. Another browser is a second rater, and the same browser rating through the
+    link keeps its one vote across reloads (a signed visitor cookie, HttpOnly)."""
+    server: AppServer = make_server(STARVIDEOS_SANDBOX_SPEED="10", STARVIDEOS_POLL_INTERVAL="0.5")
+    owner = browser.new_context().new_page()
+    owner.set_default_timeout(30_000)
+    ids = seed(server, PROMPTS[:1], visit=owner)
+    shows = showcase(server)
+    board = shows.board_named("Stuffing")
+    shows.add(board.id, ids)
+    token, _ = shows.share(board.id)
+
+    def rate(page: Page, stars: int) -> None:
+        card = page.locator(f".st-key-card_shared_{ids[0]}")
+        card.locator("[data-testid=stFeedback] button, [data-testid=stButtonGroup] button").nth(stars - 1).click()
+        wait_idle(page)
+
+    first = browser.new_context()
+    stuffer = first.new_page()
+    stuffer.set_default_timeout(30_000)
+    for stars in (1, 1, 2, 1, 1):
+        stuffer.goto(f"{server.url}/shared?token={token}")
+        wait_idle(stuffer)
+        rate(stuffer, stars)
+    expect(stuffer.get_by_text("★ 1.0 · 1 rater")).to_be_visible()
+    cookie = next(c for c in first.cookies() if c["name"] == "starvideos_visitor")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
+
+    other = browser.new_context().new_page()
+    other.set_default_timeout(30_000)
+    other.goto(f"{server.url}/shared?token={token}")
+    wait_idle(other)
+    rate(other, 5)
+    expect(other.get_by_text("★ 3.0 · 2 raters")).to_be_visible()
+    assert shows.ratings(ids)[ids[0]].count == 2
