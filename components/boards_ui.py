@@ -14,7 +14,15 @@ from starvideos.showcase import Board, ShareLink, Showcase, Take
 from . import address, registry
 from .notes_ui import notes_panel, notes_toggle
 from .players import media_source
-from .review_ui import approval_control, board_progress, progress_bar, shown, state_filter
+from .review_ui import (
+    approval_control,
+    blind_vote,
+    board_progress,
+    progress_bar,
+    shown,
+    start_vote_button,
+    state_filter,
+)
 from .runtime import Backend, current_user, signin_configured
 from .showcase_ui import feedback_panel, poster, select_box, selection, take_caption, task_query, viewer
 from .styles import card_styles
@@ -112,6 +120,8 @@ def board_view(backend: Backend, board: Board) -> None:
     if not takes:
         st.info("This board is empty. Add takes from the Gallery or from a task's page.", icon=":material/movie:")
         return
+    start_vote_button(backend, board, selected)
+    blind_vote(backend, board, takes, member=True)
     states = backend.review.approvals(board.id)
     progress_bar(board_progress(takes, states))
     visible = {t.record.id for t in shown(takes, states, state_filter())}

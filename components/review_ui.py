@@ -9,12 +9,26 @@ from collections.abc import Sequence
 import streamlit as st
 
 from starvideos.errors import StarVideosError
-from starvideos.review import APPROVED, CHANGES, REJECTED, STATES, Approval, LinkRights, Progress, Review
+from starvideos.review import (
+    APPROVED,
+    CHANGES,
+    MAX_VOTE_TAKES,
+    MIN_VOTE_TAKES,
+    REJECTED,
+    STATES,
+    Approval,
+    LinkRights,
+    Progress,
+    Review,
+    vote_letter,
+)
 from starvideos.showcase import Board, ShareLink, Take
 
 from . import address
+from .players import video_source
 from .runtime import Backend, current_user
-from .text import md_escape, md_inert
+from .showcase_ui import viewer
+from .text import md_escape, md_inert, plain
 from .timing import ago
 
 UNDECIDED = "undecided"
@@ -131,3 +145,73 @@ def wins_tables(backend: Backend) -> None:
     for kind, title in (("preset", "Preset"), ("model", "Model")):
         st.dataframe([{title: w.name, "Votes entered": w.entered, "Wins": w.wins, "Win rate": f"{w.rate:.0%}"}
                       for w in wins[kind]], hide_index=True, width="stretch", key=f"usage_wins_{kind}")
+
+
+def start_vote_button(backend: Backend, board: Board, selected: list[int]) -> None:
+    """"Blind vote (n)" for the selected takes (two to four)."""
+    if st.button(f"Blind vote ({len(selected)})", key="blind_vote_start", icon=":material/how_to_vote:",
+                 disabled=not MIN_VOTE_TAKES <= len(selected) <= MAX_VOTE_TAKES,
+                 help="Select two to four takes: everyone picks one without seeing prompts, settings or names."):
+        try:
+            backend.review.start_vote(board.id, selected, created_by=current_user())
+        except StarVideosError as exc:
+            st.error(f"{md_escape(exc.message)} {md_escape(exc.hint)}")
+
+
+def blind_vote(backend: Backend, board: Board, takes: Sequence[Take], *, member: bool,
+               link: ShareLink | None = None) -> None:
+    """The board's newest blind vote: the takes as A, B, C, D in this viewer's own order, with nothing that tells
+    them apart but the video; one pick per person (a browser through a link); the tally only after Reveal."""
+    votes = backend.review.votes(board.id, limit=1)
+    if not votes:
+        return
+    vote = votes[0]
+    by_id = {t.record.id: t for t in takes}
+    voter = viewer(link)[0]
+    order = [rid for rid in vote.order_for(voter) if rid in by_id]
+    with st.container(border=True, key="blind_vote"):
+        st.subheader("Blind vote" + (" · revealed" if vote.revealed else ""))
+        if vote.revealed:
+            _tally(backend, vote.id, order, by_id)
+            return
+        mine = backend.review.ballot(vote.id, voter)
+        st.caption(f"Which take works best? Prompts, settings and names are hidden until Reveal · "
+                   f"{vote.ballots} vote{'s' if vote.ballots != 1 else ''} so far")
+        columns = st.columns(len(order))
+        for position, (column, rid) in enumerate(zip(columns, order, strict=True)):
+            with column:
+                letter = vote_letter(position)
+                st.markdown(f"**Take {letter}**")
+                source = video_source(backend, by_id[rid].record, by_id[rid].copy)
+                if source is not None:
+                    st.video(str(source), muted=True)
+                if mine is None:
+                    st.button(f"Pick {letter}", key=f"blind_pick_{vote.id}_{letter}", icon=":material/how_to_vote:",
+                              on_click=_cast, args=(backend.review, vote.id, voter, rid, link))
+                elif mine == rid:
+                    st.badge("Your pick", icon=":material/check:", color="violet")
+        problem = st.session_state.pop("blind_vote_problem", None)
+        if problem:
+            st.warning(md_escape(problem), icon=":material/error:")
+        if member:
+            st.button("Reveal", key=f"blind_reveal_{vote.id}", icon=":material/visibility:", type="primary",
+                      on_click=backend.review.reveal, args=(vote.id,), kwargs={"by": current_user()})
+
+
+def _cast(review: Review, vote_id: int, voter: str, record_id: int, link: ShareLink | None) -> None:
+    try:
+        if not review.cast(vote_id, voter, record_id, link_id=link.id if link else None):
+            st.session_state.blind_vote_problem = "You have voted in this one already: one vote each."
+    except StarVideosError as exc:
+        st.session_state.blind_vote_problem = f"{exc.message} {exc.hint}".strip()
+
+
+def _tally(backend: Backend, vote_id: int, order: list[int], by_id: dict[int, Take]) -> None:
+    tally = backend.review.tally(vote_id)
+    winners = set(tally.winners)
+    for position, rid in enumerate(order):
+        n = tally.counts.get(rid, 0)
+        with st.container(key=f"blind_result_{vote_id}_{rid}"):
+            head = f"**Take {vote_letter(position)}** · {n} vote{'s' if n != 1 else ''}"
+            st.markdown(head + (" · :violet-badge[:material/trophy: Winner]" if rid in winners else ""))
+            plain(by_id[rid].record.prompt)

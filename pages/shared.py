@@ -15,7 +15,7 @@ from components.compare import compare
 from components.notes_ui import notes_panel, notes_toggle
 from components.players import video_source
 from components.present import present
-from components.review_ui import link_decision
+from components.review_ui import blind_vote, link_decision
 from components.router import ensure_router
 from components.showcase_ui import feedback_panel, poster, select_box, selection, take_caption, viewer
 from components.styles import card_styles
@@ -71,6 +71,7 @@ def show_board(link: ShareLink, takes: list[Take]) -> None:
         st.button(f"Compare ({len(selected)})", key="shared_compare", icon=":material/compare:",
                   disabled=not 2 <= len(selected) <= 4, help="Select two to four takes.", on_click=open_view,
                   args=("compare", selected))
+    blind_vote(backend, board, takes, member=False, link=link)
     card_styles()
     states = backend.review.approvals(board.id)
     rights = backend.review.rights(link.id)

@@ -248,3 +248,67 @@ def test_takes_made_from_a_preset_count_its_wins_on_usage(app_env: Path) -> None
     assert list(by_preset["Preset"]) == ["Product hero shot", "No preset"]
     assert list(by_preset["Wins"]) == [1, 0] and list(by_preset["Win rate"]) == ["100%", "0%"]
     assert (list(by_model["Model"]), list(by_model["Wins"])) == (["starvideos_v3"], [1])
+
+
+def _words(node: object) -> str:
+    """Every string under one element of the page (for "does not show" checks on a part of it)."""
+    out: list[str] = []
+
+    def walk(n: object) -> None:
+        for attr in ("value", "label", "body"):
+            value = getattr(n, attr, None)
+            if isinstance(value, str):
+                out.append(value)
+        children = getattr(n, "children", None)
+        for child in (children.values() if isinstance(children, dict) else children or []):
+            walk(child)
+
+    walk(node)
+    return "\n".join(out)
+
+
+def test_a_blind_vote_hides_the_prompts_counts_one_pick_each_and_reveals(app_env: Path) -> None:
+    """Test "Blind vote" from a board: the selected takes as Take A, B, C with their videos and nothing else (no
+    prompt); a member and a link holder each pick once; no tally before "Reveal"; after it, each take's votes,
+    prompt and the winner, for the link holder too."""
+    at = page("pages/boards.py")
+    a, b, c = takes(3, "Secret prompt")
+    backend = runtime.backend()
+    board = backend.showcase.board_named("Vote")
+    backend.showcase.add(board.id, [a, b, c])
+    token, _link = backend.showcase.share(board.id)
+    at = page("pages/boards.py", at, board=str(board.id), selected=f"{a},{b},{c}")
+    at.button(key="blind_vote_start").click().run()
+    [vote] = backend.review.votes(board.id)
+    assert vote.record_ids == (a, b, c)
+    box = next(x for x in at.get("flex_container") if x.key == "blind_vote")
+    assert "Secret prompt" not in _words(box) and len(at.get("video")) == 3
+    assert [x.label for x in at.button if (x.key or "").startswith("blind_pick_")] == ["Pick A", "Pick B", "Pick C"]
+    at.button(key=f"blind_pick_{vote.id}_B").click().run()
+    assert not [x for x in at.button if (x.key or "").startswith("blind_pick_")]  # one pick each
+    member_pick = vote.order_for(f"visitor:{at.session_state['visitor_id']}")[1]
+    assert backend.review.ballot(vote.id, f"visitor:{at.session_state['visitor_id']}") == member_pick
+
+    stranger = page("pages/shared.py", new_app().run(), token=token)
+    box = next(x for x in stranger.get("flex_container") if x.key == "blind_vote")
+    assert "Secret prompt" not in _words(box) and "1 vote so far" in _words(box)
+    assert not [x for x in stranger.button if (x.key or "").startswith("blind_reveal_")]
+    order = vote.order_for(f"visitor:{stranger.session_state['visitor_id']}")  # this browser's own order
+    other = next(rid for rid in order if rid != member_pick)
+    stranger.button(key=f"blind_pick_{vote.id}_{'ABC'[order.index(other)]}").click().run()
+    assert backend.review.vote(vote.id).ballots == 2
+    stranger = page("pages/shared.py", stranger, token=token)  # the same browser again
+    assert not [x for x in stranger.button if (x.key or "").startswith("blind_pick_")]
+    box = next(x for x in stranger.get("flex_container") if x.key == "blind_vote")
+    assert "Winner" not in _words(box) and "Secret prompt" not in _words(box)  # nothing before Reveal
+
+    at.button(key=f"blind_reveal_{vote.id}").click().run()
+    tally = backend.review.tally(vote.id)
+    assert sorted(tally.counts.values()) == [0, 1, 1]
+    stranger = page("pages/shared.py", stranger, token=token)
+    box = next(x for x in stranger.get("flex_container") if x.key == "blind_vote")
+    lines = set(_words(box).splitlines())
+    assert "Blind vote · revealed" in lines
+    assert len([line for line in lines if line.endswith("Winner]")]) == 2  # a tie: both picked takes win
+    assert sorted(line for line in lines if line.startswith("Secret prompt")) == [
+        "Secret prompt 0", "Secret prompt 1", "Secret prompt 2"]
