@@ -11,6 +11,7 @@ from starvideos.showcase import Take
 
 from .labels import mode_label
 from .players import video_source
+from .references import describe, reference_pictures
 from .runtime import Backend
 from .showcase_ui import stars_text
 from .styles import compare_styles
@@ -106,10 +107,15 @@ def compare(backend: Backend, takes: list[Take], *, for_link_holder: bool = Fals
                     st.video(str(source) if isinstance(source, Path) else source, muted=True)
                 st.caption(f"Take {takes.index(take) + 1} · {stars_text(take.rating)}")
     _sync_bar(key="compare_sync", height=48)
-    differences(takes, people=not for_link_holder)
+    if any(take.record.images for take in takes):
+        columns = st.columns(len(takes))
+        for column, take in zip(columns, takes, strict=True):
+            with column:
+                reference_pictures(backend, take.record, key=f"compare_{take.record.id}")
+    differences(backend, takes, people=not for_link_holder)
 
 
-def differences(takes: list[Take], *, people: bool = True) -> None:
+def differences(backend: Backend, takes: list[Take], *, people: bool = True) -> None:
     """Each take's settings in a column; the rows where they differ are highlighted. ``people``: with who
     created each take."""
     import pandas as pd
@@ -119,7 +125,8 @@ def differences(takes: list[Take], *, people: bool = True) -> None:
         info = take.copy.video_info if take.copy is not None and take.copy.saved else None
         return {"Prompt": record.prompt, "Mode": mode_label(record.mode), "Model": record.model,
                 "Duration": f"{record.duration} s", "Aspect ratio": record.ratio,
-                "Reference images": "\n".join(record.images) or "—",
+                "Reference images": "\n".join(describe(backend, str(u), k) for u, k in zip(
+                    record.images, list(record.image_keys) + [None] * len(record.images), strict=False)) or "—",
                 **({"Created by": record.created_by or "—"} if people else {}),
                 "Video": f"{info.width}×{info.height} {info.codec.upper()}" if info else "—",
                 "Rating": stars_text(take.rating)}

@@ -14,10 +14,10 @@ from .text import md_escape
 def app_sidebar(settings: Settings) -> None:
     with st.sidebar:
         if settings.effective_mode == "sandbox":
-            sandbox = runtime.backend().sandbox
             st.success("**Sandbox — simulated tasks, no credits used**", icon=":material/science:")
-            about = (f"Simulated API at {sandbox.base_url if sandbox else '127.0.0.1'}. Set `STARVIDEOS_API_KEY` to "
-                     "go live.")
+            # Where the sandbox listens is the server's business (and a loopback address means nothing in a
+            # teammate's browser); the log says it at start-up.
+            about = "A simulated API built into this app. Set `STARVIDEOS_API_KEY` to go live."
         elif settings.effective_mode == "live":
             st.info(f"**Live** · {settings.api_host}", icon=":material/cloud_done:")
             about = "Tasks created here are real and use credits."

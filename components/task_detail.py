@@ -14,6 +14,7 @@ from .history_view import go_to, show_task
 from .labels import mode_label
 from .notes_ui import notes_panel, notes_toggle
 from .players import continue_button, downloads, saving_state, video_source
+from .references import describe, frame_names, reference_pictures
 from .runtime import Backend
 from .showcase_ui import add_to_board_dialog, board_notice, feedback_panel, open_add_to_board, stars_text, viewer
 from .status import status_badge
@@ -37,6 +38,7 @@ def task_detail(backend: Backend, record: HistoryRecord) -> None:
             st.rerun()  # finished (or its copy is): stop the timer and show the final actions
 
     live_part()
+    reference_pictures(backend, record, key="task")
     _actions(backend, record)
 
 
@@ -66,21 +68,22 @@ def _summary(backend: Backend, record: HistoryRecord) -> None:
     with media:
         _status_and_video(backend, record)
     with info:
-        _parameters(record)
+        _parameters(backend, record)
         _lineage(backend, record)
     if record.raw:
         with st.expander("Last raw answer", icon=":material/data_object:"):
             st.json(record.raw)
 
 
-def _parameters(record: HistoryRecord) -> None:
-    names = ["Image URL"] if record.mode == "image" else ["First frame URL", "Last frame URL"]
+def _parameters(backend: Backend, record: HistoryRecord) -> None:
+    keys = list(record.image_keys) + [None] * len(record.images)
     st.dataframe([
         {"Field": "Mode", "Value": mode_label(record.mode)},
         {"Field": "Model", "Value": record.model},
         {"Field": "Duration", "Value": f"{record.duration} seconds"},
         {"Field": "Aspect ratio", "Value": record.ratio},
-        *({"Field": name, "Value": url} for name, url in zip(names, record.images, strict=False)),
+        *({"Field": name, "Value": describe(backend, str(url), key)}
+          for name, url, key in zip(frame_names(len(record.images)), record.images, keys, strict=False)),
         *([{"Field": "Created by", "Value": record.created_by}] if record.created_by else []),
         {"Field": "Attempted", "Value": _when(record.attempted_at)},
         {"Field": "Last update", "Value": _when(record.updated_at)},

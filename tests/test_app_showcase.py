@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from components import runtime
 from starvideos.models import VideoRequest
 from starvideos.submit import submit_video
-from tests.apptest_support import new_app, plain, texts
+from tests.apptest_support import new_app, plain, served_key, texts
 
 
 def takes(count: int, prompt: str = "take") -> list[int]:
@@ -370,3 +370,32 @@ def test_shared_present_moves_between_takes_and_stays_on_the_board(app_env: Path
     assert len(set(videos[:3])) == 3 and videos[3] == videos[1]
     at.button(key="present_exit").click().run()
     assert at.query_params == {"token": token} and heading(at) == "For the client"
+
+
+def test_a_link_holder_is_given_media_links_only_for_the_boards_takes(app_env: Path) -> None:
+    """Test that a share link's pages (the board, Present, Compare) sign /files links only for the takes on that
+    board: every picture and video they show is a signed link to one of those takes' stored files, and an id of a
+    take from elsewhere put in the address gets no link at all."""
+    new_app().run()
+    ids = takes(3)
+    b = runtime.backend()
+    showcase = b.showcase
+    board = showcase.board_named("For the client")
+    showcase.add(board.id, ids[:2])
+    token, _ = showcase.share(board.id)
+    allowed = {key for i in ids[:2] for key in (b.media.get(i).video_key, b.media.get(i).poster_key)}
+    elsewhere = {b.media.get(ids[2]).video_key, b.media.get(ids[2]).poster_key}
+    served: set[str] = set()
+    views = [{}, {"view": "present"}, {"view": "present", "i": "1"},
+             {"view": "compare", "ids": f"{ids[0]},{ids[1]}"}, {"view": "compare", "ids": f"{ids[0]},{ids[2]}"},
+             {"view": "compare", "ids": f"{ids[2]},{ids[1]}"}]
+    for view in views:
+        at = page("pages/shared.py", token=token, **view)
+        urls = [v.proto.url for v in at.get("video")] + [u for i in at.get("image") for u in _image_urls(i)]
+        served |= {served_key(u) for u in urls if "/files/" in u}
+    assert served and served <= allowed and not served & elsewhere
+
+
+def _image_urls(element: object) -> list[str]:
+    proto = getattr(element, "proto", None)
+    return [img.url for img in getattr(proto, "imgs", [])]

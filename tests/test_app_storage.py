@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 from components import runtime
 from starvideos.models import VideoRequest
 from starvideos.submit import submit_video
-from tests.apptest_support import new_app, plain, served_key
+from tests.apptest_support import new_app, plain, served_key, texts
 from tests.test_uploads import GPS_EXIF
 
 
@@ -196,3 +196,39 @@ def test_continue_from_last_frame_chains_the_shots(app_env: Path) -> None:
     at.query_params["task"] = first_id
     at.switch_page("pages/history.py").run()
     assert [plain(b.label) for b in at.button if b.key.startswith("lineage_")] == ["Shot two: we walk through"]
+
+
+def test_reference_pictures_are_pictures_never_server_addresses(app_env: Path) -> None:
+    """Test that a first-and-last-frame task shows its references as pictures the app serves (an uploaded one from
+    storage, the sandbox's sample fetched by the server), in the task view and in Compare, and that no page writes
+    an address only the server can reach: the tables name an uploaded picture by its file name."""
+    new_app().run()
+    b = runtime.backend()
+    upload = b.uploads.add(png(), name="first frame.png")
+    first, last = b.upload_link(upload.storage_key), b.sandbox.sample_image_urls()["wide-last"]
+    made = [submit_video(b.client, b.store, VideoRequest(f"two frames {n}", images=(first, last)), session_id="s",
+                         image_keys=[upload.storage_key, None]) for n in range(2)]
+    at = new_app().run()
+    at.query_params["task"] = made[0].task.id
+    at.switch_page("pages/history.py").run()
+    rerun_until(at, lambda: len(at.get("image")) == 2)
+    table = at.dataframe[0].value
+    values = dict(zip(table["Field"], table["Value"], strict=True))
+    assert (values["First frame"], values["Last frame"]) == ("Uploaded picture “first frame.png”",
+                                                             "Picture served by this app")
+    assert [c.value for c in at.caption if c.value in ("First frame", "Last frame")] == ["First frame", "Last frame"]
+    assert b.sandbox.base_url not in words(at) and b.sandbox.base_url not in table.to_string()
+
+    at.query_params.clear()
+    at.query_params["ids"] = ",".join(str(m.record_id) for m in made)
+    at.switch_page("pages/compare.py").run()
+    rerun_until(at, lambda: len(at.get("image")) == 4)
+    differences = at.dataframe[0].value
+    assert differences.loc["Reference images"].tolist() == [
+        "Uploaded picture “first frame.png”\nPicture served by this app"] * 2
+    assert b.sandbox.base_url not in words(at) and not at.exception
+
+
+def words(at: AppTest) -> str:
+    """What the page writes for people to read (the raw answer's expander is the provider's own words, as sent)."""
+    return texts(at).replace("\n".join(str(j.value) for j in at.get("json")), "")
