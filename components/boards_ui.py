@@ -167,7 +167,7 @@ def _item(backend: Backend, board: Board, take: Take, position: int, count: int,
                       on_click=showcase.remove, args=(board.id, record.id))
             st.page_link(registry.HISTORY.path, label="Open", icon=":material/open_in_new:",
                          query_params=task_query(take))
-        if notes_toggle(record.id, notes, prefix="board"):
+        if notes_toggle(record.id, notes, prefix="board", open_notes_open=False):
             notes_panel(backend, record, prefix="board", board_id=board.id)
 
 

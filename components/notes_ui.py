@@ -167,15 +167,16 @@ def _member_tools(backend: Backend, note: Note, prefix: str) -> None:
                   args=(note.id, current_user() or "Team"))
 
 
-def notes_toggle(record_id: int, count: NoteCount | None, *, prefix: str) -> bool:
-    """"Notes at a moment": on, the take plays in the moment player with its notes (on by default when it has
-    open notes). Returns whether it is on."""
+def notes_toggle(record_id: int, count: NoteCount | None, *, prefix: str, open_notes_open: bool = True) -> bool:
+    """"Notes at a moment": on, the take plays in the moment player with its notes. With ``open_notes_open`` it
+    starts on when the take has open notes (a board keeps it off: fifty players at once would crawl; the label says
+    how many notes wait). Returns whether it is on."""
     count = count or NoteCount()
     label = "Notes at a moment"
     if count.open or count.resolved:
         label += f" ({count.open} open" + (f", {count.resolved} resolved)" if count.resolved else ")")
     key = f"{prefix}_notes_on_{record_id}"
-    st.session_state.setdefault(key, count.open > 0)
+    st.session_state.setdefault(key, open_notes_open and count.open > 0)
     return st.toggle(label, key=key)
 
 

@@ -96,7 +96,7 @@ def show_board(link: ShareLink, takes: list[Take]) -> None:
                 select_box(record.id, prefix="shared", selected=selected)
                 link_decision(backend, board, record.id, states.get(record.id), link, rights)
                 feedback_panel(backend, take, prefix="shared", link=link)
-            if notes_toggle(record.id, counts.get(record.id), prefix="shared"):
+            if notes_toggle(record.id, counts.get(record.id), prefix="shared", open_notes_open=False):
                 notes_panel(backend, record, prefix="shared", board_id=board.id, link=link, can_add=rights.notes)
 
 

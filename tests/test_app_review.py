@@ -154,7 +154,10 @@ def test_link_holders_see_notes_and_add_them_only_when_allowed(app_env: Path) ->
     backend.review.pin(rid, 1.0, "Logo too small", author="Ann", board_id=board.id)
     token, link = backend.showcase.share(board.id)
     stranger = page("pages/shared.py", new_app().run(), token=token)
-    assert stranger.toggle(key=f"shared_notes_on_{rid}").value is True
+    notes_on = stranger.toggle(key=f"shared_notes_on_{rid}")
+    assert (notes_on.value, notes_on.label) == (False, "Notes at a moment (1 open)")  # a board: off, counted
+    assert "Logo too small" not in [t.value for t in stranger.text]
+    notes_on.set_value(True).run()
     assert "Logo too small" in [t.value for t in stranger.text]
     assert [x.label for x in stranger.text_input][-2:] == ["Your name", "Note"]  # after the comment form's
     assert not [b for b in stranger.button if (b.key or "").startswith(("shared_resolve_", "shared_reopen_"))]

@@ -46,7 +46,7 @@ def test_a_link_holder_pins_a_note_and_the_owner_sees_that_moment(make_server: t
     card = f".st-key-card_shared_{ids[0]}"
     stranger.locator(card).get_by_text("Notes at a moment").click()
     wait_idle(stranger)
-    stranger.locator(card).get_by_label("Your name", exact=True).last.fill("Carla")
+    stranger.locator(f".st-key-shared_note_name_{ids[0]}").get_by_label("Your name").fill("Carla")
     stranger.locator(card).get_by_label("Note", exact=True).fill("<b>The fox</b> should turn left here")
     stranger.locator(card).get_by_label("Note", exact=True).press("Enter")
     wait_idle(stranger)
@@ -68,7 +68,8 @@ def test_a_link_holder_pins_a_note_and_the_owner_sees_that_moment(make_server: t
     team.get_by_role("button", name="For the client").click()
     wait_idle(team)
     owner_card = f".st-key-card_board_{ids[0]}"
-    expect(team.locator(owner_card).get_by_text("Notes at a moment (1 open)")).to_be_visible()
+    team.locator(owner_card).get_by_text("Notes at a moment (1 open)").click()
+    wait_idle(team)
     expect(team.locator(owner_card).get_by_text("<b>The fox</b> should turn left here")).to_be_visible()
     team.locator(f"{owner_card} {PLAYER_VIDEO}").evaluate(
         "(v) => new Promise((done) => v.readyState >= 1 ? done() : v.addEventListener('loadedmetadata', done))")
@@ -101,6 +102,8 @@ def test_a_link_holder_pins_a_note_and_the_owner_sees_that_moment(make_server: t
     cards = team.locator("[class*='st-key-card_board_']")
     expect(cards).to_have_count(3)
     assert [c.get_attribute("class") for c in cards.all()][1].count(f"st-key-card_board_{retake.id}") == 1
+    team.locator(owner_card).get_by_text("Notes at a moment (1 open)").click()
+    wait_idle(team)
     thread = team.locator(f".st-key-board_thread_{note.id}")
     expect(thread.get_by_role("link", name=re.compile(r"^Retake · "))).to_be_visible()
     expect(thread.get_by_text("the fox turns left")).to_be_visible()  # the word diff under the note
