@@ -115,3 +115,66 @@ def test_a_link_holder_pins_a_note_and_the_owner_sees_that_moment(make_server: t
     assert (done.resolved, done.resolved_record_id) == (True, retake.id)
     expect(team.locator(owner_card).get_by_text("Notes at a moment (0 open, 1 resolved)")).to_be_visible()
     screenshot(team, "review-thread.png")
+
+
+def test_a_blind_vote_in_two_browsers_shows_the_tally_only_after_reveal(make_server: type, browser: Browser) -> None:
+    """Test a blind vote: the owner starts it from two selected takes (reached by clicking); a link holder in a
+    separate browser sees no prompt and picks once (a reload does not give a second vote); no count per take shows
+    before Reveal; after the owner reveals, both see the tally with the prompts."""
+    server: AppServer = make_server(STARVIDEOS_SANDBOX_SPEED="10", STARVIDEOS_POLL_INTERVAL="0.5")
+    team = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    ids = seed(server, PROMPTS[:2], visit=team)
+    shows = showcase(server)
+    board = shows.board_named("Which one?")
+    shows.add(board.id, ids)
+    token, _link = shows.share(board.id)
+    team.get_by_role("link", name="Boards").first.click()
+    wait_idle(team)
+    team.get_by_role("button", name="Which one?").click()
+    wait_idle(team)
+    for rid in ids:
+        team.locator(f".st-key-card_board_{rid}").get_by_text("Select").click()
+        wait_idle(team)
+    team.get_by_role("button", name="Blind vote (2)").click()
+    wait_idle(team)
+    vote_box = team.locator(".st-key-blind_vote")
+    expect(vote_box.get_by_text("0 votes so far", exact=False)).to_be_visible()
+    for prompt in PROMPTS[:2]:
+        expect(vote_box.get_by_text(prompt)).to_have_count(0)
+    vote_box.get_by_role("button", name="Pick A").click()
+    wait_idle(team)
+    expect(vote_box.get_by_text("Your pick")).to_be_visible()
+
+    stranger = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    stranger.goto(f"{server.url}/shared?token={token}")
+    wait_idle(stranger)
+    theirs = stranger.locator(".st-key-blind_vote")
+    expect(theirs.get_by_text("1 vote so far", exact=False)).to_be_visible()
+    for prompt in PROMPTS[:2]:
+        expect(theirs.get_by_text(prompt)).to_have_count(0)
+    expect(theirs.get_by_text("Winner")).to_have_count(0)
+    theirs.get_by_role("button", name="Pick B").click()
+    wait_idle(stranger)
+    expect(theirs.get_by_text("Your pick")).to_be_visible()
+    stranger.reload()
+    wait_idle(stranger)
+    expect(theirs.get_by_text("Your pick")).to_be_visible(timeout=15_000)  # the browser's cookie: the same voter
+    expect(theirs.get_by_text("2 votes so far", exact=False)).to_be_visible()
+    expect(theirs.get_by_role("button", name=re.compile(r"^Pick "))).to_have_count(0)  # one vote per browser
+    screenshot(stranger, "review-blind-vote.png")
+
+    team.reload()
+    wait_idle(team)
+    team.locator(".st-key-blind_vote").get_by_role("button", name="Reveal").click()
+    wait_idle(team)
+    stranger.reload()
+    wait_idle(stranger)
+    for page in (team, stranger):
+        box = page.locator(".st-key-blind_vote")
+        expect(box.get_by_text("Blind vote · revealed")).to_be_visible()
+        for prompt in PROMPTS[:2]:
+            expect(box.get_by_text(prompt)).to_be_visible()
+        expect(box.locator("p", has_text=re.compile(r"^Take [AB] · [0-2] votes?"))).to_have_count(2)
+        expect(box.get_by_text("Winner").first).to_be_visible()
+    [vote] = Review(Database(f"sqlite:///{server.history}")).votes(board.id)
+    assert vote.ballots == 2 and vote.revealed
