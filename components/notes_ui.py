@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from starvideos.changes import ADDED, REMOVED, prompt_changed, setting_changes, word_diff
 from starvideos.errors import StarVideosError
 from starvideos.history import HistoryRecord
 from starvideos.review import FRAME_PENDING, MAX_NOTE_CHARS, Note, NoteCount, Review
 from starvideos.showcase import MAX_NAME_CHARS, ShareLink
 
 from . import registry
+from .changes_ui import what_changed
 from .create_form import reuse_settings
 from .moment_player import moment_player, pressed, seek_to
 from .players import media_source, use_picture, video_source
@@ -96,20 +96,6 @@ def _thread(backend: Backend, note: Note, retake_ids: list[int], *, prefix: str)
                          icon=":material/subdirectory_arrow_right:", query_params=query)
             if original is not None:
                 what_changed(original, retake)
-
-
-def what_changed(before: HistoryRecord, after: HistoryRecord) -> None:
-    """A word diff of the prompts (removed struck through, added in green) and the settings that differ."""
-    if prompt_changed(before.prompt, after.prompt):
-        words = []
-        for op, text in word_diff(before.prompt, after.prompt):
-            escaped = md_inert(text)
-            words.append(f":red[~~{escaped}~~]" if op == REMOVED else f":green[**{escaped}**]" if op == ADDED
-                         else escaped)
-        st.markdown(" ".join(words))
-    changes = setting_changes(before, after)
-    if changes:
-        st.caption(" · ".join(f"{c.name}: {md_escape(c.before)} → {md_escape(c.after)}" for c in changes))
 
 
 def _note_row(backend: Backend, note: Note, *, prefix: str, player: str, member: bool) -> None:

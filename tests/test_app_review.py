@@ -315,3 +315,14 @@ def test_a_blind_vote_hides_the_prompts_counts_one_pick_each_and_reveals(app_env
     assert len([line for line in lines if line.endswith("Winner]")]) == 2  # a tie: both picked takes win
     assert sorted(line for line in lines if line.startswith("Secret prompt")) == [
         "Secret prompt 0", "Secret prompt 1", "Secret prompt 2"]
+
+
+def test_compare_shows_a_word_diff_of_the_prompts(app_env: Path) -> None:
+    """Test that Compare shows, under the settings table, each take's prompt against the first one's as a word
+    diff (words as text: a prompt's Markdown is never applied)."""
+    at = page("pages/boards.py")
+    first = takes(1, "A red fox runs through snow")[0]
+    second = takes(1, "A red **fox** walks through deep snow")[0]
+    at = page("pages/compare.py", at, ids=f"{first},{second}")
+    [diff] = [m.value for m in at.markdown if ":green[" in m.value]
+    assert diff == r"A red :red[~~fox runs~~] :green[**\*\*fox\*\* walks**] through :green[**deep**] snow 0"
