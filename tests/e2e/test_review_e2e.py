@@ -20,6 +20,14 @@ pytestmark = pytest.mark.e2e
 PLAYER_VIDEO = ".sv-video"
 
 
+def open_boards(page: Page) -> None:
+    """Boards, from the sidebar; the list is there once the page's own heading is."""
+    page.get_by_role("link", name="Boards").first.click()
+    expect(page).to_have_url(re.compile(r"/boards$"))
+    wait_idle(page)
+    expect(page.get_by_role("heading", name="Boards")).to_be_visible()
+
+
 def play_to(page: Page, scope: str, seconds: float) -> None:
     """Move the moment player's playhead, as dragging its scrubber does, and wait until the video shows it."""
     video = page.locator(f"{scope} {PLAYER_VIDEO}")
@@ -63,8 +71,7 @@ def test_a_link_holder_pins_a_note_and_the_owner_sees_that_moment(make_server: t
     assert (note.at, note.author, note.share_link_id is not None) == (3.0, "Carla", True)
     screenshot(stranger, "review-note.png")
 
-    team.get_by_role("link", name="Boards").first.click()
-    wait_idle(team)
+    open_boards(team)
     team.get_by_role("button", name="For the client").click()
     wait_idle(team)
     owner_card = f".st-key-card_board_{ids[0]}"
@@ -95,8 +102,7 @@ def test_a_link_holder_pins_a_note_and_the_owner_sees_that_moment(make_server: t
         time.sleep(0.1)
     assert (retake.note_id, retake.prompt) == (note.id, f"{PROMPTS[0]}, the fox turns left")
 
-    team.get_by_role("link", name="Boards").first.click()
-    wait_idle(team)
+    open_boards(team)
     team.get_by_role("button", name="For the client").click()
     wait_idle(team)
     cards = team.locator("[class*='st-key-card_board_']")
@@ -128,8 +134,7 @@ def test_a_blind_vote_in_two_browsers_shows_the_tally_only_after_reveal(make_ser
     board = shows.board_named("Which one?")
     shows.add(board.id, ids)
     token, _link = shows.share(board.id)
-    team.get_by_role("link", name="Boards").first.click()
-    wait_idle(team)
+    open_boards(team)
     team.get_by_role("button", name="Which one?").click()
     wait_idle(team)
     for rid in ids:
