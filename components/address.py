@@ -8,6 +8,12 @@ absent; nothing here raises.
 
 Changes go out as one ``page_info_changed`` message (``from_dict``), so the browser gets one history entry per
 change, and Back returns to the previous state.
+
+A page's own controls (filters, page, selection) are also kept in the session (``keep``), because the address a
+browser sends with each rerun can be stale: a live fragment's timer and a click sent together both carry the
+address from before the change the first of them makes, and the second would undo it. While a person stays on a
+page, the session's values win and are written back to the address; arriving (a link, Back, a new tab, another
+page) the address wins; from the sidebar (no parameters at all), the page comes back as it was left.
 """
 
 from __future__ import annotations
@@ -69,45 +75,57 @@ def parse_index(raw: object) -> int:
 
 
 def query_id(name: str) -> int | None:
-    return parse_id(st.query_params.get(name))
+    return parse_id(_get(name))
 
 
 def query_ids(name: str, *, limit: int) -> list[int]:
-    return parse_ids(st.query_params.get(name), limit=limit)
+    return parse_ids(_get(name), limit=limit)
 
 
 def query_text(name: str, *, limit: int = MAX_TEXT) -> str:
-    return parse_text(st.query_params.get(name), limit=limit)
+    return parse_text(_get(name), limit=limit)
 
 
 def query_choices(name: str, allowed: Iterable[str]) -> list[str]:
-    return parse_choices(st.query_params.get(name), allowed)
+    return parse_choices(_get(name), allowed)
 
 
 def query_index(name: str) -> int:
-    return parse_index(st.query_params.get(name))
+    return parse_index(_get(name))
 
 
 def query_page(name: str = "page") -> int:
-    return parse_page(st.query_params.get(name))
+    return parse_page(_get(name))
 
 
 def query_flag(name: str) -> bool:
-    return st.query_params.get(name) == "1"
+    return _get(name) == "1"
+
+
+def _get(name: str) -> str | None:
+    _settle()
+    return st.query_params.get(name)
 
 
 def present(name: str) -> bool:
     """True when the parameter is in the address at all (even with a value that does not parse)."""
+    _settle()
     return name in st.query_params
 
 
 def params(names: Iterable[str]) -> dict[str, str]:
     """The current values of ``names`` that are set (as they are: each page parses its own)."""
+    _settle()
+    return _raw(names)
+
+
+def _raw(names: Iterable[str]) -> dict[str, str]:
     return {name: str(st.query_params[name]) for name in names if name in st.query_params}
 
 
 def change(values: Mapping[str, object | None], *, keep: Iterable[str] | None = None) -> None:
     """Set (or, with None or "", remove) parameters in one step. With ``keep``, every other parameter goes."""
+    _settle()
     current = {name: str(value) for name, value in st.query_params.to_dict().items()
                if keep is None or name in set(keep)}
     for name, value in values.items():
@@ -119,8 +137,9 @@ def change(values: Mapping[str, object | None], *, keep: Iterable[str] | None = 
     if current != st.query_params.to_dict():
         st.query_params.from_dict(current)
     memory = _memory_key()
-    if f"{memory}_names" in st.session_state:
-        st.session_state[memory] = {n: current[n] for n in st.session_state[f"{memory}_names"] if n in current}
+    names = st.session_state.get(f"{memory}_names")
+    if names is not None:
+        st.session_state[memory] = {n: current[n] for n in names if n in current}
 
 
 def change_filters(values: Mapping[str, object | None]) -> None:
@@ -128,7 +147,7 @@ def change_filters(values: Mapping[str, object | None]) -> None:
     the address. A rerun the browser asked for before the last one arrived (a live fragment's timer) replays the
     widgets' values; it must not reset the page or undo where the person went."""
     wanted = {name: _value(value) for name, value in values.items()}
-    if any(wanted[name] != st.query_params.get(name) for name in wanted):
+    if any(wanted[name] != _get(name) for name in wanted):
         change({**values, "page": None})
 
 
@@ -145,18 +164,31 @@ def show(key: str, value: object) -> None:
     st.session_state[key] = value
 
 
-def sticky(names: Iterable[str]) -> None:
-    """Keep this page's parameters for the browser session: arriving with none of them (from the sidebar), the
-    page gets back the ones it last had. Arriving with any (a link), or by Back, the address wins; whatever the
-    page's own controls write (``change``) is remembered as it is written, so clearing every filter stays cleared."""
-    ss = st.session_state
-    memory, names = _memory_key(), tuple(names)
-    current = params(names)
+def keep(names: Iterable[str]) -> None:
+    """Keep these parameters of this page in the session as well as the address (first thing on the page; see the
+    module's docstring for which wins when)."""
+    st.session_state[f"{_memory_key()}_names"] = tuple(names)
+    _settle()
+
+
+def _settle() -> None:
+    """Make the address this run reads agree with where the person is (idempotent: cheap after the first call)."""
     ctx = get_script_run_ctx()
-    if not current and ss.get(memory) and not (ctx is not None and ctx.is_history_navigation):
-        change(ss[memory])
-        current = params(names)
-    ss[memory], ss[f"{memory}_names"] = current, names
+    if ctx is None:
+        return
+    ss = st.session_state
+    arrived = ss.get("address_page") != ctx.page_script_hash or ctx.is_history_navigation
+    ss["address_page"] = ctx.page_script_hash
+    memory = _memory_key()
+    names = ss.get(f"{memory}_names")
+    if not names:
+        return
+    url, kept = _raw(names), ss.get(memory)
+    if kept is None or (arrived and (url or ctx.is_history_navigation)):
+        ss[memory] = url  # a new tab, a link, Back: the address wins
+    elif url != kept:  # a stale rerun, or the sidebar: the session wins, and the address is told
+        others = {k: str(v) for k, v in st.query_params.to_dict().items() if k not in names}
+        st.query_params.from_dict({**others, **kept})
 
 
 def _memory_key() -> str:

@@ -19,19 +19,21 @@ from starvideos.models import (
     image_field_labels,
     url_problem,
 )
+from starvideos.variants import VariantGrid
 
 from . import registry
-from .craft import VariantGrid, grid_controls, prompt_builder, variants_toggle
 from .created import follow
 from .drafts import restore_pending_draft
 from .image_preview import reference_doubts
 from .labels import MODE_BY_LABEL, MODE_NAMES, mode_label
 from .messages import show_error, show_problems
+from .prompt_builder import prompt_builder
 from .queueing import estimate_line, standing
 from .runtime import Backend, current_user, session_id
 from .text import md_escape, shorten
 from .timing import ago, clock
 from .uploads_ui import image_keys, recent_uploads, upload_picker
+from .variants_ui import grid_controls, variants_toggle
 
 if TYPE_CHECKING:
     from starvideos.history import HistoryRecord

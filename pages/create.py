@@ -6,14 +6,16 @@ from __future__ import annotations
 import streamlit as st
 
 from components import runtime
-from components.craft import first_of_grid, presets_bar, queue_variants_area
 from components.create_form import FORM_DEFAULTS, render_inputs, submit_area
 from components.created import board_dialogs, created_strip
 from components.drafts import keep_draft
 from components.image_preview import reference_previews
+from components.presets_ui import presets_bar
 from components.request_panel import request_panel
 from components.router import ensure_router
 from components.sidebar import mode_badge
+from components.variants_ui import queue_variants_area
+from starvideos.variants import first_of_grid
 
 ensure_router()
 

@@ -29,7 +29,7 @@ ensure_router()
 PAGE_SIZE = 24
 PARAMS = ("q", "ratio", "on", "stars", "by", "page")
 STARS = [4, 3, 2, 1]
-address.sticky((*PARAMS, "selected"))
+address.keep((*PARAMS, "selected"))
 backend = runtime.backend()
 st.title("Gallery")
 stop_unless_database(backend.database_problem())

@@ -15,7 +15,7 @@ from components.task_detail import task_detail
 ensure_router()
 
 backend = runtime.backend()
-address.sticky(LIST_PARAMS)  # from the sidebar, the list comes back as it was left
+address.keep(LIST_PARAMS)
 task_id = address.query_text("task", limit=200)
 record_id = address.query_id("record")
 problem = backend.database_problem()

@@ -74,8 +74,7 @@ def client_address(peer: str, forwarded_for: Sequence[str], trusted: Sequence[st
     """The client's address: the connection's ``peer``, or, when the peer is a trusted proxy, the nearest address in
     ``X-Forwarded-For`` (read from the right) that is not itself a trusted proxy. Anything else in that header is
     the client's to forge, so it is not believed."""
-    networks = [_network(entry) for entry in trusted]
-    networks = [n for n in networks if n is not None]
+    networks = [n for n in (_network(entry) for entry in trusted) if n is not None]
 
     def is_trusted(address: str) -> bool:
         ip = _address(address)

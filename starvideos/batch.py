@@ -220,7 +220,8 @@ def _row(number: int, row: dict[str, str], models: Sequence[str]) -> tuple[Video
     images = tuple(url for url in (row.get("image_url", ""), row.get("last_frame_url", "")) if url)
     if row.get("last_frame_url") and not row.get("image_url"):
         found.append(RowProblem(number, "image_url", "a last frame needs a first frame too: fill in image_url."))
-    request = VideoRequest(row.get("prompt", ""), row.get("model") or models[0], duration,  # type: ignore[arg-type]
+    request = VideoRequest(row.get("prompt", ""), row.get("model") or models[0],
+                           duration,  # type: ignore[arg-type]  # text that is no number is kept: problems() names it
                            row.get("ratio") or DEFAULT_RATIO, images)
     for problem in request.problems(models):
         label, _, text = problem.partition(": ")

@@ -226,7 +226,7 @@ class StarVideosClient:
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:
             return min(retry_after, self.max_retry_wait)
-        return min(self.backoff * 2 ** (attempt - 1) * (0.5 + random.random() / 2), self.max_retry_wait)
+        return min(self.backoff * 2.0 ** (attempt - 1) * (0.5 + random.random() / 2), self.max_retry_wait)
 
     def _path(self, url: str) -> str:
         return url[len(self.base_url.rstrip("/")):] or "/"

@@ -25,7 +25,7 @@ from .errors import DatabaseError, FetchError, StarVideosError
 from .safe_http import Allow, SafeResponse, open_url
 from .storage import Storage
 from .telemetry import TELEMETRY
-from .workers import Heartbeats, Worker
+from .workers import Heartbeats, Job, Worker
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +88,7 @@ def _read_head(response: SafeResponse, size: int = 64) -> bytes:
     return head
 
 
-class MediaCopier:
+class MediaCopier(Job):
     """The background worker. One per process; ``copy_now`` does one copy in the caller's thread (tests, benches)."""
 
     def __init__(self, store: MediaStore, storage: Storage, *, allow: Allow = (), max_video_mb: float = 500.0,
@@ -108,18 +108,6 @@ class MediaCopier:
         self._lock = threading.Lock()
         self._copies: set[Future[None]] = set()
         self.worker = Worker("media_copier", self._tick, heartbeats=heartbeats, owner=self.owner)
-
-    def start(self) -> MediaCopier:
-        self.worker.start()
-        return self
-
-    @property
-    def alive(self) -> bool:
-        """True while the background loop runs."""
-        return self.worker.alive
-
-    def wake(self) -> None:
-        self.worker.wake()
 
     def close(self, timeout: float = 8.0) -> None:
         """Stop claiming, abandon copies in flight (no partial file; their leases are released for the next

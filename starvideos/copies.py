@@ -96,8 +96,9 @@ class MediaStore:
                            updated_at=time.time())
 
     def next_due(self) -> float | None:
-        return self.db.scalar(sa.select(sa.func.min(task_media.c.due_at)).where(
+        due: float | None = self.db.scalar(sa.select(sa.func.min(task_media.c.due_at)).where(
             task_media.c.state.in_([PENDING, FAILED])))
+        return due
 
 
 def queue_copy(db: Database, conn: sa.Connection, record_id: int, source_url: str, *, now: float) -> None:

@@ -17,7 +17,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Unpack
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -25,6 +25,9 @@ from sqlalchemy.engine import URL, Connection, make_url
 
 from . import schema
 from .errors import DatabaseError, DatabaseVersionError
+
+if TYPE_CHECKING:
+    from sqlalchemy.dialects import postgresql, sqlite
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +108,7 @@ class Database:
             return
         with self._lock:
             if self._ready:
-                return
+                return  # type: ignore[unreachable]  # another thread may have set it while this one waited
             if self._failure and time.monotonic() - self._failure[0] < self._retry_seconds:
                 raise self._failure[1]
             try:
@@ -205,7 +208,8 @@ class Database:
         with self.read() as conn:
             conn.execute(sa.text("SELECT 1"))
 
-    def rows(self, statement: sa.Executable, params: Mapping[str, Any] | None = None) -> Sequence[sa.Row[Any]]:
+    def rows(self, statement: sa.Executable,
+             params: Mapping[str, Any] | None = None) -> Sequence[sa.Row[Unpack[tuple[Any, ...]]]]:
         with self.read() as conn:
             return conn.execute(statement, params or {}).all()
 
@@ -218,20 +222,19 @@ class Database:
     def upsert(self, table: sa.Table, values: Mapping[str, Any], *, keys: Sequence[str],
                update: Mapping[str, Any]) -> Any:
         """``INSERT … ON CONFLICT (keys) DO UPDATE SET update`` for this dialect."""
-        if self.dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
-        statement = insert(table).values(**values)
+        statement = self._insert(table).values(**values)
         return statement.on_conflict_do_update(index_elements=list(keys), set_=dict(update))
 
     def insert_ignore(self, table: sa.Table, values: Mapping[str, Any], *, keys: Sequence[str]) -> Any:
         """``INSERT … ON CONFLICT (keys) DO NOTHING`` for this dialect."""
+        return self._insert(table).values(**values).on_conflict_do_nothing(index_elements=list(keys))
+
+    def _insert(self, table: sa.Table) -> postgresql.Insert | sqlite.Insert:
         if self.dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
-        return insert(table).values(**values).on_conflict_do_nothing(index_elements=list(keys))
+            from sqlalchemy.dialects import postgresql
+            return postgresql.insert(table)
+        from sqlalchemy.dialects import sqlite
+        return sqlite.insert(table)
 
     def whole_units(self, column: Any, unit: float) -> Any:
         """``floor(column / unit)`` as an integer (UTC days from epoch seconds): SQLite truncates when casting,

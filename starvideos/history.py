@@ -8,6 +8,7 @@ as the JSON body it is (``VideoRequest.from_payload`` reads it back), plus the f
 
 from __future__ import annotations
 
+import builtins
 import csv
 import hashlib
 import json
@@ -344,7 +345,8 @@ class HistoryStore:
         if limit <= 0:
             return []
         now = self.clock()
-        conditions = [tasks.c.status.in_(LIVE), tasks.c.task_id.is_not(None), tasks.c.deleted_at.is_(None)]
+        conditions: list[sa.ColumnElement[bool]] = [tasks.c.status.in_(LIVE), tasks.c.task_id.is_not(None),
+                                                    tasks.c.deleted_at.is_(None)]
         if task_ids is not None:
             conditions.append(tasks.c.task_id.in_(list(dict.fromkeys(task_ids))))
         if not force:
@@ -417,7 +419,7 @@ class HistoryStore:
         return [record_from_row(row._mapping) for row in rows]
 
     def finished_since(self, since: float, *, session_id: str | None = None, created_by: str | None = None,
-                       limit: int = 5) -> list[HistoryRecord]:
+                       limit: int = 5) -> builtins.list[HistoryRecord]:  # the method list shadows the type
         """Tasks of one person (signed in) or one browser session that finished after ``since``, oldest first."""
         if created_by is None and session_id is None:
             return []
@@ -440,7 +442,7 @@ class HistoryStore:
     def counts_by_status(self) -> dict[str, int]:
         return {row.status: int(row.n) for row in self.db.rows(sa.select(task_counts)) if row.n}
 
-    def live(self, *, limit: int = 100) -> list[HistoryRecord]:
+    def live(self, *, limit: int = 100) -> builtins.list[HistoryRecord]:
         """Tasks that exist and may still change, most overdue for a lookup first."""
         rows = self.db.rows(sa.select(tasks).where(
             tasks.c.status.in_(LIVE), tasks.c.task_id.is_not(None), tasks.c.deleted_at.is_(None))
@@ -492,7 +494,8 @@ class HistoryStore:
                 return
             before = rows[-1].id
 
-    def _feedback(self, record_ids: list[int]) -> tuple[dict[int, tuple[float, int]], dict[int, list[str]]]:
+    def _feedback(self, record_ids: Sequence[int]) -> tuple[dict[int, tuple[float, int]],
+                                                           dict[int, builtins.list[str]]]:
         """Average stars and comments ("author: text") for a batch of takes, for exports."""
         if not record_ids:
             return {}, {}
@@ -578,7 +581,7 @@ def _json_value(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
 
-def record_from_row(row: Mapping[str, Any]) -> HistoryRecord:
+def record_from_row(row: Mapping[Any, Any]) -> HistoryRecord:
     return HistoryRecord(
         id=row["id"], task_id=row["task_id"], status=row["status"], payload=_json_value(row["request"]) or {},
         session_id=row["session_id"] or "", created_by=row["created_by"], attempted_at=row["attempted_at"],

@@ -77,14 +77,14 @@ def _needed_length(body: bytes) -> int | None:
     if kind == b"XYZ ":
         return 8 + 12 * ((len(body) - 8) // 12)
     if kind == b"curv":
-        return 12 + 2 * struct.unpack(">I", body[8:12])[0]
+        return 12 + 2 * int(struct.unpack(">I", body[8:12])[0])
     if kind == b"para":
         (function,) = struct.unpack(">H", body[8:10])
         return 12 + 4 * _PARA_PARAMETERS[function] if function in _PARA_PARAMETERS else len(body) + 1
     if kind == b"sf32":
         return 8 + 36
     if kind == b"chrm":
-        return 12 + 8 * struct.unpack(">H", body[8:10])[0]
+        return 12 + 8 * int(struct.unpack(">H", body[8:10])[0])
     if kind == b"cicp":
         return 12
     return None

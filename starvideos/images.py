@@ -116,7 +116,8 @@ def thumbnail_from_bytes(data: bytes, size: tuple[int, int] = THUMBNAIL_SIZE) ->
 
 def _orientation(image: Any) -> int | None:
     try:
-        return image.getexif().get(0x0112)
+        orientation: int | None = image.getexif().get(0x0112)  # a SHORT by the EXIF standard
+        return orientation
     except Exception:  # a broken EXIF block is dropped anyway; it says nothing reliable about orientation
         return None
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from typing import TextIO
 from urllib.parse import urlsplit
 
 from . import redaction
@@ -20,7 +21,7 @@ def configure_logging(s: Settings) -> None:
     logger = logging.getLogger("starvideos")
     logger.setLevel(s.log_level)
     if not any(getattr(h, _MARK, False) for h in logger.handlers):
-        handler = _StderrHandler()
+        handler: logging.Handler = _StderrHandler()
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         setattr(handler, _MARK, True)
         logger.addHandler(handler)
@@ -44,13 +45,13 @@ def _password_in(url: str | None) -> str | None:
     return credentials[0].partition(":")[2] or None if len(credentials) == 2 else None
 
 
-class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+class _StderrHandler(logging.StreamHandler[TextIO]):
     """Writes to whatever ``sys.stderr`` is now (the server's log, or a test's capture), not the one at start."""
 
-    @property  # type: ignore[override]
-    def stream(self) -> object:
+    @property
+    def stream(self) -> TextIO:
         return sys.stderr
 
     @stream.setter
-    def stream(self, _value: object) -> None:
+    def stream(self, _value: TextIO) -> None:
         pass

@@ -70,7 +70,7 @@ def inspect_video(path: Path) -> VideoInfo:
             stream = container.streams.video[0]
             codec = stream.codec_context.name
             duration = float(container.duration / 1_000_000) if container.duration else (
-                float(stream.duration * stream.time_base) if stream.duration else None)
+                float(stream.duration * stream.time_base) if stream.duration and stream.time_base else None)
             format_names = container.format.name.split(",")
             kind = "mp4" if any(n in _MP4_FAMILY for n in format_names) else (
                 "webm" if any(n in _WEBM_FAMILY for n in format_names) else format_names[0])

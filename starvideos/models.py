@@ -8,7 +8,7 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard
 from urllib.parse import urlsplit
 
 from .errors import ValidationError
@@ -94,7 +94,7 @@ def image_field_labels(count: int) -> list[str]:
     return labels[:count] + [f"Image {n} URL" for n in range(3, count + 1)]
 
 
-def is_http_url(value: object) -> bool:
+def is_http_url(value: object) -> TypeGuard[str]:
     """True for an absolute http(s) URL with a host: the only strings safe to hand to ``st.image``/``st.video``."""
     return isinstance(value, str) and url_problem("URL", value) is None
 

@@ -20,7 +20,7 @@ from . import media
 from .errors import StarVideosError
 from .review import Review
 from .storage import Storage
-from .workers import Heartbeats, Worker
+from .workers import Heartbeats, Job, Worker
 
 log = logging.getLogger(__name__)
 BATCH = 8
@@ -36,7 +36,7 @@ def frame_key(note_id: int) -> str:
     return f"notes/{note_id}/frame.jpg"
 
 
-class NoteFrames:
+class NoteFrames(Job):
     """Makes notes' pictures in the background. One per process; start and close are idempotent."""
 
     def __init__(self, review: Review, storage: Storage, *, heartbeats: Heartbeats | None = None,
@@ -45,17 +45,6 @@ class NoteFrames:
         self.storage = storage
         self._clock = clock
         self.worker = Worker("note_frames", self.tick, heartbeats=heartbeats, max_pause=IDLE_SECONDS, clock=clock)
-
-    def start(self) -> NoteFrames:
-        self.worker.start()
-        return self
-
-    def wake(self) -> None:
-        self.worker.wake()
-
-    @property
-    def alive(self) -> bool:
-        return self.worker.alive
 
     def close(self) -> None:
         self.worker.stop()

@@ -24,7 +24,7 @@ from . import copies, leases
 from .database import Database
 from .models import FINISHED, SETTLED, UNSETTLED, TaskStatus
 from .schema import approval_events, batches, boards, notifications, task_media, tasks
-from .workers import Heartbeats, Worker
+from .workers import Heartbeats, Job, Worker
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +103,7 @@ class Message:
         return body
 
 
-class Notifier:
+class Notifier(Job):
     """Sends what the outbox holds. One per process; claims through the database, so replicas send each once."""
 
     def __init__(self, outbox: Outbox, url: str, *, public_url: str | None = None,
@@ -120,13 +120,6 @@ class Notifier:
         self._session.trust_env = False  # the webhook is reached directly, never through an environment proxy
         self._clock = clock
         self.worker = Worker("notifier", self.tick, heartbeats=heartbeats, clock=clock)
-
-    def start(self) -> Notifier:
-        self.worker.start()
-        return self
-
-    def wake(self) -> None:
-        self.worker.wake()
 
     def close(self) -> None:
         self.worker.stop()

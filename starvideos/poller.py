@@ -14,19 +14,19 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 
 from .client import StarVideosClient
 from .errors import APIStatusError, DatabaseError, RateLimitError, StarVideosError
 from .history import HistoryStore
 from .limits import RateLimiter
 from .models import VideoTask
-from .workers import Heartbeats, Worker
+from .workers import Heartbeats, Job, Worker
 
 log = logging.getLogger(__name__)
 
 
-class StatusPoller:
+class StatusPoller(Job):
     """Looks up due tasks in parallel and stores what it learns. Thread-safe; one per process.
 
     Lookups are I/O-bound waits, so the pool is sized for a page of unfinished tasks at once (B3: 25 lookups in one
@@ -57,19 +57,6 @@ class StatusPoller:
         shutdown never reached it (for tests and benchmarks)."""
 
     # Background loop ------------------------------------------------------------------------------------------
-
-    def start(self) -> StatusPoller:
-        self.worker.start()
-        return self
-
-    @property
-    def alive(self) -> bool:
-        """True while the background loop runs."""
-        return self.worker.alive
-
-    def wake(self) -> None:
-        """Look for due tasks now (a task was just created)."""
-        self.worker.wake()
 
     def _tick(self) -> float:
         """Claim and start what is due; returns how long to sleep."""
@@ -129,7 +116,7 @@ class StatusPoller:
         wait(futures, timeout=timeout)
         return len(claimed)
 
-    def _start(self, task_ids: list[str]) -> list:
+    def _start(self, task_ids: list[str]) -> list[Future[VideoTask | None]]:
         with self._lock:
             fresh = [t for t in task_ids if t not in self._in_flight]
             self._in_flight.update(fresh)

@@ -16,7 +16,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .errors import FetchError, FetchRefusedError, FetchTimeoutError
 from .images import MAX_PIXELS, human_size, thumbnail
@@ -108,24 +108,22 @@ def _read_capped(read: Callable[[int], bytes], max_bytes: int) -> bytes | None:
 def _measure(url: str, content_type: str | None, data: bytes) -> ImageProbe:
     from PIL import Image, UnidentifiedImageError  # on first probe: the Create page's first paint needs no Pillow
 
-    base = {"url": url, "status_code": 200, "content_type": content_type, "size": len(data)}
+    base = ImageProbe(url=url, ok=False, status_code=200, content_type=content_type, size=len(data))
     try:
         image = Image.open(io.BytesIO(data))
         width, height = image.size
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
-        return ImageProbe(ok=False, error="The URL answered, but not with an image we could read "
-                                          "(PNG, JPEG, WebP, GIF).", **base)
+        return replace(base, error="The URL answered, but not with an image we could read (PNG, JPEG, WebP, GIF).")
     if width * height > MAX_PIXELS:
-        return ImageProbe(ok=False, width=width, height=height,
-                          error=f"The image is {width}×{height} px, more than {MAX_PIXELS // 1_000_000} megapixels.",
-                          **base)
+        return replace(base, width=width, height=height,
+                       error=f"The image is {width}×{height} px, more than {MAX_PIXELS // 1_000_000} megapixels.")
     try:
         small = thumbnail(image)
     except (OSError, ValueError, SyntaxError) as exc:
         log.debug("image at %s did not decode: %s", url, exc)
-        return ImageProbe(ok=False, width=width, height=height,
-                          error="The image is damaged or incomplete; the API would likely fail to read it.", **base)
-    return ImageProbe(ok=True, width=width, height=height, thumbnail=small, **base)
+        return replace(base, width=width, height=height,
+                       error="The image is damaged or incomplete; the API would likely fail to read it.")
+    return replace(base, ok=True, width=width, height=height, thumbnail=small)
 
 
 def _lower_first(text: str) -> str:

@@ -34,7 +34,7 @@ from .limits import RateLimiter
 from .models import IN_FLIGHT, UNSETTLED, TaskStatus, VideoRequest
 from .schema import batches, queue_state, task_counts, tasks
 from .submit import Submission, send_recorded
-from .workers import Heartbeats, Worker
+from .workers import Heartbeats, Job, Worker
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +98,7 @@ def settled(counts: dict[str, int]) -> bool:
     return not any(counts.get(state, 0) for state in UNSETTLED)
 
 
-class CreateQueue:
+class CreateQueue(Job):
     """Admits creates at the deployment's pace and sends what waits. Thread-safe; one per process."""
 
     def __init__(self, db: Database, store: HistoryStore, client: StarVideosClient, *, per_minute: float = 10.0,
@@ -270,18 +270,6 @@ class CreateQueue:
 
     # The worker ------------------------------------------------------------------------------------------------
 
-    def start(self) -> CreateQueue:
-        self.worker.start()
-        return self
-
-    @property
-    def alive(self) -> bool:
-        """True while the background loop runs."""
-        return self.worker.alive
-
-    def wake(self) -> None:
-        self.worker.wake()
-
     def close(self) -> None:
         self.worker.stop()
         self._pool.shutdown(wait=False, cancel_futures=True)
@@ -316,8 +304,8 @@ class CreateQueue:
         with self.db.write() as conn:
             state = _state(conn, self.db)
             if state.holding(now):
-                waiting_out = not state.paused and state.paused_until is not None
-                return None, max(0.05, state.paused_until - now) if waiting_out else 2.0
+                until = None if state.paused else state.paused_until
+                return None, max(0.05, until - now) if until is not None else 2.0
             if _in_flight(conn) >= self.max_in_flight:
                 return None, 1.0
             grant = self.pacer.take_in(conn, 1)

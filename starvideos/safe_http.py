@@ -24,7 +24,7 @@ from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import SplitResult, urljoin, urlsplit
 
 from .errors import FetchError, FetchRefusedError, FetchTimeoutError
 from .models import url_problem
@@ -206,7 +206,7 @@ def open_url(url: str, *, allow: Allow = (), resolver: Resolver = system_resolve
 
 
 def _checked_target(url: str, allow: Allow, resolver: Resolver, deadline: float,
-                    total_timeout: float) -> tuple[str, int, str, object]:
+                    total_timeout: float) -> tuple[str, int, str, SplitResult]:
     problem = url_problem("URL", url)
     if problem:
         raise FetchRefusedError(f"Not fetched: {problem.split(': ', 1)[1]}")
@@ -240,11 +240,11 @@ def _connection(scheme: str, host: str, port: int, address: str, connect_timeout
             raise FetchTimeoutError(f"The host did not answer within {total_timeout:g} seconds.")
         sock = socket.create_connection((address, port), timeout=min(connect_timeout, remaining))
         sock.settimeout(read_timeout)
-        self.watch = _WATCHDOG.watch(sock, deadline)  # type: ignore[attr-defined]
+        self.watch = _WATCHDOG.watch(sock, deadline)  # type: ignore[attr-defined]  # declared by type() below
         if isinstance(self, http.client.HTTPSConnection):
             sock = ssl.create_default_context().wrap_socket(sock, server_hostname=host)
         self.sock = sock
 
     base = http.client.HTTPSConnection if scheme == "https" else http.client.HTTPConnection
-    pinned = type("PinnedConnection", (base,), {"connect": connect, "watch": None})
+    pinned: type[http.client.HTTPConnection] = type("PinnedConnection", (base,), {"connect": connect, "watch": None})
     return pinned(host, port, timeout=read_timeout)

@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -116,13 +117,14 @@ class Services:
         """The client and its sandbox (sandbox mode), and the image checks; the data layer waits for ``start``."""
         sandbox = None
         if s.effective_mode == "sandbox":
-            timing = {"queued_seconds": 3 / s.sandbox_speed, "processing_seconds": 6 / s.sandbox_speed}
             # With local storage the sandbox serves its files, as a bucket's signed links would be served.
             files = None if s.storage.startswith("s3://") else Path(s.storage)
+            sandbox_on = partial(SandboxServer, files=files, queued_seconds=3 / s.sandbox_speed,
+                                 processing_seconds=6 / s.sandbox_speed)
             try:
-                sandbox = SandboxServer(s.sandbox_port, files=files, **timing).start()
+                sandbox = sandbox_on(s.sandbox_port).start()
             except OSError:  # the stable port is taken (another app instance): any free port will do
-                sandbox = SandboxServer(0, files=files, **timing).start()
+                sandbox = sandbox_on(0).start()
             client = StarVideosClient(sandbox.base_url, SANDBOX_KEY, timeout=(s.connect_timeout, s.read_timeout),
                                       models=s.models, observe=TELEMETRY.api_call)
         elif s.api_key:

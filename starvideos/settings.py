@@ -25,7 +25,7 @@ DEFAULT_HISTORY_PATH = "data/history.sqlite3"
 SANDBOX_HISTORY_PATH = "data/sandbox-history.sqlite3"
 DEFAULT_STORAGE_URL = "data/media"
 SANDBOX_STORAGE_URL = "data/sandbox-media"
-MODES = ("auto", "live", "sandbox")
+MODES: tuple[Literal["auto", "live", "sandbox"], ...] = ("auto", "live", "sandbox")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 # Every setting the app reads, with its default and meaning: the README's table is generated from this.
@@ -200,7 +200,8 @@ def load_settings(
     env = {k: v.strip() for k, v in environ.items() if k.startswith("STARVIDEOS_")}
 
     mode = env.get("STARVIDEOS_MODE") or "auto"
-    if mode.lower() not in MODES:
+    known_mode = next((m for m in MODES if m == mode.lower()), None)
+    if known_mode is None:
         raise SettingsError(f"STARVIDEOS_MODE must be auto, live or sandbox (got {mode!r}).")
     base_url = env.get("STARVIDEOS_BASE_URL") or DEFAULT_BASE_URL
     if not _is_http(base_url):
@@ -234,7 +235,7 @@ def load_settings(
         storage_url=env.get("STARVIDEOS_STORAGE_URL") or None,
         upload_url_ttl=_number(env, "STARVIDEOS_UPLOAD_URL_TTL", 86400.0, minimum=60),
         max_video_mb=_number(env, "STARVIDEOS_MAX_VIDEO_MB", 500.0, minimum=1),
-        mode=mode.lower(),  # type: ignore[arg-type]
+        mode=known_mode,
         connect_timeout=_number(env, "STARVIDEOS_CONNECT_TIMEOUT", 5.0),
         read_timeout=_number(env, "STARVIDEOS_READ_TIMEOUT", 30.0),
         poll_interval=_number(env, "STARVIDEOS_POLL_INTERVAL", 3.0),

@@ -432,7 +432,7 @@ def _check_link(conn: sa.Connection, link_id: int, record_id: int, now: float) -
     """Raise ``LinkClosedError`` unless the link is active and its board holds the take."""
     row = conn.execute(sa.select(share_links).where(share_links.c.id == link_id)).first()
     state = _link(row._mapping).state(now) if row is not None else "revoked"
-    if state != "active":
+    if row is None or state != "active":
         raise LinkClosedError(f"This link {'has expired' if state == 'expired' else 'has been revoked'}: nothing "
                               "was saved.")
     on_board = conn.execute(sa.select(board_items.c.record_id).where(board_items.c.board_id == row.board_id,

@@ -20,13 +20,22 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from .errors import StorageError
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
 
 log = logging.getLogger(__name__)
 
 S3_PART_SIZE = 8 * 1024 * 1024
+
+
+class Readable(Protocol):
+    """What an upload reads from: a file, a response, or a wrapper that checks what passes through."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
 
 
 class Storage(Protocol):
@@ -36,7 +45,7 @@ class Storage(Protocol):
     """Where, for messages (no credentials)."""
 
     def put_bytes(self, key: str, data: bytes, content_type: str) -> None: ...
-    def put_stream(self, key: str, stream: IO[bytes], content_type: str) -> int: ...
+    def put_stream(self, key: str, stream: Readable, content_type: str) -> int: ...
     def put_file(self, key: str, path: Path, content_type: str) -> None: ...
     def exists(self, key: str) -> bool: ...
     def read_bytes(self, key: str) -> bytes: ...
@@ -119,7 +128,7 @@ class LocalStorage:
         with self._writer(key) as out:
             out.write(data)
 
-    def put_stream(self, key: str, stream: IO[bytes], content_type: str) -> int:
+    def put_stream(self, key: str, stream: Readable, content_type: str) -> int:
         written = 0
         try:
             with self._writer(key) as out:
@@ -178,12 +187,12 @@ class S3Storage:
         self.bucket = bucket
         self.prefix = prefix
         self.where = f"STARVIDEOS_STORAGE_URL (s3://{bucket}/{prefix})"
-        self._client: Any = None
+        self._client: S3Client | None = None
         self._lock = threading.Lock()
         self._signed: dict[tuple[str, str | None], tuple[float, str]] = {}
 
     @property
-    def client(self) -> Any:
+    def client(self) -> S3Client:
         with self._lock:
             if self._client is None:
                 import boto3
@@ -223,7 +232,7 @@ class S3Storage:
         except Exception as exc:
             raise self._error(exc, "store a file") from None
 
-    def put_stream(self, key: str, stream: IO[bytes], content_type: str) -> int:
+    def put_stream(self, key: str, stream: Readable, content_type: str) -> int:
         """Upload while reading: parts go up (in parallel) as the stream delivers them; on any error the
         multipart upload is aborted, so nothing half-written stays in the bucket."""
         from boto3.exceptions import Boto3Error
@@ -234,7 +243,8 @@ class S3Storage:
         config = TransferConfig(multipart_threshold=S3_PART_SIZE, multipart_chunksize=S3_PART_SIZE,
                                 max_concurrency=4, use_threads=True)
         try:
-            self.client.upload_fileobj(counter, self.bucket, self._key(key), ExtraArgs={"ContentType": content_type},
+            self.client.upload_fileobj(counter, self.bucket,  # type: ignore[arg-type]  # s3transfer only calls read()
+                                       self._key(key), ExtraArgs={"ContentType": content_type},
                                        Config=config)
         except (Boto3Error, BotoCoreError, ClientError) as exc:
             raise self._error(exc, "store a file") from None
@@ -306,7 +316,7 @@ class S3Storage:
 class _Counting:
     """A read-only stream wrapper that counts what passed through."""
 
-    def __init__(self, stream: IO[bytes]) -> None:
+    def __init__(self, stream: Readable) -> None:
         self._stream = stream
         self.count = 0
 

@@ -17,7 +17,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Self
 
 from .errors import DatabaseError
 
@@ -151,3 +151,23 @@ class Worker:
         if self._heartbeats is not None and self._beat_at is not None:
             with contextlib.suppress(DatabaseError):  # else the row ages out: beats are judged by their age
                 self._heartbeats.forget(self.owner)
+
+
+class Job:
+    """A background job that runs on a ``Worker`` (``self.worker``): starting, waking and asking after it are the
+    worker's, said once here for every job."""
+
+    worker: Worker
+
+    def start(self) -> Self:
+        self.worker.start()
+        return self
+
+    @property
+    def alive(self) -> bool:
+        """True while the background loop runs."""
+        return self.worker.alive
+
+    def wake(self) -> None:
+        """Run the next round now (work just arrived)."""
+        self.worker.wake()

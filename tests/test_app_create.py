@@ -490,7 +490,8 @@ def test_create_modules_leave_sqlalchemy_for_later() -> None:
     import sys
 
     script = ("import sys\n"
-              "import components.create_form, components.craft, components.created, components.queueing\n"
+              "import components.create_form, components.prompt_builder, components.presets_ui\n"
+              "import components.variants_ui, components.created, components.queueing\n"
               "import components.drafts, components.image_preview, components.request_panel, components.sidebar\n"
               "print(sorted(m for m in ('sqlalchemy', 'starvideos.history', 'starvideos.queue', 'starvideos.copier')"
               " if m in sys.modules))")

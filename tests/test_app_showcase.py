@@ -399,3 +399,21 @@ def test_a_link_holder_is_given_media_links_only_for_the_boards_takes(app_env: P
 def _image_urls(element: object) -> list[str]:
     proto = getattr(element, "proto", None)
     return [img.url for img in getattr(proto, "imgs", [])]
+
+
+def test_a_rerun_with_a_stale_address_undoes_nothing(app_env: Path) -> None:
+    """Test that a rerun carrying the address from before the last change (a live fragment's timer and a click
+    sent together both do) neither drops a selected take nor loses the next one: while the person stays on the
+    Gallery, the session's selection wins and is written back to the address."""
+    new_app().run()
+    ids = takes(3)
+    at = page("pages/gallery.py")
+    at.checkbox(key=f"select_gallery_{ids[0]}").check().run()
+    assert at.query_params == {"selected": str(ids[0])}
+    at.query_params.clear()  # what the browser sent before the change reached it
+    at.run()
+    assert at.query_params == {"selected": str(ids[0])} and at.checkbox(key=f"select_gallery_{ids[0]}").value
+    at.query_params.clear()
+    at.checkbox(key=f"select_gallery_{ids[1]}").check().run()
+    assert at.query_params == {"selected": f"{ids[0]},{ids[1]}"}
+    assert at.button(key="gallery_compare").label == "Compare (2)"

@@ -20,6 +20,7 @@ from starvideos.models import VideoRequest
 from starvideos.queue import AlreadyQueuedError, CreateQueue, batch_fingerprint, settled
 from starvideos.sandbox import Fault, SandboxServer
 from starvideos.schema import tasks
+from starvideos.submit import send_recorded
 from tests.conftest import DUMMY_KEY, run_in_threads
 
 
@@ -60,16 +61,25 @@ def requests_named(prefix: str, n: int) -> list[VideoRequest]:
 
 
 def test_batch_goes_out_at_the_pace_each_item_once(make_queue: Callable[..., CreateQueue], database: Database,
-                                                  sandbox: SandboxServer) -> None:
-    """Test that a batch is sent at the set pace (after a small burst) and every item exactly once."""
-    queue = make_queue(per_minute=600, max_in_flight=100, burst=3)  # 10 a second, a burst of 3
+                                                  store: HistoryStore, sandbox: SandboxServer) -> None:
+    """Test that a batch is claimed at the set pace after a small burst, on the queue's clock (a fake one: 13 items
+    at 10 a second after a burst of 3 span exactly one second), and that every item is sent exactly once."""
+    clock = [1_000.0]
+    queue = make_queue(per_minute=600, max_in_flight=100, burst=3, clock=lambda: clock[0])
     batch = queue.enqueue(requests_named("paced", 13), name="paced", source="csv")
     assert batch.total == 13 and set(statuses(database).values()) == {"pending"}
-    queue.start()
-    wait_for(lambda: set(statuses(database).values()) == {"queued"})
-    sent = sorted(r[0] for r in database.rows(sa.select(tasks.c.attempted_at)))
-    span = sent[-1] - sent[0]
-    assert 0.9 <= span <= 1.6, f"13 items at 10/s after a burst of 3 took {span:.2f} s"
+    claimed: list[tuple[float, int, VideoRequest]] = []
+    while len(claimed) < 13:
+        item, wait = queue.claim()
+        if item is None:
+            assert 0 < wait <= 0.1 + 1e-9, wait  # asks to be woken when the next token is due, not later
+            clock[0] += wait
+        else:
+            claimed.append((clock[0], *item))
+    times = [when - claimed[0][0] for when, _, _ in claimed]
+    assert times[:3] == [0.0, 0.0, 0.0] and times[3:] == pytest.approx([0.1 * n for n in range(1, 11)])
+    for _, record_id, request in claimed:
+        send_recorded(queue.client, store, record_id, request)  # what the queue's senders do with a claim
     assert posted_prompts(sandbox) == Counter({f"paced {i}": 1 for i in range(13)})
     assert queue.progress(batch.id) == {"queued": 13} and queue.waiting() == 0
 

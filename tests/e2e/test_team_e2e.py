@@ -174,6 +174,7 @@ def test_three_replicas_share_history_and_lookups(make_server: type, browser: Br
         lookups = Counter(r.path.rsplit("/", 1)[-1] for r in api.received("GET"))
         assert set(lookups) == set(made)
         assert all(n <= elapsed / 1.0 + 2 for n in lookups.values()), lookups  # not three times as many
-        assert all(n >= elapsed / 1.0 / 2 for n in lookups.values()), lookups  # and still followed
+        # And still followed, again and again (how often a starved machine manages is not this test's to say).
+        assert all(n >= 2 for n in lookups.values()), lookups
         for page in pages:
             page.context.close()

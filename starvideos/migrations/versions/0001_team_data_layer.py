@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -98,7 +99,7 @@ def _is_legacy(bind: sa.Connection) -> bool:
     return inspector.has_table("tasks") and "images" in {c["name"] for c in inspector.get_columns("tasks")}
 
 
-def _params_hash(payload: dict) -> str:
+def _params_hash(payload: dict[str, Any]) -> str:
     # Must match starvideos.history.params_hash (a test checks it), so duplicates are still noticed after upgrade.
     key = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
@@ -121,7 +122,7 @@ def _copy_legacy_rows(bind: sa.Connection) -> None:
         last_id = rows[-1]["id"]
 
 
-def _converted(row: sa.RowMapping) -> dict:
+def _converted(row: sa.RowMapping) -> dict[str, Any]:
     images = json.loads(row["images"] or "[]")
     payload = {"prompt": row["prompt"], "model": row["model"], "duration": row["duration"], "ratio": row["ratio"]}
     if images:
