@@ -493,8 +493,9 @@ class Review:
 
     def ballot(self, vote_id: int, voter: str) -> int | None:
         """The take this voter picked, if they have voted."""
-        return self.db.scalar(sa.select(ballots.c.record_id).where(ballots.c.vote_id == vote_id,
-                                                                  ballots.c.voter == voter[:340]))
+        found = self.db.scalar(sa.select(ballots.c.record_id).where(ballots.c.vote_id == vote_id,
+                                                                   ballots.c.voter == voter[:340]))
+        return int(found) if found is not None else None
 
     def reveal(self, vote_id: int, *, by: str | None = None) -> None:
         with self.db.write() as conn:
