@@ -9,11 +9,22 @@ import streamlit as st
 
 from starvideos.cuts import Trim
 from starvideos.errors import StarVideosError
+from starvideos.review import Approval, NoteCount
 from starvideos.showcase import Board, ShareLink, Showcase, Take
 
 from . import address, registry
 from .cuts_ui import Subject, cut_panel, trim_inputs
+from .notes_ui import notes_panel, notes_toggle
 from .players import media_source
+from .review_ui import (
+    approval_control,
+    blind_vote,
+    board_progress,
+    progress_bar,
+    shown,
+    start_vote_button,
+    state_filter,
+)
 from .runtime import Backend, current_user, signin_configured
 from .showcase_ui import feedback_panel, poster, select_box, selection, take_caption, task_query, viewer
 from .styles import card_styles
@@ -110,16 +121,26 @@ def board_view(backend: Backend, board: Board) -> None:
             st.rerun()
     if not takes:
         st.info("This board is empty. Add takes from the Gallery or from a task's page.", icon=":material/movie:")
-    else:
-        cut_panel(backend, Subject(board_id=board.id), present_query=lambda cut: {"cut": str(cut.id)})
+        return
+    cut_panel(backend, Subject(board_id=board.id), present_query=lambda cut: {"cut": str(cut.id)})
+    start_vote_button(backend, board, selected)
+    blind_vote(backend, board, takes, member=True)
+    states = backend.review.approvals(board.id)
+    progress_bar(board_progress(takes, states))
+    visible = {t.record.id for t in shown(takes, states, state_filter())}
+    if not visible:
+        st.caption("No take on this board is in that state.")
     card_styles()
+    counts = backend.review.note_counts(sorted(visible))
     trims = backend.cuts.trims(board.id)
     for position, take in enumerate(takes):
-        _item(backend, board, take, position, len(takes), selected, trims.get(take.record.id, Trim()))
+        if take.record.id in visible:
+            _item(backend, board, take, position, len(takes), selected, states.get(take.record.id),
+                  counts.get(take.record.id), trims.get(take.record.id, Trim()))
 
 
 def _item(backend: Backend, board: Board, take: Take, position: int, count: int, selected: list[int],
-          trim: Trim) -> None:
+          state: Approval | None, notes: NoteCount | None, trim: Trim) -> None:
     showcase: Showcase = backend.showcase
     record = take.record
     best = board.best_record_id == record.id
@@ -134,6 +155,7 @@ def _item(backend: Backend, board: Board, take: Take, position: int, count: int,
             st.caption(take_caption(take))
             feedback_panel(backend, take, prefix="board")
         with tools:
+            approval_control(backend, board, record.id, state)
             select_box(record.id, prefix="board", selected=selected)
             up, down = st.columns(2)
             with up:
@@ -151,6 +173,8 @@ def _item(backend: Backend, board: Board, take: Take, position: int, count: int,
                          query_params=task_query(take))
             info = take.copy.video_info if take.copy is not None and take.copy.saved else None
             trim_inputs(backend, board.id, record.id, info.duration if info else None, trim)
+        if notes_toggle(record.id, notes, prefix="board", open_notes_open=False):
+            notes_panel(backend, record, prefix="board", board_id=board.id)
 
 
 def share_base(backend: Backend) -> str:
@@ -173,8 +197,11 @@ def _share(backend: Backend, board: Board) -> None:
                    "set `STARVIDEOS_APP_PASSWORD` or turn on sign-in (`[auth]` in secrets.toml); a link then "
                    "shows this board only.", icon=":material/lock_open:")
     expiry = st.selectbox("Expires", list(EXPIRY), key="share_expiry")
+    allow_notes = st.checkbox("Allow notes at a moment", value=True, key="share_allow_notes")
+    allow_requests = st.checkbox("Allow “Request changes”", value=False, key="share_allow_requests")
     if st.button("Create share link", key="share_create", icon=":material/link:"):
-        token, _link = showcase.share(board.id, created_by=current_user(), expires_in=EXPIRY[expiry or "Never"])
+        token, link = showcase.share(board.id, created_by=current_user(), expires_in=EXPIRY[expiry or "Never"])
+        backend.review.set_rights(link.id, notes_allowed=allow_notes, requests_allowed=allow_requests)
         # Shown once, in this session only: the database keeps only its hash.
         st.session_state.new_share_link = (board.id, f"{share_base(backend)}/{registry.SHARED.url_path}?token={token}")
     new = st.session_state.get("new_share_link")

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import streamlit as st
 
+from starvideos.changes import prompt_changed
 from starvideos.showcase import Take
 
+from .changes_ui import what_changed
 from .labels import mode_label
 from .players import video_source
 from .references import describe, reference_pictures
@@ -137,3 +139,8 @@ def differences(backend: Backend, takes: list[Take], *, people: bool = True) -> 
                                             if differ[row.name] else "" for _ in row], axis=1)
     st.caption("Settings that differ are highlighted.")
     st.dataframe(styled, width="stretch", key="compare_differences")
+    for n, take in enumerate(takes[1:], start=2):
+        if prompt_changed(takes[0].record.prompt, take.record.prompt):
+            with st.container(key=f"compare_diff_{n}"):
+                st.caption(f"Take {n}'s prompt against take 1's")
+                what_changed(takes[0].record, take.record, settings=False)  # the table has those

@@ -73,6 +73,7 @@ def render_inputs(backend: Backend, *, craft: bool = False) -> tuple[VideoReques
                                 horizontal=True, persist_state="session")
     mode = MODE_BY_LABEL.get(mode_label_value or "", "text")
     continuation_note(mode)
+    retake_note()
     prompt = st.text_area("Prompt", key="form_prompt", height=130, placeholder=PROMPT_HINT, help=PROMPT_HINT,
                           persist_state="session") or ""
     # The count only once it matters: the hint is the placeholder and the help, and every element drawn is work on
@@ -167,6 +168,19 @@ def _drop_parent() -> None:
     st.session_state.pop("form_parent", None)
 
 
+def retake_note() -> None:
+    """"Retake of a note at 0:03.2: <its words>" with "Remove": the note the new take will answer (shown in its
+    thread; approving the take resolves the note). Set by a note's "Retake from here"."""
+    note = st.session_state.get("form_note")
+    if not note:
+        return
+    with st.container(horizontal=True, vertical_alignment="center", gap="small", key="retake_note"):
+        st.text(f"Retake of the note at {note[1]}: {shorten(note[2], 90)}", width="content")  # someone's words
+        st.button("Remove", key="retake_note_remove", icon=":material/close:", type="tertiary",
+                  on_click=st.session_state.pop, args=("form_note", None),
+                  help="Create this as a take of its own, not an answer to the note.")
+
+
 def reuse_settings(record: HistoryRecord, relink: Callable[[str], str | None] = lambda key: None) -> None:
     """Fill the form with a record's parameters ("Reuse settings"). Call from a button callback or before the form
     renders, so Streamlit takes the values as the widgets' own. ``relink`` signs a fresh link for a stored picture."""
@@ -180,6 +194,8 @@ def reuse_settings(record: HistoryRecord, relink: Callable[[str], str | None] = 
         if key:
             ss.setdefault("upload_keys", {})[url] = key
     ss.pop("form_parent", None)  # reused settings are a shot of their own: no "Continues" note left from before
+    ss.pop("form_note", None)
+    ss.pop("form_preset", None)
 
 
 def submit_area(backend: Backend, request: VideoRequest) -> None:
@@ -226,7 +242,12 @@ def _create(backend: Backend, request: VideoRequest) -> None:
     ss.pop("pending_duplicate", None)
     keys = image_keys(tuple(request.images))
     parent = continuation(request.mode)
-    extra = {"image_keys": keys if any(keys) else None, "parent_id": parent[0] if parent else None}
+    note = ss.get("form_note")
+    preset = ss.get("form_preset")
+    extra = {"image_keys": keys if any(keys) else None, "parent_id": parent[0] if parent else None,
+             "note_id": note[0] if note else None,
+             # A preset deleted since it was loaded credits nothing (and never fails the create).
+             "preset_id": preset if preset is not None and backend.presets.get(preset) is not None else None}
     # No st.* call between sending and storing: the queue commits the attempt, sends (or queues, when the team's
     # pace says wait) and commits the id as it arrives.
     submission = backend.queue.submit(request, session_id=session_id(), created_by=current_user(), **extra)
@@ -234,6 +255,9 @@ def _create(backend: Backend, request: VideoRequest) -> None:
         ss.create_refused = (submission.error, request)  # nothing recorded, nothing sent: said under the button
     else:
         follow(submission.record_id, None if submission.queued else submission.error)
+        if note:  # the retake joins the note's board, next to the take it answers
+            ss.pop("form_note", None)
+            backend.review.place_retake(submission.record_id, added_by=current_user())
     backend.poller.wake()
 
 

@@ -110,18 +110,27 @@ def continue_from(backend: Backend, record: HistoryRecord, copy: MediaRecord) ->
     widgets are drawn (a callback, or on another page)."""
     if not copy.last_frame_key:
         return "This take has no stored last frame yet."
+    link = use_picture(backend, copy.last_frame_key, f"last frame of {record.task_id or record.id}.png",
+                       "Continue from last frame")
+    if not link.startswith(("http://", "https://")):
+        return link
+    ss = st.session_state
+    fill_form(prompt=record.prompt, model=record.model, duration=record.duration, ratio=record.ratio)
+    ss.form_parent = (record.id, link, record.prompt, record.finished_at or record.attempted_at)
+    ss.pop("variants_on", None)  # one shot continues one shot
+    return None
+
+
+def use_picture(backend: Backend, key: str, name: str, action: str) -> str:
+    """Make a stored picture Create's image (image to video): a copy among the uploads, a link the API can fetch,
+    the form's mode and image field. Returns the link, or what went wrong (``action`` names what needed it)."""
     try:
-        upload = backend.uploads.add(backend.storage.read_bytes(copy.last_frame_key),
-                                     name=f"last frame of {record.task_id or record.id}.png",
-                                     created_by=current_user())
+        upload = backend.uploads.add(backend.storage.read_bytes(key), name=name, created_by=current_user())
         link = backend.upload_link(upload.storage_key)
     except StarVideosError as exc:
         return f"{exc.message} {exc.hint}"
     if link is None:
-        return "Continue from last frame needs a bucket the API can fetch from (STARVIDEOS_STORAGE_URL)."
-    ss = st.session_state
-    fill_form(mode="image", prompt=record.prompt, model=record.model, duration=record.duration, ratio=record.ratio)
+        return f"{action} needs a bucket the API can fetch from (STARVIDEOS_STORAGE_URL)."
+    fill_form(mode="image")
     use_upload("form_image_url", link, upload)
-    ss.form_parent = (record.id, link, record.prompt, record.finished_at or record.attempted_at)
-    ss.pop("variants_on", None)  # one shot continues one shot
-    return None
+    return link

@@ -82,6 +82,7 @@ def _load_preset(preset: Preset | None) -> None:
         return
     form = preset.form
     ss = st.session_state
+    ss.form_preset = preset.id  # takes made from here count for it (wins by preset)
     fill_form(mode=form.get("mode") or "text", prompt=form.get("prompt"),
               duration=form.get("duration") if type(form.get("duration")) is int else None, ratio=form.get("ratio"))
     for key in BUILDER_FIELDS:

@@ -13,6 +13,7 @@ from .create_form import reuse_settings
 from .cuts_ui import Subject, cut_panel
 from .history_view import go_to, show_task
 from .labels import mode_label
+from .notes_ui import notes_panel, notes_toggle
 from .players import continue_button, downloads, saving_state, video_source
 from .references import describe, frame_names, reference_pictures
 from .runtime import Backend
@@ -161,7 +162,10 @@ def _status_and_video(backend: Backend, record: HistoryRecord) -> None:
                 st.info("The task completed, but the API gave no video URL.", icon=":material/videocam_off:")
             saving_state(backend, record, copy)
             return
-        st.video(str(source) if not isinstance(source, str) else source)
+        if notes_toggle(record.id, backend.review.note_counts([record.id]).get(record.id), prefix="task"):
+            notes_panel(backend, record, prefix="task")
+        else:
+            st.video(str(source) if not isinstance(source, str) else source)
         saving_state(backend, record, copy)
         downloads(backend, record, copy)
         continue_button(backend, record, copy)

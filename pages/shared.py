@@ -13,8 +13,10 @@ import streamlit as st
 from components import address, runtime
 from components.compare import compare
 from components.cuts_ui import latest_cut, present_cut
+from components.notes_ui import notes_panel, notes_toggle
 from components.players import video_source
 from components.present import present
+from components.review_ui import blind_vote, link_decision
 from components.router import ensure_router
 from components.showcase_ui import feedback_panel, poster, select_box, selection, take_caption, viewer
 from components.styles import card_styles
@@ -71,7 +73,11 @@ def show_board(link: ShareLink, takes: list[Take]) -> None:
                   disabled=not 2 <= len(selected) <= 4, help="Select two to four takes.", on_click=open_view,
                   args=("compare", selected))
     latest_cut(backend, board.id, on_present=lambda cut: open_view("present", cut_id=cut.id))
+    blind_vote(backend, board, takes, member=False, link=link)
     card_styles()
+    states = backend.review.approvals(board.id)
+    rights = backend.review.rights(link.id)
+    counts = backend.review.note_counts([t.record.id for t in takes])
     for take in takes:
         record = take.record
         with st.container(border=True, key=f"card_shared_{record.id}"):
@@ -90,7 +96,10 @@ def show_board(link: ShareLink, takes: list[Take]) -> None:
                 plain(record.prompt, key=f"prompt_shared_{record.id}")
                 st.caption(take_caption(take))
                 select_box(record.id, prefix="shared", selected=selected)
+                link_decision(backend, board, record.id, states.get(record.id), link, rights)
                 feedback_panel(backend, take, prefix="shared", link=link)
+            if notes_toggle(record.id, counts.get(record.id), prefix="shared", open_notes_open=False):
+                notes_panel(backend, record, prefix="shared", board_id=board.id, link=link, can_add=rights.notes)
 
 
 view = st.query_params.get("view")

@@ -8,6 +8,7 @@ import streamlit as st
 
 from components import runtime
 from components.messages import stop_unless_database
+from components.review_ui import wins_tables
 from components.router import ensure_router
 
 ensure_router()
@@ -50,3 +51,4 @@ else:
         st.dataframe([{"Month": r.period, "Person": r.person or "—", "Tasks": r.tasks, "Seconds": r.seconds,
                        "Cost": estimates.money(r.cost)} for r in estimates.monthly(by_person=True)],
                      hide_index=True, width="stretch", key="usage_people")
+wins_tables(backend)

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 EXPORT_FIELDS = ("id", "task_id", "status", "created_by", "attempted_at", "updated_at", "finished_at", "prompt",
                  "model", "duration", "ratio", "mode", "images", "error", "video_url", "remote_created", "rating",
-                 "ratings", "comments")
+                 "ratings", "comments", "approvals")
 _TIME_FIELDS = ("attempted_at", "updated_at", "finished_at", "remote_created")
 _PROVIDER_FIELDS = ("task_id", "error", "video_url")
 _EXPORT_BATCH = 2000
@@ -86,6 +86,10 @@ class HistoryRecord:
     fresh link instead of reusing one that has expired."""
     parent_id: int | None = None
     """The task this one continues (its last frame is this one's reference)."""
+    note_id: int | None = None
+    """The review note this take is a retake from ("Retake from here")."""
+    preset_id: int | None = None
+    """The team preset the form was filled from when this take was made."""
 
     @property
     def request(self) -> VideoRequest:
@@ -461,15 +465,18 @@ class HistoryStore:
         What the provider wrote (task id, error, video URL) is redacted of every registered secret in every form:
         the client cleans answers before storing them, and this also cleans rows stored before it did.
         """
+        from .review import approval_lines  # review builds on showcase, which builds on this module
+
         redactor = known()
         conditions = (filters or HistoryFilter()).clauses()
-        derived = ("model", "images", "rating", "ratings", "comments")
+        derived = ("model", "images", "rating", "ratings", "comments", "approvals")
         columns = [tasks.c[name] for name in EXPORT_FIELDS if name not in derived] + [tasks.c.request]
         before: int | None = None
         while True:
             page = list(conditions) + ([tasks.c.id < before] if before is not None else [])
             rows = self.db.rows(sa.select(*columns).where(*page).order_by(tasks.c.id.desc()).limit(_EXPORT_BATCH))
             stars, notes = self._feedback([row.id for row in rows])
+            states = approval_lines(self.db, [row.id for row in rows])
             for row in rows:
                 data = dict(row._mapping)
                 payload = _json_value(data.pop("request")) or {}
@@ -477,6 +484,7 @@ class HistoryStore:
                 data["images"] = list(payload.get("images") or [])
                 data["rating"], data["ratings"] = stars.get(row.id, (None, 0))
                 data["comments"] = notes.get(row.id, [])
+                data["approvals"] = states.get(row.id, [])
                 for name in _TIME_FIELDS:
                     data[name] = _iso(data[name])
                 for name in _PROVIDER_FIELDS:
@@ -509,6 +517,7 @@ class HistoryStore:
         for row in self.export_rows(filters):
             row["images"] = " ".join(row["images"])
             row["comments"] = " | ".join(row["comments"])
+            row["approvals"] = " | ".join(row["approvals"])
             writer.writerow({k: spreadsheet_safe(v) for k, v in row.items()})
             count += 1
         return count
@@ -580,4 +589,4 @@ def record_from_row(row: Mapping[Any, Any]) -> HistoryRecord:
         video_url=row["video_url"], remote_created=row["remote_created"], raw=_json_value(row["raw"]),
         lookup_error=row["lookup_error"], lookup_failures=row["lookup_failures"] or 0,
         next_lookup_at=row["next_lookup_at"], image_keys=list(_json_value(row["image_keys"]) or []),
-        parent_id=row["parent_id"])
+        parent_id=row["parent_id"], note_id=row.get("note_id"), preset_id=row.get("preset_id"))

@@ -1,6 +1,7 @@
 """Looking inside a finished video with PyAV (which ships its own FFmpeg): duration, size, codec, whether browsers
-can play it, and the pictures made from it: a poster frame, the last frame (to continue a shot from), and a small
-animated preview for slides and chat. PyAV is imported on first use: no page pays for it on its first paint.
+can play it, and the pictures made from it: a poster frame, the last frame (to continue a shot from), a small
+animated preview for slides and chat, and the frame at a given moment (a review note's picture). PyAV is imported
+on first use: no page pays for it on its first paint.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ POSTER_WIDTH = 480
 PREVIEW_WIDTH = 320
 PREVIEW_SECONDS = 3.0
 PREVIEW_FPS = 8
+THUMB_WIDTH = 320
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,32 @@ def animated_preview(path: Path) -> bytes:
     return out.getvalue()
 
 
+def frame_at(path: Path, seconds: float) -> tuple[bytes, bytes]:
+    """The frame shown at ``seconds`` (the last one that starts at or before it; the last frame past the end), as a
+    small JPEG thumbnail and a full-size JPEG (a retake's reference picture). ``FetchError`` when there is none."""
+    import av
+
+    try:
+        with av.open(str(path)) as container:
+            if not container.streams.video:
+                raise FetchError("The file has no video in it.")
+            stream = container.streams.video[0]
+            stream.thread_type = "AUTO"
+            # A seek lands on the keyframe at or before the moment; decoding on from there finds the frame itself.
+            container.seek(max(0, int(seconds * av.time_base)), any_frame=False, backward=True)
+            shown = None
+            for frame in container.decode(stream):
+                if shown is not None and frame.time is not None and frame.time > seconds + 1e-6:
+                    break
+                shown = frame
+            if shown is None:
+                raise FetchError("The video has no frame at that moment.")
+            image = shown.to_image()
+    except av.FFmpegError as exc:
+        raise FetchError(f"The video could not be read ({type(exc).__name__}).") from None
+    return _jpeg(image, THUMB_WIDTH), _jpeg(image, image.width, quality=92)
+
+
 def _frames(path: Path, *, start: float | None, limit: int, pick: str) -> list[Any]:
     import av
 
@@ -146,7 +174,7 @@ def _resized(image: Any, width: int) -> Any:
     return image.convert("RGB").resize((width, height))
 
 
-def _jpeg(image: Any, width: int) -> bytes:
+def _jpeg(image: Any, width: int, *, quality: int = 80) -> bytes:
     out = io.BytesIO()
-    _resized(image, width).save(out, "JPEG", quality=80, optimize=True, progressive=True)
+    _resized(image, width).save(out, "JPEG", quality=quality, optimize=True, progressive=True)
     return out.getvalue()

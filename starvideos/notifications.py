@@ -1,7 +1,7 @@
 """Telling the team's chat when work is done: one message when a task finishes (completed or failed), one when a
-batch ends (never one per batch item) and one when a cut is ready (or could not be made), posted to
-``STARVIDEOS_NOTIFY_URL``, a Slack-compatible incoming webhook (Slack; Mattermost; Discord's ``/slack`` endpoint;
-Teams workflows take the same JSON).
+batch ends (never one per batch item), one when a cut is ready (or could not be made) and one when a take is
+approved, sent back for changes or rejected on a board, posted to ``STARVIDEOS_NOTIFY_URL``, a Slack-compatible
+incoming webhook (Slack; Mattermost; Discord's ``/slack`` endpoint; Teams workflows take the same JSON).
 
 The ``notifications`` table is an outbox: a row is written in the transaction that settled its subject (so nothing is
 announced that did not happen, and nothing that happened is forgotten), unique per subject (so it is announced once
@@ -23,12 +23,12 @@ import sqlalchemy as sa
 from . import copies, leases
 from .database import Database
 from .models import FINISHED, SETTLED, UNSETTLED, TaskStatus
-from .schema import batches, cuts, notifications, task_media, tasks
+from .schema import approval_events, batches, boards, cuts, notifications, task_media, tasks
 from .workers import Heartbeats, Job, Worker
 
 log = logging.getLogger(__name__)
 
-TASK, BATCH, CUT = "task", "batch", "cut"
+TASK, BATCH, CUT, APPROVAL = "task", "batch", "cut", "approval"
 PENDING, SENT, FAILED = "pending", "sent", "failed"
 MAX_ATTEMPTS = 8
 MAX_DELAY = 3600.0
@@ -57,6 +57,9 @@ class Outbox:
     def cut_settled(self, conn: sa.Connection, cut_id: int) -> None:
         """A cut was made (or failed): announce it once."""
         self._add(conn, CUT, cut_id)
+    def approval_changed(self, conn: sa.Connection, event_id: int) -> None:
+        """A take's state on a board was set (``approval_events`` row): announce who set what."""
+        self._add(conn, APPROVAL, event_id)
 
     def _add(self, conn: sa.Connection, kind: str, subject_id: int) -> None:
         now = self._clock()
@@ -180,6 +183,8 @@ class Notifier(Job):
         """The message for a subject; a time to try again when it should wait for its poster; None when gone."""
         if kind == CUT:
             return self._cut_message(subject_id)
+        if kind == APPROVAL:
+            return self._approval_message(subject_id)
         return self._task_message(subject_id) if kind == TASK else self._batch_message(subject_id)
 
     def _task_message(self, record_id: int) -> Message | float | None:
@@ -243,8 +248,31 @@ class Notifier(Job):
         poster = self.poster_link(row.poster_key) if row.poster_key and self.public_url else None
         return Message(text, poster)
 
+    def _approval_message(self, event_id: int) -> Message | None:
+        e = approval_events
+        rows = self.outbox.db.rows(sa.select(e.c.state, e.c.set_by, e.c.share_link_id, e.c.board_id,
+                                             boards.c.name.label("board"), tasks.c.prompt, task_media.c.poster_key)
+                                   .join(boards, boards.c.id == e.c.board_id).join(tasks, tasks.c.id == e.c.record_id)
+                                   .outerjoin(task_media, task_media.c.record_id == e.c.record_id)
+                                   .where(e.c.id == event_id, tasks.c.deleted_at.is_(None)))
+        if not rows or rows[0].state not in _DECISIONS:
+            return None
+        row = rows[0]
+        who = _plain(row.set_by) + (" (via share link)" if row.share_link_id is not None else "")
+        text = (f"{_DECISIONS[row.state]}: “{_plain(_short(row.prompt))}” on “{_plain(_short(row.board, 80))}” · "
+                f"by {who}")
+        link = self._link(f"/boards?board={row.board_id}")
+        if link:
+            text += f"\n<{link}|Open the board>"
+        poster = self.poster_link(row.poster_key) if row.poster_key and self.public_url else None
+        return Message(text, poster)
+
     def _link(self, path: str) -> str | None:
         return f"{self.public_url}{path}" if self.public_url else None
+
+
+_DECISIONS = {"approved": ":white_check_mark: Approved", "changes": ":pencil2: Needs changes",
+              "rejected": ":no_entry_sign: Rejected"}
 
 
 def _retry_after(answer: requests.Response) -> float | None:

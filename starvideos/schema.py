@@ -12,7 +12,7 @@ metadata = sa.MetaData()
 
 # Alembic revisions in order; the database layer checks a database's revision against these without importing
 # Alembic, so an up-to-date database opens fast and a newer one is refused.
-REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005", "0006", "0007")
+REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008")
 HEAD = REVISIONS[-1]
 
 tasks = sa.Table(
@@ -45,6 +45,10 @@ tasks = sa.Table(
     sa.Column("parent_id", sa.Integer, sa.ForeignKey("tasks.id", ondelete="SET NULL")),
     sa.Column("batch_id", sa.Integer, sa.ForeignKey("batches.id", ondelete="SET NULL")),
     sa.Column("enqueued_at", sa.Float),
+    # The note a retake was made from (see migration 0008), and the team preset a take was made with.
+    sa.Column("note_id", sa.Integer, sa.ForeignKey("notes.id", ondelete="SET NULL", use_alter=True,
+                                                   name="tasks_note_id_fkey")),
+    sa.Column("preset_id", sa.Integer, sa.ForeignKey("presets.id", ondelete="SET NULL")),
     sa.Index("tasks_status", "status", "id"),
     sa.Index("tasks_mode", "mode", "id"),
     sa.Index("tasks_session", "session_id", "id"),
@@ -53,6 +57,8 @@ tasks = sa.Table(
     sa.Index("tasks_due", "status", "next_lookup_at"),
     sa.Index("tasks_parent", "parent_id"),
     sa.Index("tasks_batch", "batch_id", "status"),
+    sa.Index("tasks_note", "note_id"),
+    sa.Index("tasks_preset", "preset_id"),
     sqlite_autoincrement=True,  # ids are never reused: higher is always newer, even after deletes
 )
 
@@ -161,6 +167,9 @@ share_links = sa.Table(
     sa.Column("created_at", sa.Float, nullable=False),
     sa.Column("expires_at", sa.Float),
     sa.Column("revoked_at", sa.Float),
+    # What a link holder may do besides watching, rating and commenting (see migration 0008).
+    sa.Column("allow_notes", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("allow_requests", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Index("share_links_board", "board_id"),
 )
 
@@ -286,4 +295,80 @@ board_trims = sa.Table(
     sa.Column("updated_at", sa.Float, nullable=False),
     sa.ForeignKeyConstraint(["board_id", "record_id"], ["board_items.board_id", "board_items.record_id"],
                             ondelete="CASCADE", name="board_trims_item"),
+)
+
+# Review (see migration 0008): notes pinned to a moment of a take, with a picture of that frame made in the
+# background (claimed with a lease); each take's approval state on a board and every change to it (the log is what
+# the notifications announce); blind votes on a board's takes, one ballot per voter.
+notes = sa.Table(
+    "notes", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("record_id", sa.Integer, sa.ForeignKey("tasks.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("board_id", sa.Integer, sa.ForeignKey("boards.id", ondelete="SET NULL")),
+    sa.Column("at_seconds", sa.Float, nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("author", sa.String(80), nullable=False),
+    sa.Column("created_by", sa.String(320)),
+    sa.Column("share_link_id", sa.Integer, sa.ForeignKey("share_links.id", ondelete="SET NULL")),
+    sa.Column("frame_state", sa.String(16), nullable=False),
+    sa.Column("frame_key", sa.String(300)),
+    sa.Column("thumb_key", sa.String(300)),
+    sa.Column("frame_error", sa.Text),
+    sa.Column("frame_attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("lease_owner", sa.String(64)),
+    sa.Column("lease_until", sa.Float),
+    sa.Column("resolved_at", sa.Float),
+    sa.Column("resolved_by", sa.String(320)),
+    sa.Column("resolved_record_id", sa.Integer, sa.ForeignKey("tasks.id", ondelete="SET NULL")),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Index("notes_record", "record_id", "at_seconds"),
+    sa.Index("notes_frames", "frame_state", "id"),
+)
+
+approvals = sa.Table(
+    "approvals", metadata,
+    sa.Column("board_id", sa.Integer, primary_key=True),
+    sa.Column("record_id", sa.Integer, primary_key=True),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("set_by", sa.String(80), nullable=False),
+    sa.Column("created_by", sa.String(320)),
+    sa.Column("share_link_id", sa.Integer, sa.ForeignKey("share_links.id", ondelete="SET NULL")),
+    sa.Column("updated_at", sa.Float, nullable=False),
+    sa.ForeignKeyConstraint(["board_id", "record_id"], ["board_items.board_id", "board_items.record_id"],
+                            ondelete="CASCADE", name="approvals_item"),
+    sa.Index("approvals_state", "board_id", "state"),
+)
+
+approval_events = sa.Table(
+    "approval_events", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("board_id", sa.Integer, sa.ForeignKey("boards.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("record_id", sa.Integer, sa.ForeignKey("tasks.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("set_by", sa.String(80), nullable=False),
+    sa.Column("created_by", sa.String(320)),
+    sa.Column("share_link_id", sa.Integer, sa.ForeignKey("share_links.id", ondelete="SET NULL")),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Index("approval_events_item", "board_id", "record_id", "id"),
+)
+
+blind_votes = sa.Table(
+    "blind_votes", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("board_id", sa.Integer, sa.ForeignKey("boards.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("record_ids", sa.JSON, nullable=False),
+    sa.Column("created_by", sa.String(320)),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("revealed_at", sa.Float),
+    sa.Column("revealed_by", sa.String(320)),
+    sa.Index("blind_votes_board", "board_id", "id"),
+)
+
+ballots = sa.Table(
+    "ballots", metadata,
+    sa.Column("vote_id", sa.Integer, sa.ForeignKey("blind_votes.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("voter", sa.String(340), primary_key=True),
+    sa.Column("record_id", sa.Integer, sa.ForeignKey("tasks.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("share_link_id", sa.Integer, sa.ForeignKey("share_links.id", ondelete="SET NULL")),
+    sa.Column("created_at", sa.Float, nullable=False),
 )

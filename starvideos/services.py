@@ -33,10 +33,12 @@ if TYPE_CHECKING:
     from .database import Database
     from .estimates import Estimates
     from .history import HistoryStore
+    from .note_frames import NoteFrames
     from .notifications import Notifier
     from .poller import StatusPoller
     from .presets import PresetStore
     from .queue import CreateQueue
+    from .review import Review
     from .showcase import Showcase
     from .signing import Signer
     from .storage import Storage
@@ -69,19 +71,23 @@ class DataLayer:
     """Only with ``STARVIDEOS_NOTIFY_URL``."""
     cuts: CutStore
     cut_builder: CutBuilder
+    review: Review
+    note_frames: NoteFrames
 
     def start_workers(self) -> None:
         self.poller.start()
         self.copier.start()
         self.queue.start()
         self.cut_builder.start()
+        self.note_frames.start()
         if self.notifier is not None:
             self.notifier.start()
 
     def workers(self) -> dict[str, bool]:
         """Each background worker, and whether its loop is running."""
         running = {"status_poller": self.poller.alive, "media_copier": self.copier.alive,
-                   "create_queue": self.queue.alive, "cut_builder": self.cut_builder.alive}
+                   "create_queue": self.queue.alive, "cut_builder": self.cut_builder.alive,
+                   "note_frames": self.note_frames.alive}
         if self.notifier is not None:
             running["notifier"] = self.notifier.worker.alive
         return running
@@ -91,6 +97,7 @@ class DataLayer:
             self.notifier.close()
         self.poller.close()
         self.cut_builder.close()
+        self.note_frames.close()
         self.copier.close()
         self.queue.close()
         self.database.dispose()
@@ -232,6 +239,12 @@ class Services:
     @property
     def cut_builder(self) -> CutBuilder:
         return self.data.cut_builder
+    def review(self) -> Review:
+        return self.data.review
+
+    @property
+    def note_frames(self) -> NoteFrames:
+        return self.data.note_frames
 
     @property
     def signer(self) -> Signer:
@@ -346,10 +359,12 @@ def _build_data_layer(s: Settings, client: StarVideosClient, allow: frozenset[tu
     from .estimates import Estimates
     from .history import HistoryStore
     from .limits import RateLimiter
+    from .note_frames import NoteFrames
     from .notifications import Notifier, Outbox
     from .poller import StatusPoller
     from .presets import PresetStore
     from .queue import CreateQueue
+    from .review import Review
     from .showcase import Showcase
     from .storage import open_storage
     from .uploads import UploadStore
@@ -374,6 +389,7 @@ def _build_data_layer(s: Settings, client: StarVideosClient, allow: frozenset[tu
                          heartbeats=heartbeats) if s.notify_url else None)
     cuts = CutStore(database, storage, outbox=outbox if s.notify_url else None, max_seconds=s.max_cut_seconds)
     cut_builder = CutBuilder(cuts, storage, heartbeats=heartbeats)
+    review = Review(database, outbox=outbox if s.notify_url else None)
     return DataLayer(database, store, poller, storage, UploadStore(database, storage), media, copier,
                      Showcase(database), estimates, queue, PresetStore(database), heartbeats, notifier, cuts,
-                     cut_builder)
+                     cut_builder, review, NoteFrames(review, storage, heartbeats=heartbeats))

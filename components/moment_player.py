@@ -1,0 +1,150 @@
+"""A video player that knows its moment: a components-v2 component (inline code, no CDN) with the browser's own
+player, markers on a timeline under it, and buttons that carry the current time as they are pressed ("Note at
+0:03.2"; another page may ask for "Set in" / "Set out"). The button's label follows the playhead in the browser, so
+playing reruns nothing; pressing one pauses the video and sends ``(action, seconds)`` to Python once.
+
+Python can move the playhead: ``seek_to`` asks every player with that key to jump there (each request is numbered,
+so asking for the same moment twice seeks twice). Only numbers, the video's address and the buttons' fixed labels
+reach the component's code: no text a person typed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import streamlit as st
+
+# Trusted, static code. ``data``: {src, markers: [seconds], actions: [[id, label]], seek: {to, n}}.
+_PLAYER_JS = """
+const timecode = (s) => {
+  const tenths = Math.floor(Math.max(0, s) * 10 + 1e-6);
+  const m = Math.floor(tenths / 600), sec = Math.floor(tenths / 10) % 60;
+  return m + ":" + String(sec).padStart(2, "0") + "." + (tenths % 10);
+};
+export default function(component) {
+  const { parentElement: root, data, setTriggerValue } = component;
+  let box = root.querySelector(".sv-moment");
+  if (!box) {
+    box = document.createElement("div");
+    box.className = "sv-moment";
+    box.innerHTML = '<video class="sv-video" controls playsinline muted preload="metadata"></video>' +
+      '<div class="sv-line" aria-label="Notes on the timeline"></div><div class="sv-row">' +
+      '<span class="sv-now">0:00.0</span><span class="sv-actions"></span></div>';
+    root.appendChild(box);
+    box.seekN = 0;
+  }
+  const video = box.querySelector(".sv-video");
+  const line = box.querySelector(".sv-line");
+  const now = box.querySelector(".sv-now");
+  const actions = box.querySelector(".sv-actions");
+  if (data.src && video.getAttribute("src") !== data.src) video.setAttribute("src", data.src);
+  const wanted = JSON.stringify(data.actions || []);
+  if (actions.dataset.wanted !== wanted) {
+    actions.dataset.wanted = wanted;
+    actions.replaceChildren(...(data.actions || []).map(([id, label]) => {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "sv-action";
+      button.dataset.action = id;
+      button.dataset.label = label;
+      button.onclick = () => {
+        video.pause();
+        const at = Math.round(video.currentTime * 1000) / 1000;
+        setTriggerValue("action", { action: id, at: at });
+      };
+      return button;
+    }));
+  }
+  const draw = () => {
+    const t = video.currentTime || 0;
+    now.textContent = timecode(t) + (video.duration ? " / " + timecode(video.duration) : "");
+    actions.querySelectorAll(".sv-action").forEach((b) => { b.textContent = b.dataset.label + " " + timecode(t); });
+  };
+  const place = () => {
+    const length = video.duration || 0;
+    line.replaceChildren(...(length ? (data.markers || []) : []).map((at) => {
+      const mark = document.createElement("button");
+      mark.type = "button";
+      mark.className = "sv-mark";
+      mark.title = timecode(at);
+      mark.setAttribute("aria-label", "Go to the note at " + timecode(at));
+      mark.style.left = Math.min(100, (at / length) * 100) + "%";
+      mark.onclick = () => { video.pause(); video.currentTime = at; };
+      return mark;
+    }));
+  };
+  video.ontimeupdate = draw;
+  video.onseeked = draw;
+  video.onloadedmetadata = () => { draw(); place(); seek(); };
+  const seek = () => {
+    const ask = data.seek;
+    if (!ask || ask.n <= box.seekN || !(video.readyState >= 1)) return;
+    box.seekN = ask.n;
+    video.pause();
+    video.currentTime = ask.to;
+    draw();
+  };
+  draw();
+  place();
+  seek();
+}
+"""
+_PLAYER_CSS = """
+.sv-moment { display: flex; flex-direction: column; gap: 0.35rem; }
+.sv-video { width: 100%; max-height: 60vh; background: #000; border-radius: 0.5rem; }
+.sv-line { position: relative; height: 0.9rem; margin: 0 0.5rem; border-radius: 0.45rem;
+  background: color-mix(in srgb, var(--st-text-color) 12%, transparent); }
+.sv-mark { position: absolute; top: 0.1rem; width: 0.7rem; height: 0.7rem; margin-left: -0.35rem; padding: 0;
+  border: 2px solid var(--st-background-color); border-radius: 50%; background: var(--st-primary-color);
+  cursor: pointer; }
+.sv-row { display: flex; align-items: center; gap: 0.75rem; flex-wrap: wrap; }
+.sv-now { font-variant-numeric: tabular-nums; color: var(--st-text-color); min-width: 7rem; }
+.sv-actions { display: flex; gap: 0.5rem; }
+.sv-action { background: var(--st-primary-color); color: white; border: none; border-radius: 0.5rem;
+  padding: 0.4rem 0.9rem; cursor: pointer; font: inherit; font-variant-numeric: tabular-nums; }
+"""
+_player = st.components.v2.component("starvideos_moment_player", js=_PLAYER_JS, css=_PLAYER_CSS)
+
+NOTE_AT = {"pin": "Note at"}
+
+
+@dataclass(frozen=True)
+class MomentAction:
+    """A button pressed on the player: which one, at how many seconds into the video."""
+
+    action: str
+    at: float
+
+
+def moment_player(src: str, *, key: str, markers: Sequence[float] = (), actions: Mapping[str, str] = NOTE_AT,
+                  on_action: Callable[..., None] | None = None, args: tuple[Any, ...] = ()) -> None:
+    """Draw the player. ``on_action(*args)`` runs (before the page is drawn again) when one of ``actions``'
+    buttons is pressed; it reads what was pressed with ``pressed(key)``."""
+    seek = st.session_state.get(_seek_key(key))
+    _player(key=key, data={"src": src, "markers": [round(float(m), 3) for m in markers],
+                           "actions": [[name, label] for name, label in actions.items()], "seek": seek},
+            on_action_change=(lambda: on_action(*args)) if on_action else (lambda: None))
+
+
+def pressed(key: str) -> MomentAction | None:
+    """The button pressed on the player ``key`` in this run (in ``on_action``, or in the run it caused)."""
+    state = st.session_state.get(key)
+    value = state.get("action") if isinstance(state, Mapping) else getattr(state, "action", None)
+    if not isinstance(value, Mapping):
+        return None
+    at = value.get("at")
+    if not isinstance(at, (int, float)) or at != at or at < 0:
+        return None
+    return MomentAction(str(value.get("action") or ""), float(at))
+
+
+def seek_to(key: str, seconds: float) -> None:
+    """Ask the player ``key`` to jump to ``seconds`` on its next draw (call in a callback, before it is drawn)."""
+    previous = st.session_state.get(_seek_key(key)) or {"n": 0}
+    st.session_state[_seek_key(key)] = {"to": round(float(seconds), 3), "n": int(previous["n"]) + 1}
+
+
+def _seek_key(key: str) -> str:
+    return f"{key}__seek"

@@ -1,0 +1,195 @@
+"""Notes at a moment, for one take: the moment player with a marker per note, "Note at 0:03.2" (pins what is
+typed in "Note" to the moment on screen), and the notes by time, each with the picture of its frame; pressing a
+note's time seeks the player there. Members resolve and reopen notes; link holders add them when the link allows.
+Note text and names are shown as text, never as Markdown."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from starvideos.errors import StarVideosError
+from starvideos.history import HistoryRecord
+from starvideos.review import FRAME_PENDING, MAX_NOTE_CHARS, Note, NoteCount, Review
+from starvideos.showcase import MAX_NAME_CHARS, ShareLink
+
+from . import registry
+from .changes_ui import what_changed
+from .create_form import reuse_settings
+from .moment_player import moment_player, pressed, seek_to
+from .players import media_source, use_picture, video_source
+from .runtime import Backend, current_user
+from .text import md_escape, md_inert
+from .timing import ago
+
+
+def notes_panel(backend: Backend, record: HistoryRecord, *, prefix: str, board_id: int | None = None,
+                link: ShareLink | None = None, can_add: bool = True) -> None:
+    """The player and the take's notes. Through a share link only what the link allows; members resolve."""
+    review: Review = backend.review
+    copy = backend.media.get(record.id)
+    source = video_source(backend, record, copy)
+    notes = review.notes(record.id)
+    player = f"{prefix}_player_{record.id}"
+    if source is None:
+        st.caption(":material/hourglass_top: The player opens once the app has its copy of the take.")
+    else:
+        if can_add:
+            _note_inputs(prefix, record.id)
+        moment_player(str(source), key=player, markers=[n.at for n in notes],
+                      actions={"pin": "Note at"} if can_add else {},
+                      on_action=_pin, args=(backend, record.id, prefix, board_id, link))
+    problem = st.session_state.pop(f"{prefix}_note_problem_{record.id}", None)
+    if problem:
+        st.warning(md_escape(problem), icon=":material/edit:")
+    notes_list(backend, notes, prefix=prefix, player=player, member=link is None)
+
+
+def _note_inputs(prefix: str, record_id: int) -> None:
+    if current_user() is None:
+        key = f"{prefix}_note_name_{record_id}"
+        st.session_state.setdefault(key, str(st.session_state.get("your_name") or ""))
+        st.text_input("Your name", max_chars=MAX_NAME_CHARS, key=key)
+    st.text_input("Note", max_chars=MAX_NOTE_CHARS, key=f"{prefix}_notetext_{record_id}",
+                  placeholder="Pause where you mean, write what should change, press “Note at …”")
+
+
+def _pin(backend: Backend, record_id: int, prefix: str, board_id: int | None, link: ShareLink | None) -> None:
+    ss = st.session_state
+    press = pressed(f"{prefix}_player_{record_id}")
+    if press is None or press.action != "pin":
+        return
+    name = current_user() or str(ss.get(f"{prefix}_note_name_{record_id}") or "")
+    if name.strip() and not current_user():
+        ss.your_name = name.strip()
+    review: Review = backend.review
+    try:
+        review.pin(record_id, press.at, str(ss.get(f"{prefix}_notetext_{record_id}") or ""), author=name,
+                   created_by=current_user(), board_id=board_id, link_id=link.id if link else None,
+                   limiter=review.note_limiter(link.id) if link else None)
+    except StarVideosError as exc:
+        ss[f"{prefix}_note_problem_{record_id}"] = f"{exc.message} {exc.hint}".strip()
+        return
+    ss[f"{prefix}_notetext_{record_id}"] = ""
+    backend.note_frames.wake()
+
+
+def notes_list(backend: Backend, notes: list[Note], *, prefix: str, player: str, member: bool) -> None:
+    """The notes by time, each with the picture of its frame."""
+    if not notes:
+        st.caption("No notes yet.")
+        return
+    threads = backend.review.threads([n.id for n in notes])
+    with st.container(key=f"{prefix}_notes_{notes[0].record_id}"):
+        for note in notes:
+            _note_row(backend, note, prefix=prefix, player=player, member=member)
+            if threads.get(note.id):
+                _thread(backend, note, threads[note.id], prefix=prefix)
+
+
+def _thread(backend: Backend, note: Note, retake_ids: list[int], *, prefix: str) -> None:
+    """The retakes made from a note, under it: each one's status, and what changed from the take it answers."""
+    original = backend.store.get(note.record_id)
+    with st.container(key=f"{prefix}_thread_{note.id}"):
+        for retake in filter(None, (backend.store.get(rid) for rid in retake_ids)):
+            query = {"task": retake.task_id} if retake.task_id else {"record": str(retake.id)}
+            st.page_link(registry.HISTORY.path, label=f"Retake · {retake.status.replace('_', ' ')}",
+                         icon=":material/subdirectory_arrow_right:", query_params=query)
+            if original is not None:
+                what_changed(original, retake)
+
+
+def _note_row(backend: Backend, note: Note, *, prefix: str, player: str, member: bool) -> None:
+    with st.container(border=True, key=f"{prefix}_noterow_{note.id}"):
+        picture, words = st.columns([1, 3], vertical_alignment="top")
+        with picture:
+            if note.frame_state == FRAME_PENDING:
+                _picture_when_made(backend, note.id)
+            else:
+                _picture(backend, note)
+        with words:
+            st.button(note.timecode, key=f"{prefix}_seek_{note.id}", icon=":material/play_arrow:", type="tertiary",
+                      help="Show this moment in the player", on_click=seek_to, args=(player, note.at))
+            st.caption(f"**{md_inert(note.author)}**" + (" · via share link" if note.share_link_id else "")
+                       + f" · {ago(note.created_at)}" + (" · resolved" if note.resolved else ""))
+            st.text(note.body)  # plain text: never Markdown or HTML
+            if member:
+                _member_tools(backend, note, prefix)
+
+
+@st.fragment(run_every=1.0)
+def _picture_when_made(backend: Backend, note_id: int) -> None:
+    """Only this cell asks again, once a second, until the picture is made (the rest of the page stays put)."""
+    note = backend.review.note(note_id)
+    if note is not None:
+        _picture(backend, note)
+
+
+def _picture(backend: Backend, note: Note) -> None:
+    source = media_source(backend, note.thumb_key) if note.thumb_key else None
+    if source is not None:
+        st.image(source, width="stretch")
+    else:
+        st.caption(":material/hourglass_top: Picture…" if note.frame_state == FRAME_PENDING
+                   else ":material/image_not_supported: No picture")
+
+
+def _member_tools(backend: Backend, note: Note, prefix: str) -> None:
+    review: Review = backend.review
+    retake, frame = st.columns(2)
+    with retake:
+        if st.button("Retake from here", key=f"{prefix}_retake_{note.id}", icon=":material/replay:",
+                     help="Open Create with this take's settings and the note added to the prompt."):
+            _open_retake(backend, note, with_frame=False)
+    with frame:
+        if note.frame_key and backend.uploads_possible and st.button(
+                "Retake from this frame", key=f"{prefix}_retake_frame_{note.id}", icon=":material/image:",
+                help="The same, starting from the frame at the note's moment (image to video)."):
+            _open_retake(backend, note, with_frame=True)
+    if note.resolved:
+        st.button("Reopen", key=f"{prefix}_reopen_{note.id}", icon=":material/undo:", on_click=review.reopen,
+                  args=(note.id,))
+    else:
+        st.button("Resolve", key=f"{prefix}_resolve_{note.id}", icon=":material/check:", on_click=review.resolve,
+                  args=(note.id, current_user() or "Team"))
+
+
+def notes_toggle(record_id: int, count: NoteCount | None, *, prefix: str, open_notes_open: bool = True) -> bool:
+    """"Notes at a moment": on, the take plays in the moment player with its notes. With ``open_notes_open`` it
+    starts on when the take has open notes (a board keeps it off: fifty players at once would crawl; the label says
+    how many notes wait). Returns whether it is on."""
+    count = count or NoteCount()
+    label = "Notes at a moment"
+    if count.open or count.resolved:
+        label += f" ({count.open} open" + (f", {count.resolved} resolved)" if count.resolved else ")")
+    key = f"{prefix}_notes_on_{record_id}"
+    st.session_state.setdefault(key, open_notes_open and count.open > 0)
+    return st.toggle(label, key=key)
+
+
+def _open_retake(backend: Backend, note: Note, *, with_frame: bool) -> None:
+    """Fill Create the way "Reuse settings" and "Continue from last frame" do, plus the note: its words after the
+    prompt (to edit) and the link the new take is recorded with."""
+    record = backend.store.get(note.record_id)
+    if record is None:
+        st.error("The take of this note was removed from history.")
+        return
+    reuse_settings(record, backend.upload_link)
+    if with_frame and note.frame_key:
+        link = use_picture(backend, note.frame_key, f"frame at {note.timecode} of {record.task_id or record.id}.jpg",
+                           "Retake from this frame")
+        if not link.startswith(("http://", "https://")):
+            st.error(md_escape(link))
+            return
+    st.session_state.form_prompt = retake_prompt(record.prompt, note.body)
+    st.session_state.form_note = (note.id, note.timecode, note.body)
+    st.session_state.pop("variants_on", None)  # one note, one retake
+    st.query_params.clear()
+    st.switch_page(registry.CREATE.path)
+
+
+def retake_prompt(prompt: str, note: str) -> str:
+    """The take's prompt with the note's words after it, as a sentence of their own."""
+    prompt, note = prompt.rstrip(), " ".join(note.split())
+    if not prompt:
+        return note
+    return f"{prompt}{'' if prompt.endswith(('.', '!', '?')) else '.'} {note}"

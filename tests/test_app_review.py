@@ -1,0 +1,328 @@
+"""AppTest: deciding on a board's takes (approval states, who set them, progress, the filter by state)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import requests
+from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import ButtonGroup
+
+from components import runtime
+from starvideos.models import VideoRequest
+from starvideos.review import APPROVED, CHANGES, REJECTED
+from tests.apptest_support import new_app, plain, served_key
+from tests.test_app_showcase import page, takes
+
+
+def group(at: AppTest, key: str) -> ButtonGroup:
+    return next(g for g in at.button_group if g.key == key)
+
+
+def progress_text(at: AppTest) -> str:
+    return at.get("progress")[0].proto.text
+
+
+def card_ids(at: AppTest, prefix: str = "card_board_") -> list[int]:
+    return [int(c.key.removeprefix(prefix)) for c in at.get("flex_container")
+            if (c.key or "").startswith(prefix)]
+
+
+def test_members_approve_reject_and_filter_a_board(app_env: Path) -> None:
+    """Test that a member sets Approved, Needs changes or Rejected per take (stored with who), the board shows
+    "n of N approved" and who set each state, the filter by state shows only those takes and is kept in the
+    address, and pressing the chosen state again clears it."""
+    at = page("pages/boards.py")
+    a, b, c = takes(3)
+    backend = runtime.backend()
+    board = backend.showcase.board_named("Client <review>")
+    backend.showcase.add(board.id, [a, b, c])
+    at.session_state["your_name"] = "Dana *the* producer"
+    at = page("pages/boards.py", at, board=str(board.id))
+    assert progress_text(at) == "0 of 3 approved"
+    group(at, f"approval_{board.id}_{a}").set_value(APPROVED).run()
+    group(at, f"approval_{board.id}_{b}").set_value(REJECTED).run()
+    group(at, f"approval_{board.id}_{c}").set_value(CHANGES).run()
+    states = backend.review.approvals(board.id)
+    assert {r: (s.state, s.set_by) for r, s in states.items()} == {
+        a: (APPROVED, "Dana *the* producer"), b: (REJECTED, "Dana *the* producer"),
+        c: (CHANGES, "Dana *the* producer")}
+    assert progress_text(at) == "1 of 3 approved"
+    assert "1 needs changes · 1 rejected · 0 undecided" in [x.value for x in at.caption]
+    assert [plain(x.value) for x in at.caption].count("by Dana *the* producer · just now") == 3
+    assert group(at, f"approval_{board.id}_{a}").value == APPROVED
+    group(at, "approval_filter").set_value(REJECTED).run()
+    assert card_ids(at) == [b] and at.query_params["state"] == REJECTED
+    group(at, "approval_filter").set_value("all").run()
+    assert card_ids(at) == [a, b, c] and "state" not in at.query_params
+    group(at, f"approval_{board.id}_{a}").set_value(None).run()
+    assert a not in backend.review.approvals(board.id) and progress_text(at) == "0 of 3 approved"
+    assert [d.state for d in backend.review.decisions(board.id, a)] == ["cleared", APPROVED]
+    at = page("pages/boards.py", at, board=str(board.id), state="undecided")  # a pasted link keeps the filter
+    assert card_ids(at) == [a] and group(at, "approval_filter").value == "undecided"
+
+
+def test_a_decision_made_elsewhere_shows_on_the_next_run(app_env: Path) -> None:
+    """Test that the control shows the stored state, not what this browser last chose."""
+    at = page("pages/boards.py")
+    [a] = takes(1)
+    backend = runtime.backend()
+    board = backend.showcase.board_named("Round 1")
+    backend.showcase.add(board.id, [a])
+    at = page("pages/boards.py", at, board=str(board.id))
+    group(at, f"approval_{board.id}_{a}").set_value(APPROVED).run()
+    backend.review.set_state(board.id, a, REJECTED, by="Eli")
+    at.run()
+    assert group(at, f"approval_{board.id}_{a}").value == REJECTED
+    assert "by Eli · just now" in [plain(x.value) for x in at.caption]
+
+
+def test_a_link_may_request_changes_only_when_it_allows_it(app_env: Path) -> None:
+    """Test that a share link made with "Allow “Request changes”" shows link holders the take's state and a
+    "Request changes" button that stores Needs changes through the link (shown to members as via the link), and
+    that a link made without it offers no such button."""
+    at = page("pages/boards.py")
+    a, b = takes(2)
+    backend = runtime.backend()
+    board = backend.showcase.board_named("Client")
+    backend.showcase.add(board.id, [a, b])
+    backend.review.set_state(board.id, b, APPROVED, by="Ann")
+    at = page("pages/boards.py", at, board=str(board.id))
+    at.checkbox(key="share_allow_requests").check()
+    at.button(key="share_create").click().run()
+    asking = next(c.value for c in at.code if "token=" in c.value).split("token=", 1)[1]
+    at.checkbox(key="share_allow_requests").uncheck()
+    at.button(key="share_create").click().run()
+    watching = next(c.value for c in at.code if "token=" in c.value).split("token=", 1)[1]
+    assert [backend.review.rights(link.id).requests for link in backend.showcase.links(board.id)] == [False, True]
+
+    stranger = page("pages/shared.py", new_app().run(), token=watching)
+    assert not [x for x in stranger.button if (x.key or "").startswith("request_changes_")]
+    stranger = page("pages/shared.py", stranger, token=asking)
+    assert [x.key for x in stranger.button if (x.key or "").startswith("request_changes_")] == [
+        f"request_changes_{a}", f"request_changes_{b}"]
+    assert "by Ann · just now" in [plain(x.value) for x in stranger.caption]
+    stranger.session_state["your_name"] = "Carla"
+    stranger.button(key=f"request_changes_{a}").click().run()
+    state = backend.review.approvals(board.id)[a]
+    assert (state.state, state.set_by, state.share_link_id) == (CHANGES, "Carla",
+                                                                 backend.showcase.links(board.id)[1].id)
+    assert f"request_changes_{a}" not in [x.key for x in stranger.button]
+    at = page("pages/boards.py", at, board=str(board.id))
+    assert "by Carla (via share link) · just now" in [plain(x.value) for x in at.caption]
+
+
+def test_notes_at_a_moment_on_the_task_view(app_env: Path) -> None:
+    """Test the task view of a take with notes: the moment player replaces the plain video, the notes are listed
+    by time with their authors, text (never markup) and frame pictures, pressing a note's time asks the player to
+    seek there, and a member resolves and reopens a note."""
+    at = page("pages/boards.py")
+    [rid] = takes(1)
+    backend = runtime.backend()
+    review = backend.review
+    late = review.pin(rid, 3.25, "<b>Slower</b> **here**", author="Carla")
+    early = review.pin(rid, 0.5, "Too dark", author="Ann")
+    backend.note_frames.wake()
+    assert review.wait_frame(late.id, 20).frame_state == "saved" and review.wait_frame(early.id, 20)
+    task_id = backend.store.get(rid).task_id
+    at = page("pages/history.py", at, task=task_id)
+    assert at.get("video") == [] and at.toggle(key=f"task_notes_on_{rid}").value is True
+    assert at.toggle(key=f"task_notes_on_{rid}").label == "Notes at a moment (2 open)"
+    assert [b.label for b in at.button if (b.key or "").startswith("task_seek_")] == ["0:00.5", "0:03.2"]
+    assert [t.value for t in at.text if t.value in ("Too dark", "<b>Slower</b> **here**")] == [
+        "Too dark", "<b>Slower</b> **here**"]
+    assert [served_key(i.proto.imgs[0].url) for i in at.get("image")] == [f"notes/{early.id}/thumb.jpg",
+                                                                          f"notes/{late.id}/thumb.jpg"]
+    at.button(key=f"task_seek_{late.id}").click().run()
+    assert at.session_state[f"task_player_{rid}__seek"] == {"to": 3.25, "n": 1}
+    at.button(key=f"task_resolve_{early.id}").click().run()
+    assert review.note(early.id).resolved and review.note(early.id).resolved_by == "Team"
+    at.button(key=f"task_reopen_{early.id}").click().run()
+    assert not review.note(early.id).resolved
+    at.toggle(key=f"task_notes_on_{rid}").set_value(False).run()
+    assert len(at.get("video")) == 1
+
+
+def test_link_holders_see_notes_and_add_them_only_when_allowed(app_env: Path) -> None:
+    """Test the shared board: a take's notes are listed for link holders without member tools, with the note
+    field when the link allows notes and without it when it does not."""
+    page("pages/boards.py")  # the app is up: its workers save the take
+    [rid] = takes(1)
+    backend = runtime.backend()
+    board = backend.showcase.board_named("Client")
+    backend.showcase.add(board.id, [rid])
+    backend.review.pin(rid, 1.0, "Logo too small", author="Ann", board_id=board.id)
+    token, link = backend.showcase.share(board.id)
+    stranger = page("pages/shared.py", new_app().run(), token=token)
+    notes_on = stranger.toggle(key=f"shared_notes_on_{rid}")
+    assert (notes_on.value, notes_on.label) == (False, "Notes at a moment (1 open)")  # a board: off, counted
+    assert "Logo too small" not in [t.value for t in stranger.text]
+    notes_on.set_value(True).run()
+    assert "Logo too small" in [t.value for t in stranger.text]
+    assert [x.label for x in stranger.text_input][-2:] == ["Your name", "Note"]  # after the comment form's
+    assert not [b for b in stranger.button if (b.key or "").startswith(("shared_resolve_", "shared_reopen_"))]
+    backend.review.set_rights(link.id, notes_allowed=False, requests_allowed=False)
+    stranger = page("pages/shared.py", stranger, token=token)
+    assert "Logo too small" in [t.value for t in stranger.text] and "Note" not in [
+        x.label for x in stranger.text_input]
+
+
+def test_retake_from_a_note_joins_its_thread_and_approving_it_resolves_the_note(app_env: Path) -> None:
+    """Test "Retake from here": Create opens with the take's settings and the note's words after the prompt (to
+    edit) and says which note it answers; the take it makes is linked to the note, sits on the board right after
+    the original, shows under the note with what changed, and approving it on the board resolves the note."""
+    at = page("pages/boards.py")
+    first, original = takes(2, "A red fox runs through snow")
+    backend = runtime.backend()
+    board = backend.showcase.board_named("Client")
+    backend.showcase.add(board.id, [first, original])
+    note = backend.review.pin(original, 3.25, "The fox should turn left", author="Carla", board_id=board.id)
+    at = page("pages/history.py", at, task=backend.store.get(original).task_id)
+    at.button(key=f"task_retake_{note.id}").click().run()
+    assert not at.exception, at.exception
+    assert at.session_state["form_prompt"] == "A red fox runs through snow 1. The fox should turn left"
+    assert at.session_state["form_ratio"] == "9:16"  # the original's settings
+    assert "Retake of the note at 0:03.2: The fox should turn left" in [t.value for t in at.text]
+    at.switch_page("pages/create.py").run()  # AppTest stays on the page it was told; the browser is on Create
+    assert at.text_area(key="form_prompt").value == "A red fox runs through snow 1. The fox should turn left"
+    at.button(key="create_button").click().run()
+    assert not at.exception, at.exception
+    retake = backend.store.list()[0]
+    assert (retake.note_id, retake.prompt, retake.ratio) == (
+        note.id, "A red fox runs through snow 1. The fox should turn left", "9:16")
+    assert [t.record.id for t in backend.showcase.items(board.id)] == [first, original, retake.id]
+    assert "form_note" not in at.session_state  # the next take is a take of its own
+    at = page("pages/history.py", at, task=backend.store.get(original).task_id)
+    assert [x.label for x in at.get("page_link") if x.label.startswith("Retake · ")] == [
+        f"Retake · {backend.store.get(retake.id).status}"]
+    assert r"A red fox runs through snow :red[~~1~~] :green[**1\. The fox should turn left**]" in [
+        m.value for m in at.markdown]
+    at = page("pages/boards.py", at, board=str(board.id))
+    group(at, f"approval_{board.id}_{retake.id}").set_value(APPROVED).run()
+    done = backend.review.note(note.id)
+    assert (done.resolved, done.resolved_record_id) == (True, retake.id)
+
+
+def test_retake_from_the_frame_of_a_note(app_env: Path) -> None:
+    """Test "Retake from this frame": Create opens in image to video with the picture of the note's frame as the
+    image (a link the API can fetch, to a JPEG), the note's words after the prompt."""
+    at = page("pages/boards.py")
+    [rid] = takes(1, "A lighthouse")
+    backend = runtime.backend()
+    note = backend.review.pin(rid, 2.5, "Brighter sky", author="Ann")
+    backend.note_frames.wake()
+    assert backend.review.wait_frame(note.id, 20).frame_state == "saved"
+    at = page("pages/history.py", at, task=backend.store.get(rid).task_id)
+    at.button(key=f"task_retake_frame_{note.id}").click().run()
+    assert not at.exception, at.exception
+    assert (at.session_state["form_mode"], at.session_state["form_prompt"]) == (
+        "Image to video", "A lighthouse 0. Brighter sky")
+    link = at.session_state["form_image_url"]
+    assert requests.get(link, timeout=10).headers["Content-Type"] == "image/jpeg"
+
+
+def test_takes_made_from_a_preset_count_its_wins_on_usage(app_env: Path) -> None:
+    """Test that a take created after "Load" of a team preset records that preset, and that Usage lists revealed
+    blind votes' wins by preset and by model (the preset's name as text)."""
+    at = new_app().run()
+    at.session_state["presets_panel"] = True
+    at.run()
+    at.selectbox(key="preset_choice").select("Product hero shot").run()
+    at.button(key="preset_load").click().run()
+    at.button(key="create_button").click().run()
+    backend = runtime.backend()
+    [made] = backend.store.list()
+    hero = next(p for p in backend.presets.all() if p.name == "Product hero shot")
+    assert made.preset_id == hero.id
+    at.text_area(key="form_prompt").set_value("Something of my own").run()
+    at.session_state["presets_panel"] = False
+    at.button(key="create_button").click().run()
+    assert backend.store.list()[0].preset_id == hero.id  # still made from the loaded preset
+    plain_take = backend.store.record_attempt(VideoRequest("no preset"))
+    board = backend.showcase.board_named("Vote")
+    backend.showcase.add(board.id, [made.id, plain_take])
+    vote = backend.review.start_vote(board.id, [made.id, plain_take])
+    backend.review.cast(vote.id, "member:ann", made.id)
+    at = page("pages/usage.py", at)
+    assert any(c.value.startswith("No revealed blind votes yet.") for c in at.caption)
+    backend.review.reveal(vote.id)
+    at = page("pages/usage.py", at)
+    by_preset, by_model = (d.value for d in at.dataframe[-2:])
+    assert list(by_preset["Preset"]) == ["Product hero shot", "No preset"]
+    assert list(by_preset["Wins"]) == [1, 0] and list(by_preset["Win rate"]) == ["100%", "0%"]
+    assert (list(by_model["Model"]), list(by_model["Wins"])) == (["starvideos_v3"], [1])
+
+
+def _words(node: object) -> str:
+    """Every string under one element of the page (for "does not show" checks on a part of it)."""
+    out: list[str] = []
+
+    def walk(n: object) -> None:
+        for attr in ("value", "label", "body"):
+            value = getattr(n, attr, None)
+            if isinstance(value, str):
+                out.append(value)
+        children = getattr(n, "children", None)
+        for child in (children.values() if isinstance(children, dict) else children or []):
+            walk(child)
+
+    walk(node)
+    return "\n".join(out)
+
+
+def test_a_blind_vote_hides_the_prompts_counts_one_pick_each_and_reveals(app_env: Path) -> None:
+    """Test "Blind vote" from a board: the selected takes as Take A, B, C with their videos and nothing else (no
+    prompt); a member and a link holder each pick once; no tally before "Reveal"; after it, each take's votes,
+    prompt and the winner, for the link holder too."""
+    at = page("pages/boards.py")
+    a, b, c = takes(3, "Secret prompt")
+    backend = runtime.backend()
+    board = backend.showcase.board_named("Vote")
+    backend.showcase.add(board.id, [a, b, c])
+    token, _link = backend.showcase.share(board.id)
+    at = page("pages/boards.py", at, board=str(board.id), selected=f"{a},{b},{c}")
+    at.button(key="blind_vote_start").click().run()
+    [vote] = backend.review.votes(board.id)
+    assert vote.record_ids == (a, b, c)
+    box = next(x for x in at.get("flex_container") if x.key == "blind_vote")
+    assert "Secret prompt" not in _words(box) and len(at.get("video")) == 3
+    assert [x.label for x in at.button if (x.key or "").startswith("blind_pick_")] == ["Pick A", "Pick B", "Pick C"]
+    at.button(key=f"blind_pick_{vote.id}_B").click().run()
+    assert not [x for x in at.button if (x.key or "").startswith("blind_pick_")]  # one pick each
+    member_pick = vote.order_for(f"visitor:{at.session_state['visitor_id']}")[1]
+    assert backend.review.ballot(vote.id, f"visitor:{at.session_state['visitor_id']}") == member_pick
+
+    stranger = page("pages/shared.py", new_app().run(), token=token)
+    box = next(x for x in stranger.get("flex_container") if x.key == "blind_vote")
+    assert "Secret prompt" not in _words(box) and "1 vote so far" in _words(box)
+    assert not [x for x in stranger.button if (x.key or "").startswith("blind_reveal_")]
+    order = vote.order_for(f"visitor:{stranger.session_state['visitor_id']}")  # this browser's own order
+    other = next(rid for rid in order if rid != member_pick)
+    stranger.button(key=f"blind_pick_{vote.id}_{'ABC'[order.index(other)]}").click().run()
+    assert backend.review.vote(vote.id).ballots == 2
+    stranger = page("pages/shared.py", stranger, token=token)  # the same browser again
+    assert not [x for x in stranger.button if (x.key or "").startswith("blind_pick_")]
+    box = next(x for x in stranger.get("flex_container") if x.key == "blind_vote")
+    assert "Winner" not in _words(box) and "Secret prompt" not in _words(box)  # nothing before Reveal
+
+    at.button(key=f"blind_reveal_{vote.id}").click().run()
+    tally = backend.review.tally(vote.id)
+    assert sorted(tally.counts.values()) == [0, 1, 1]
+    stranger = page("pages/shared.py", stranger, token=token)
+    box = next(x for x in stranger.get("flex_container") if x.key == "blind_vote")
+    lines = set(_words(box).splitlines())
+    assert "Blind vote · revealed" in lines
+    assert len([line for line in lines if line.endswith("Winner]")]) == 2  # a tie: both picked takes win
+    assert sorted(line for line in lines if line.startswith("Secret prompt")) == [
+        "Secret prompt 0", "Secret prompt 1", "Secret prompt 2"]
+
+
+def test_compare_shows_a_word_diff_of_the_prompts(app_env: Path) -> None:
+    """Test that Compare shows, under the settings table, each take's prompt against the first one's as a word
+    diff (words as text: a prompt's Markdown is never applied)."""
+    at = page("pages/boards.py")
+    first = takes(1, "A red fox runs through snow")[0]
+    second = takes(1, "A red **fox** walks through deep snow")[0]
+    at = page("pages/compare.py", at, ids=f"{first},{second}")
+    [diff] = [m.value for m in at.markdown if ":green[" in m.value]
+    assert diff == r"A red :red[~~fox runs~~] :green[**\*\*fox\*\* walks**] through :green[**deep**] snow 0"
