@@ -239,6 +239,8 @@ class Services:
     @property
     def cut_builder(self) -> CutBuilder:
         return self.data.cut_builder
+
+    @property
     def review(self) -> Review:
         return self.data.review
 
