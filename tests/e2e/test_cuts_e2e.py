@@ -35,11 +35,10 @@ def test_make_a_cut_see_its_progress_and_present_it(make_server: type, page: Pag
     wait_idle(page)
     page.locator(f".st-key-cut_make_b{board.id} button").click()
     expect(page.get_by_text("Cut v1 is queued")).to_be_visible()
-    expect(page.get_by_test_id("stProgress")).to_be_visible()
-
     version = page.locator("[class*='st-key-cut_version_']")
+    expect(version.get_by_test_id("stProgress")).to_be_visible()  # the cut's (the board's approvals have one too)
     expect(version.locator("video")).to_have_count(1, timeout=90_000)  # the live part shows it when it is made
-    expect(page.get_by_test_id("stProgress")).to_have_count(0)
+    expect(version.get_by_test_id("stProgress")).to_have_count(0)
     [row] = Database(f"sqlite:///{server.history}").rows(sa.select(cuts.c.id, cuts.c.state))
     assert row.state == "done"
     version.get_by_role("link", name="Present").click()
