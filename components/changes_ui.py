@@ -1,5 +1,5 @@
 """What changed between two takes, for a retake thread and Compare: a word diff of the prompts (removed words
-struck through, added ones in green), the settings that differ, and how long each took to make. Prompts are
+struck through in red, added ones in green), the settings that differ, and how long each took to make. Prompts are
 people's text: every word goes through ``md_inert``."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ def what_changed(before: HistoryRecord, after: HistoryRecord, *, settings: bool 
         words = []
         for op, text in word_diff(before.prompt, after.prompt):
             escaped = md_inert(text)
-            words.append(f":red[~~{escaped}~~]" if op == REMOVED else f":green[**{escaped}**]" if op == ADDED
+            words.append(f":red[~~{escaped}~~]" if op == REMOVED else f":green[{escaped}]" if op == ADDED
                          else escaped)
         st.markdown(" ".join(words))
     if not settings:

@@ -52,7 +52,7 @@ def test_readyz_reports_each_check_once_the_workers_run(server: AppServer) -> No
     assert answer.json() == {"status": "ready", "ready": True, "checks": {
         "database": "ok", "storage": "ok",
         "workers": {"status_poller": "running", "media_copier": "running", "create_queue": "running",
-                    "cut_builder": "running"}}}
+                    "cut_builder": "running", "note_frames": "running"}}}
 
 
 def test_a_stored_video_streams_whole_with_its_headers(server: AppServer) -> None:
