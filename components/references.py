@@ -48,11 +48,13 @@ def reference_pictures(backend: Backend, record: HistoryRecord, *, key: str) -> 
     def findings() -> list[ImageProbe | None]:
         return [_finding(backend, url, k) for url, k in zip(images, keys, strict=False)]
 
-    waiting = any(f is None and is_http_url(u) for f, u in zip(findings(), images, strict=True))
+    # One reading per run: the full run's serves the fragment's first drawing; its own reruns read afresh.
+    first = [findings()]
+    waiting = any(f is None and is_http_url(u) for f, u in zip(first[0], images, strict=True))
 
     @st.fragment(run_every=LOOK_AGAIN if waiting else None)
     def pictures() -> None:
-        found = findings()
+        found = first.pop() if first else findings()
         with st.container(key=f"references_{key}"):
             columns = st.columns(len(images))
             for column, name, url, finding in zip(columns, frame_names(len(images)), images, found, strict=True):
