@@ -40,6 +40,23 @@ def wait_for(condition: Callable[[], bool], timeout: float = 15.0) -> None:
         time.sleep(0.02)
 
 
+class Clock:
+    """A clock that moves only when the test moves it."""
+
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def rounds_past(pollers: list[StatusPoller]) -> None:
+    """Wait until each poller's loop has begun and finished a round since now (each round decides afresh what to
+    look up)."""
+    targets = [p.worker.rounds + 2 for p in pollers]
+    wait_for(lambda: all(p.worker.rounds >= t for p, t in zip(pollers, targets, strict=True)))
+
+
 def lookups_per_task(sandbox: SandboxServer) -> Counter[str]:
     return Counter(r.path.rsplit("/", 1)[-1] for r in sandbox.received("GET"))
 
@@ -108,23 +125,30 @@ def test_background_follows_every_task_without_a_page(sandbox: SandboxServer, cl
 
 def test_budget_holds_and_the_most_overdue_go_first(sandbox: SandboxServer, client: StarVideosClient,
                                                     store: HistoryStore) -> None:
-    """Test that with 40 tasks due and a budget of 10 saved-up lookups at 60 a minute, the first lookups are the 10
-    oldest and about one more a second follows, not 40 at once."""
+    """Test that with 40 tasks due and a budget of 10 saved-up lookups at 600 a minute, the first lookups are the 10
+    oldest, none follows while no time passes, and two more follow a fifth of a second later, not 40 at once."""
+    clock = Clock()
+    store.clock = clock
     ids = make(client, store, 40)
     # The most overdue as the database orders them (when each was created is this machine's business, not the test's).
     overdue = [row.task_id for row in store.db.rows(
         sa.select(tasks.c.task_id).order_by(sa.func.coalesce(tasks.c.next_lookup_at, 0.0), tasks.c.id))]
     assert sorted(overdue) == sorted(ids)
-    budget = RateLimiter(store.db, "lookups", per_minute=60, burst=10)
-    poller = StatusPoller(client, store, interval=60, budget=budget)
+    budget = RateLimiter(store.db, "lookups", per_minute=600, burst=10, clock=clock)
+    poller = StatusPoller(client, store, interval=60, budget=budget, clock=clock)
     sandbox.clear()
     poller.start()
     try:
         wait_for(lambda: len(sandbox.received("GET")) >= 10)
         first = [r.path.rsplit("/", 1)[-1] for r in sandbox.received("GET")[:10]]
         assert sorted(first) == sorted(overdue[:10])
-        time.sleep(2.0)  # a window in which the budget allows about two more
-        assert 10 <= len(sandbox.received("GET")) <= 13
+        rounds_past([poller])  # the loop asked the budget again, with no time gone by
+        assert len(sandbox.received("GET")) == 10
+        clock.now += 0.2  # two lookups' worth of budget
+        poller.wake()
+        wait_for(lambda: len(sandbox.received("GET")) >= 12)
+        rounds_past([poller])
+        assert len(sandbox.received("GET")) == 12
     finally:
         poller.close()
 
@@ -152,24 +176,31 @@ def test_a_failed_store_write_never_wedges_a_task(sandbox: SandboxServer, client
 
 
 def test_three_replicas_look_each_task_up_once_per_interval(sandbox: SandboxServer, db_url: str) -> None:
-    """Test that three pollers (three replicas) on one database look each task up about once per interval between
+    """Test that three pollers (three replicas) on one database look each task up exactly once per interval between
     them, as one replica alone would, not three times as often."""
-    stores = [HistoryStore(Database(db_url)) for _ in range(3)]
+    clock = Clock()
+    stores = [HistoryStore(Database(db_url), clock=clock) for _ in range(3)]
     clients = [StarVideosClient(sandbox.base_url, DUMMY_KEY) for _ in range(3)]
     sandbox.queued_seconds = 3600  # stay unfinished for the whole test
     ids = make(clients[0], stores[0], 6)
     sandbox.clear()
-    pollers = [StatusPoller(c, s, interval=0.5).start() for c, s in zip(clients, stores, strict=True)]
-    started = time.monotonic()
-    time.sleep(3.0)
-    for poller in pollers:
-        poller.close()
-    elapsed = time.monotonic() - started
-    counts = lookups_per_task(sandbox)
-    assert set(counts) == set(ids)
-    most = elapsed / 0.5 + 1
-    assert all(n <= most for n in counts.values()), (counts, most)
-    assert sum(p.lookups for p in pollers) == sum(counts.values())
+    sandbox.lookup_delay = 0.2  # a lookup takes a while, so one replica's two lookup threads cannot take them all
+    pollers = [StatusPoller(c, s, interval=0.2, workers=2, clock=clock).start()
+               for c, s in zip(clients, stores, strict=True)]
+    try:
+        for interval in range(1, 4):
+            if interval > 1:
+                clock.now += 0.2
+                for poller in pollers:
+                    poller.wake()
+            wait_for(lambda n=interval: all(lookups_per_task(sandbox)[i] >= n for i in ids)  # type: ignore[misc]
+                     and sum(p.lookups for p in pollers) >= len(sandbox.received("GET")))  # answered, not in flight
+            rounds_past(pollers)  # each replica looked again, with no time gone by
+            assert lookups_per_task(sandbox) == dict.fromkeys(ids, interval)
+    finally:
+        for poller in pollers:
+            poller.close()
+    assert sum(p.lookups for p in pollers) == sum(lookups_per_task(sandbox).values())
     assert sum(1 for p in pollers if p.lookups) >= 2  # the work really was shared
     for store in stores:
         store.close()
