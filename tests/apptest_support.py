@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,20 @@ from starvideos.settings import SETTINGS_DOC
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _installed_components_scanned_once() -> Iterator[None]:
+    """Every new AppTest scans all installed packages for Streamlit components (about 0.6 s, most of a short test);
+    the installed packages do not change during a test session, so the scan's answer is kept."""
+    from streamlit.components.v2 import manifest_scanner
+
+    original = manifest_scanner.scan_component_manifests
+    manifest_scanner.scan_component_manifests = functools.cache(original)  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        manifest_scanner.scan_component_manifests = original  # type: ignore[assignment]
 
 
 @pytest.fixture
