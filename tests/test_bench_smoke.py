@@ -1,4 +1,5 @@
-"""A quick smoke run of the benchmark suite (the full run is `python -m bench`, outside CI)."""
+"""A quick smoke run of the benchmark suite (the full run is `python -m bench`, outside CI). The runs are marked
+``bench``: they time real pacing, so they stay out of the default run and .ci/run runs them on their own."""
 
 from __future__ import annotations
 
@@ -7,9 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.bench
 def test_bench_quick_run_writes_results(tmp_path: Path) -> None:
     """Test that `python -m bench --quick` measures against same-run baselines and writes its JSON."""
     out = tmp_path / "results.json"
@@ -25,6 +29,7 @@ def test_bench_quick_run_writes_results(tmp_path: Path) -> None:
     assert "B1 " in run.stdout and "B3 " in run.stdout
 
 
+@pytest.mark.bench
 def test_batch_benchmarks_hold(tmp_path: Path) -> None:
     """Test that the batch cases run and their reliability targets hold even in a quick run: B14 paces within 5%
     with no duplicate, B15 sends every waiting item exactly once after a SIGKILL; B16 measures a ratio."""
@@ -38,6 +43,7 @@ def test_batch_benchmarks_hold(tmp_path: Path) -> None:
     assert rows["B16"]["candidate_median"] > rows["B16"]["baseline_median"] > 0
 
 
+@pytest.mark.bench
 def test_cut_benchmark_b23_holds(tmp_path: Path) -> None:
     """Test that B23 runs in a quick run and holds: with in and out points off the frame grid, the cut's length is
     the trimmed takes less the crossfades within half a frame (rounded once, on the cut's timeline), and every frame
