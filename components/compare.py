@@ -3,8 +3,6 @@ components-v2 component: inline code, no CDN), and the settings that differ are 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
 
 from starvideos.changes import prompt_changed
@@ -106,7 +104,7 @@ def compare(backend: Backend, takes: list[Take], *, for_link_holder: bool = Fals
                 if source is None:
                     st.info("No video yet.", icon=":material/videocam_off:")
                 else:
-                    st.video(str(source) if isinstance(source, Path) else source, muted=True)
+                    st.video(source, muted=True)
                 st.caption(f"Take {takes.index(take) + 1} · {stars_text(take.rating)}")
     _sync_bar(key="compare_sync", height=48)
     if any(take.record.images for take in takes):

@@ -4,7 +4,6 @@ Previous and Next on the ← and → keys, Exit on Esc. The sidebar is out of th
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import streamlit as st
 
@@ -31,7 +30,7 @@ def present(backend: Backend, takes: list[Take], *, on_exit: Callable[[], None])
         if source is None:
             st.info("This take has no video yet.", icon=":material/videocam_off:")
         else:
-            st.video(str(source) if isinstance(source, Path) else source, autoplay=True, loop=True, muted=True)
+            st.video(source, autoplay=True, loop=True, muted=True)
     plain(take.record.prompt, key="present_caption")
     previous, counter, following, leave = st.columns([2, 1, 2, 1], vertical_alignment="center")
     with previous:

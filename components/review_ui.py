@@ -25,6 +25,7 @@ from starvideos.review import (
 from starvideos.showcase import Board, ShareLink, Take
 
 from . import address
+from .labels import BadgeColor
 from .players import video_source
 from .runtime import Backend, current_user
 from .showcase_ui import viewer
@@ -35,7 +36,7 @@ UNDECIDED = "undecided"
 FILTERS = {"all": "All", APPROVED: "Approved", CHANGES: "Needs changes", REJECTED: "Rejected",
            UNDECIDED: "Undecided"}
 ICONS = {APPROVED: ":material/check_circle:", CHANGES: ":material/edit_note:", REJECTED: ":material/block:"}
-COLORS = {APPROVED: "green", CHANGES: "orange", REJECTED: "red"}
+COLORS: dict[str, BadgeColor] = {APPROVED: "green", CHANGES: "orange", REJECTED: "red"}
 
 
 def member_name() -> str:
