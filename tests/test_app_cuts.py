@@ -17,8 +17,8 @@ from starvideos.cuts import Cut, CutOptions, CutStore, Trim
 from starvideos.errors import DatabaseError
 from starvideos.models import VideoRequest
 from starvideos.schema import board_trims, cuts
-from starvideos.submit import submit_video
 from tests.apptest_support import new_app, served_key, texts
+from tests.creates import create_now
 
 
 def wait_for(check: Callable[[], bool], what: str, seconds: float = 60) -> None:
@@ -31,7 +31,7 @@ def wait_for(check: Callable[[], bool], what: str, seconds: float = 60) -> None:
 def board_of_takes(count: int, *, name: str = "Spring pitch") -> tuple[int, list[int]]:
     """A board of ``count`` finished 3-second sandbox takes with saved copies (the second one 9:16)."""
     b = runtime.backend()
-    ids = [submit_video(b.client, b.store, VideoRequest(f"shot {n}", duration=3,
+    ids = [create_now(b.client, b.store, VideoRequest(f"shot {n}", duration=3,
                                                         ratio="9:16" if n == 1 else "16:9"),
                         session_id="s").record_id for n in range(count)]
     wait_for(lambda: all((m := b.media.get(i)) is not None and m.saved for i in ids), "the takes' copies")
@@ -275,10 +275,10 @@ def test_a_chain_of_continued_takes_is_cut_from_the_task_view(app_env: Path) -> 
     new_app().run()
     stop_builder()
     b = runtime.backend()
-    first = submit_video(b.client, b.store, VideoRequest("shot one", duration=3), session_id="s").record_id
-    second = submit_video(b.client, b.store, VideoRequest("shot two", duration=3), session_id="s",
+    first = create_now(b.client, b.store, VideoRequest("shot one", duration=3), session_id="s").record_id
+    second = create_now(b.client, b.store, VideoRequest("shot two", duration=3), session_id="s",
                           parent_id=first).record_id
-    alone = submit_video(b.client, b.store, VideoRequest("alone", duration=3), session_id="s").record_id
+    alone = create_now(b.client, b.store, VideoRequest("alone", duration=3), session_id="s").record_id
     wait_for(lambda: all((m := b.media.get(i)) is not None and m.saved for i in (first, second, alone)),
              "the takes' copies")
     at = open_page("pages/history.py", record=str(alone))
@@ -320,8 +320,8 @@ def test_present_of_a_cut_not_ready_says_so_and_exit_returns_to_its_chain(app_en
     new_app().run()
     stop_builder()
     b = runtime.backend()
-    first = submit_video(b.client, b.store, VideoRequest("shot one", duration=3), session_id="s").record_id
-    second = submit_video(b.client, b.store, VideoRequest("shot two", duration=3), session_id="s",
+    first = create_now(b.client, b.store, VideoRequest("shot one", duration=3), session_id="s").record_id
+    second = create_now(b.client, b.store, VideoRequest("shot two", duration=3), session_id="s",
                           parent_id=first).record_id
     wait_for(lambda: all((m := b.media.get(i)) is not None and m.saved for i in (first, second)), "the copies")
     cut, _ = b.cuts.request(b.cuts.plan_chain(second))
@@ -340,7 +340,7 @@ def test_prompts_in_what_a_cut_says_are_plain_text(app_env: Path) -> None:
     stop_builder()
     b = runtime.backend()
     hostile = "**B** [x](http://e.t) <b>h</b> :smile:"  # within the 40 characters a take's name keeps
-    ids = [submit_video(b.client, b.store, VideoRequest(p, duration=3), session_id="s").record_id
+    ids = [create_now(b.client, b.store, VideoRequest(p, duration=3), session_id="s").record_id
            for p in ("calm shot", hostile)]
     wait_for(lambda: all((m := b.media.get(i)) is not None and m.saved for i in ids), "the copies")
     board = b.showcase.board_named("Board")
