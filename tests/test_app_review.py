@@ -12,6 +12,7 @@ from components import runtime
 from starvideos.models import VideoRequest
 from starvideos.review import APPROVED, CHANGES, REJECTED
 from tests.apptest_support import new_app, plain, served_key
+from tests.player_support import players
 from tests.test_app_showcase import page, takes
 
 
@@ -134,7 +135,7 @@ def test_notes_at_a_moment_on_the_task_view(app_env: Path) -> None:
     assert [served_key(i.proto.imgs[0].url) for i in at.get("image")] == [f"notes/{early.id}/thumb.jpg",
                                                                           f"notes/{late.id}/thumb.jpg"]
     at.button(key=f"task_seek_{late.id}").click().run()
-    assert at.session_state[f"task_player_{rid}__seek"] == {"to": 3.25, "n": 1}
+    assert players(at)[f"task_player_{rid}"]["seek"] == {"to": 3.25, "n": 1}
     at.button(key=f"task_resolve_{early.id}").click().run()
     assert review.note(early.id).resolved and review.note(early.id).resolved_by == "Team"
     at.button(key=f"task_reopen_{early.id}").click().run()

@@ -75,7 +75,7 @@ def test_a_link_holder_pins_a_note_and_the_owner_sees_that_moment(make_server: t
     team.get_by_role("button", name="For the client").click()
     wait_idle(team)
     owner_card = f".st-key-card_board_{ids[0]}"
-    team.locator(owner_card).get_by_text("Notes at a moment (1 open)").click()
+    team.locator(owner_card).get_by_text("Player: trim & notes (1 open)").click()
     wait_idle(team)
     expect(team.locator(owner_card).get_by_text("<b>The fox</b> should turn left here")).to_be_visible()
     team.locator(f"{owner_card} {PLAYER_VIDEO}").evaluate(
@@ -108,7 +108,7 @@ def test_a_link_holder_pins_a_note_and_the_owner_sees_that_moment(make_server: t
     cards = team.locator("[class*='st-key-card_board_']")
     expect(cards).to_have_count(3)
     assert [c.get_attribute("class") for c in cards.all()][1].count(f"st-key-card_board_{retake.id}") == 1
-    team.locator(owner_card).get_by_text("Notes at a moment (1 open)").click()
+    team.locator(owner_card).get_by_text("Player: trim & notes (1 open)").click()
     wait_idle(team)
     thread = team.locator(f".st-key-board_thread_{note.id}")
     expect(thread.get_by_role("link", name=re.compile(r"^Retake · "))).to_be_visible()
@@ -119,7 +119,7 @@ def test_a_link_holder_pins_a_note_and_the_owner_sees_that_moment(make_server: t
     expect(team.get_by_text("1 of 3 approved")).to_be_visible()
     done = Review(Database(f"sqlite:///{server.history}")).note(note.id)
     assert (done.resolved, done.resolved_record_id) == (True, retake.id)
-    expect(team.locator(owner_card).get_by_text("Notes at a moment (0 open, 1 resolved)")).to_be_visible()
+    expect(team.locator(owner_card).get_by_text("Player: trim & notes (0 open, 1 resolved)")).to_be_visible()
     screenshot(team, "review-thread.png")
 
 
