@@ -188,11 +188,17 @@ def notes_toggle(record_id: int, count: NoteCount | None, *, prefix: str, open_n
     starts on when the take has open notes (a board keeps it off: fifty players at once would crawl; the label says
     how many notes wait). Returns whether it is on."""
     count = count or NoteCount()
-    if count.open or count.resolved:
-        label += f" ({count.open} open" + (f", {count.resolved} resolved)" if count.resolved else ")")
     key = f"{prefix}_notes_on_{record_id}"
     st.session_state.setdefault(key, open_notes_open and count.open > 0)
-    return st.toggle(label, key=key)
+    return st.toggle(counted(label, count), key=key)
+
+
+def counted(label: str, count: NoteCount | None) -> str:
+    """``label`` with how many notes are open and resolved, when there are any."""
+    count = count or NoteCount()
+    if count.open or count.resolved:
+        label += f" ({count.open} open" + (f", {count.resolved} resolved)" if count.resolved else ")")
+    return label
 
 
 def _open_retake(backend: Backend, note: Note, *, with_frame: bool) -> None:
