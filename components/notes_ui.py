@@ -112,11 +112,12 @@ def notes_list(backend: Backend, notes: list[Note], *, prefix: str, member: bool
         for note in notes:
             _note_row(backend, note, prefix=prefix, member=member)
             if threads.get(note.id):
-                _thread(backend, note, threads[note.id], prefix=prefix)
+                _thread(backend, note, threads[note.id], prefix=prefix, member=member)
 
 
-def _thread(backend: Backend, note: Note, retake_ids: list[int], *, prefix: str) -> None:
-    """The retakes made from a note, under it: each one's status, and what changed from the take it answers."""
+def _thread(backend: Backend, note: Note, retake_ids: list[int], *, prefix: str, member: bool) -> None:
+    """The retakes made from a note, under it: each one's status, and what changed from the take it answers (with
+    what each cost, for members)."""
     original = backend.store.get(note.record_id)
     with st.container(key=f"{prefix}_thread_{note.id}"):
         for retake in filter(None, (backend.store.get(rid) for rid in retake_ids)):
@@ -124,7 +125,7 @@ def _thread(backend: Backend, note: Note, retake_ids: list[int], *, prefix: str)
             st.page_link(registry.HISTORY.path, label=f"Retake · {retake.status.replace('_', ' ')}",
                          icon=":material/subdirectory_arrow_right:", query_params=query)
             if original is not None:
-                what_changed(original, retake)
+                what_changed(backend, original, retake, spend=member)
 
 
 def _note_row(backend: Backend, note: Note, *, prefix: str, member: bool) -> None:

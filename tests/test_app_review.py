@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import requests
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import ButtonGroup
@@ -11,6 +12,7 @@ from streamlit.testing.v1.element_tree import ButtonGroup
 from components import runtime
 from starvideos.models import VideoRequest
 from starvideos.review import APPROVED, CHANGES, REJECTED
+from starvideos.schema import tasks
 from tests.apptest_support import new_app, plain, served_key
 from tests.player_support import players, press
 from tests.test_app_showcase import page, takes
@@ -420,3 +422,45 @@ def test_a_notes_time_seeks_every_player_showing_that_take(app_env: Path) -> Non
         f"other_player_{b}": None}
     at.button(key=f"board_seek_{note.id}").click().run()
     assert [data["seek"] for data in players(at).values()] == [{"to": 2.5, "n": 2}, {"to": 2.5, "n": 2}, None]
+
+
+def _made(record_id: int, status: str, attempted: float, finished: float | None) -> None:
+    """The take's status and times as if it had been made then (what the cost and time lines read)."""
+    with runtime.backend().database.write() as conn:
+        conn.execute(tasks.update().where(tasks.c.id == record_id).values(
+            status=status, attempted_at=attempted, finished_at=finished))
+
+
+def test_what_changed_says_what_each_take_cost_and_how_long_it_took(app_env: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Test that a retake's thread says, after the settings that differ, what each take cost (its seconds × the
+    price, in the app's currency) and how long each took to make; that Compare's table has a Cost and a Took row;
+    and that a link holder sees neither (what the team pays is the team's)."""
+    monkeypatch.setenv("STARVIDEOS_PRICE_PER_SECOND", "0.1")
+    monkeypatch.setenv("STARVIDEOS_CURRENCY", "EUR")
+    at = page("pages/boards.py")
+    [original] = takes(1, "A lighthouse")
+    backend = runtime.backend()
+    board = backend.showcase.board_named("Client")
+    backend.showcase.add(board.id, [original])
+    note = backend.review.pin(original, 1.0, "Brighter", author="Ann", board_id=board.id)
+    retake = backend.store.record_attempt(VideoRequest("A lighthouse, brighter", duration=8), note_id=note.id)
+    _made(original, "completed", 1000.0, 1042.0)
+    _made(retake, "processing", 2000.0, None)
+    at = page("pages/history.py", at, record=str(original))
+    thread = next(x for x in at.get("flex_container") if x.key == f"task_thread_{note.id}")
+    assert [plain(c.value) for c in thread.caption] == [
+        "Duration: 5 s → 8 s · Cost: 0.50 EUR → 0.80 EUR · Took: 42 s → still being made"]
+    _made(retake, "completed", 2000.0, 2125.0)
+    backend.showcase.add(board.id, [retake])
+    at = page("pages/compare.py", at, ids=f"{original},{retake}")
+    table = at.dataframe[0].value
+    assert (list(table.loc["Cost"]), list(table.loc["Took"])) == (["0.50 EUR", "0.80 EUR"], ["42 s", "2 min 5 s"])
+
+    token, _link = backend.showcase.share(board.id)
+    stranger = page("pages/shared.py", new_app().run(), token=token)
+    stranger.toggle(key=f"shared_notes_on_{original}").set_value(True).run()
+    thread = next(x for x in stranger.get("flex_container") if x.key == f"shared_thread_{note.id}")
+    assert [plain(c.value) for c in thread.caption] == ["Duration: 5 s → 8 s"]
+    stranger = page("pages/shared.py", stranger, token=token, view="compare", ids=f"{original},{retake}")
+    assert "Cost" not in stranger.dataframe[0].value.index and "Took" not in stranger.dataframe[0].value.index
