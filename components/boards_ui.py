@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from urllib.parse import urlsplit
 
 import streamlit as st
@@ -13,7 +14,7 @@ from starvideos.review import Approval, NoteCount
 from starvideos.showcase import Board, ShareLink, Showcase, Take
 
 from . import address, registry
-from .cuts_ui import Subject, cut_panel, trim_inputs
+from .cuts_ui import SET_POINTS, Subject, cut_panel, set_point, trim_inputs
 from .notes_ui import notes_panel, notes_toggle
 from .players import media_source
 from .review_ui import (
@@ -173,8 +174,13 @@ def _item(backend: Backend, board: Board, take: Take, position: int, count: int,
                          query_params=task_query(take))
             info = take.copy.video_info if take.copy is not None and take.copy.saved else None
             trim_inputs(backend, board.id, record.id, info.duration if info else None, trim)
-        if notes_toggle(record.id, notes, prefix="board", open_notes_open=False):
-            notes_panel(backend, record, prefix="board", board_id=board.id)
+        # One player per take, with every button it has: "Set in" / "Set out" for the cut, "Note at" for notes.
+        # Off until asked for (fifty players at once would crawl); the label names both, so trimming does not
+        # wait for a first note.
+        if notes_toggle(record.id, notes, prefix="board", open_notes_open=False, label="Player: trim & notes"):
+            duration = info.duration if info else None
+            notes_panel(backend, record, prefix="board", board_id=board.id, tools=SET_POINTS,
+                        on_tool=partial(set_point, backend, board.id, record.id, duration))
 
 
 def share_base(backend: Backend) -> str:

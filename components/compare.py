@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from starvideos.changes import prompt_changed
+from starvideos.changes import prompt_changed, take_cost, time_taken
+from starvideos.history import HistoryRecord
+from starvideos.pricing import money
 from starvideos.showcase import Take
 
 from .changes_ui import what_changed
@@ -116,8 +118,8 @@ def compare(backend: Backend, takes: list[Take], *, for_link_holder: bool = Fals
 
 
 def differences(backend: Backend, takes: list[Take], *, people: bool = True) -> None:
-    """Each take's settings in a column; the rows where they differ are highlighted. ``people``: with who
-    created each take."""
+    """Each take's settings in a column; the rows where they differ are highlighted. ``people`` (the team, not a
+    link holder): with who created each take, what it cost and how long it took."""
     import pandas as pd
 
     def settings(take: Take) -> dict[str, str]:
@@ -129,7 +131,13 @@ def differences(backend: Backend, takes: list[Take], *, people: bool = True) -> 
                     record.images, list(record.image_keys) + [None] * len(record.images), strict=False)) or "—",
                 **({"Created by": record.created_by or "—"} if people else {}),
                 "Video": f"{info.width}×{info.height} {info.codec.upper()}" if info else "—",
+                **(spend(record) if people else {}),
                 "Rating": stars_text(take.rating)}
+
+    def spend(record: HistoryRecord) -> dict[str, str]:
+        price = backend.settings.price_per_second
+        return {**({"Cost": money(take_cost(record, price), backend.settings.currency)} if price is not None
+                   else {}), "Took": time_taken(record)}
 
     table = pd.DataFrame({f"Take {n}": settings(t) for n, t in enumerate(takes, start=1)})
     differ = table.nunique(axis=1) > 1
@@ -141,4 +149,4 @@ def differences(backend: Backend, takes: list[Take], *, people: bool = True) -> 
         if prompt_changed(takes[0].record.prompt, take.record.prompt):
             with st.container(key=f"compare_diff_{n}"):
                 st.caption(f"Take {n}'s prompt against take 1's")
-                what_changed(takes[0].record, take.record, settings=False)  # the table has those
+                what_changed(backend, takes[0].record, take.record, settings=False, spend=False)  # the table has those

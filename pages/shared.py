@@ -15,7 +15,7 @@ from components.compare import compare
 from components.cuts_ui import latest_cut, present_cut
 from components.notes_ui import notes_panel, notes_toggle
 from components.players import video_source
-from components.present import present
+from components.present import PresentNotes, present
 from components.review_ui import blind_vote, link_decision
 from components.router import ensure_router
 from components.showcase_ui import feedback_panel, poster, select_box, selection, take_caption, viewer
@@ -108,7 +108,8 @@ if view == "present" and address.present("cut"):
     cut = backend.cuts.get(cut_id) if (cut_id := address.query_id("cut")) is not None else None
     present_cut(backend, cut if cut is not None and cut.board_id == board.id else None, on_exit=back_to_board)
 elif view == "present":
-    present(backend, takes, on_exit=back_to_board)
+    present(backend, takes, on_exit=back_to_board,
+            notes=PresentNotes(board.id, link=link, can_add=backend.review.rights(link.id).notes))
 elif view == "compare":
     ids = [i for i in address.query_ids("ids", limit=4) if i in on_board]
     st.button("Back to the board", key="shared_back", icon=":material/arrow_back:", on_click=back_to_board)

@@ -19,6 +19,7 @@ from starvideos.models import VideoRequest
 from starvideos.schema import board_trims, cuts
 from tests.apptest_support import new_app, served_key, texts
 from tests.creates import create_now
+from tests.player_support import players, press
 
 
 def wait_for(check: Callable[[], bool], what: str, seconds: float = 60) -> None:
@@ -222,6 +223,51 @@ def test_in_and_out_points_are_kept_per_board_and_used_by_the_cut(app_env: Path)
         conn.execute(board_trims.update().values(out_seconds=99.0))
     clamped = open_page("pages/boards.py", board=str(board_id))
     assert clamped.number_input(key=f"trim_out_{key}").value == 3.0
+
+
+def test_set_in_and_set_out_on_the_boards_player_save_the_trim(app_env: Path) -> None:
+    """Test that a member opens a take's player on the board without any note ("Player: trim & notes"), and that
+    "Set in" / "Set out" pressed at a moment save that point (the moment as the button names it), fill the In and
+    Out inputs and the "Plays" line, and are refused with the same words as a typed point (out before in, or too
+    short); the player is the same one that pins notes, and a link holder's player has no such buttons."""
+    new_app().run()
+    stop_builder()
+    board_id, ids = board_of_takes(2)
+    b = runtime.backend()
+    at = open_page("pages/boards.py", board=str(board_id))
+    key, player = f"{board_id}_{ids[0]}", f"board_player_{ids[0]}"
+    opener = at.toggle(key=f"board_notes_on_{ids[0]}")
+    assert (opener.label, opener.value, players(at)) == ("Player: trim & notes", False, {})
+    opener.set_value(True).run()
+    assert players(at)[player]["actions"] == [["pin", "Note at"], ["in", "Set in"], ["out", "Set out"]]
+    press(at, player, "in", 1.25)
+    assert b.cuts.trims(board_id) == {ids[0]: Trim(1.2, None)}
+    assert (at.number_input(key=f"trim_in_{key}").value, at.number_input(key=f"trim_out_{key}").value) == (1.2, None)
+    assert "Plays 1.2–3.0 s (1.8 s) in the cut" in shown(at.caption)
+    press(at, player, "out", 2.48)
+    assert b.cuts.trims(board_id) == {ids[0]: Trim(1.2, 2.4)}
+    assert (at.number_input(key=f"trim_in_{key}").value, at.number_input(key=f"trim_out_{key}").value) == (1.2, 2.4)
+    assert "Plays 1.2–2.4 s (1.2 s) in the cut" in shown(at.caption)
+    row = b.database.rows(sa.select(board_trims).where(board_trims.c.record_id == ids[0]))[0]
+    assert (row.board_id, row.in_seconds, row.out_seconds) == (board_id, 1.2, 2.4)
+    press(at, player, "out", 0.9)  # before In
+    assert shown(at.error) == [
+        "Out: the take would play 0.0 s; set Out at least 0.5 s after In (1.2 s). (not saved)"]
+    assert b.cuts.trims(board_id) == {ids[0]: Trim(1.2, 2.4)}
+    assert at.number_input(key=f"trim_out_{key}").value == 2.4
+    press(at, player, "in", 2.1)  # too close to Out
+    assert shown(at.error) == [
+        "Out: the take would play 0.3 s; set Out at least 0.5 s after In (2.1 s). (not saved)"]
+    assert b.cuts.trims(board_id) == {ids[0]: Trim(1.2, 2.4)}
+    press(at, player, "in", 0.5)
+    assert shown(at.error) == [] and b.cuts.trims(board_id) == {ids[0]: Trim(0.5, 2.4)}
+    at.number_input(key=f"trim_in_{key}").set_value(0.7).run()  # typing an exact value still works
+    assert b.cuts.trims(board_id) == {ids[0]: Trim(0.7, 2.4)}
+
+    token, _link = b.showcase.share(board_id)
+    stranger = open_page("pages/shared.py", token=token)
+    stranger.toggle(key=f"shared_notes_on_{ids[0]}").set_value(True).run()
+    assert players(stranger)[f"shared_player_{ids[0]}"]["actions"] == [["pin", "Note at"]]
 
 
 def test_the_cut_plays_in_present_as_one_item_and_exit_returns_to_the_board(app_env: Path) -> None:

@@ -16,7 +16,18 @@ import sqlalchemy as sa
 from PIL import Image
 
 from starvideos import media
-from starvideos.changes import ADDED, REMOVED, SAME, prompt_changed, setting_changes, word_diff
+from starvideos.changes import (
+    ADDED,
+    REMOVED,
+    SAME,
+    Change,
+    cost_and_time,
+    prompt_changed,
+    setting_changes,
+    take_cost,
+    time_taken,
+    word_diff,
+)
 from starvideos.database import Database
 from starvideos.errors import ThrottledError, ValidationError
 from starvideos.history import HistoryStore
@@ -398,3 +409,29 @@ def test_word_diff_and_setting_changes(store: HistoryStore) -> None:
         ("Mode", "Text to video", "Image to video"), ("Duration", "5 s", "8 s"), ("Aspect ratio", "16:9", "9:16"),
         ("Reference images", "none", "1 picture")]
     assert setting_changes(one, one) == []
+
+
+def test_cost_and_time_of_each_take(store: HistoryStore) -> None:
+    """Test each take's cost as Usage counts it (its seconds × the price once a task was or may have been created,
+    nothing for an attempt refused or cancelled) and how long it took from sending to finished, in words."""
+    def take(duration: int, status: str, attempted: float = 1000.0, finished: float | None = None) -> int:
+        record_id = store.record_attempt(VideoRequest("x", duration=duration))
+        with store.db.write() as conn:
+            conn.execute(tasks.update().where(tasks.c.id == record_id).values(
+                status=status, attempted_at=attempted, finished_at=finished))
+        return record_id
+
+    done = store.get(take(5, "completed", 1000.0, 1042.4))
+    slow = store.get(take(8, "completed", 2000.0, 2125.0))
+    failed = store.get(take(5, "failed", 0.0, 12.0))
+    refused, cancelled = store.get(take(5, "rejected")), store.get(take(5, "cancelled"))
+    running, unknown = store.get(take(10, "processing")), store.get(take(5, "outcome_unknown"))
+    assert [take_cost(r, 0.1) for r in (done, slow, failed, refused, cancelled, running, unknown)] == [
+        0.5, 0.8, 0.5, 0.0, 0.0, 1.0, 0.5]
+    assert take_cost(done, None) is None
+    assert [time_taken(r) for r in (done, slow, failed, refused, cancelled, running, unknown)] == [
+        "42 s", "2 min 5 s", "failed after 12 s", "not made", "not made", "still being made", "outcome unknown"]
+    assert cost_and_time(done, slow, price_per_second=0.1, currency="EUR") == [
+        Change("Cost", "0.50 EUR", "0.80 EUR"), Change("Took", "42 s", "2 min 5 s")]
+    assert cost_and_time(done, running, price_per_second=None, currency="USD") == [
+        Change("Took", "42 s", "still being made")]
