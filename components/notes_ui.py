@@ -41,7 +41,8 @@ def notes_panel(backend: Backend, record: HistoryRecord, *, prefix: str, board_i
     problem = st.session_state.pop(f"{prefix}_note_problem_{record.id}", None)
     if problem:
         st.warning(md_escape(problem), icon=":material/edit:")
-    notes_list(backend, notes, prefix=prefix, player=player, member=link is None)
+    notes_list(backend, notes, prefix=prefix, player=player, member=link is None,
+               pinned=st.session_state.pop(f"{prefix}_pinned_{record.id}", None))
 
 
 def _note_inputs(prefix: str, record_id: int) -> None:
@@ -63,25 +64,28 @@ def _pin(backend: Backend, record_id: int, prefix: str, board_id: int | None, li
         ss.your_name = name.strip()
     review: Review = backend.review
     try:
-        review.pin(record_id, press.at, str(ss.get(f"{prefix}_notetext_{record_id}") or ""), author=name,
-                   created_by=current_user(), board_id=board_id, link_id=link.id if link else None,
-                   limiter=review.note_limiter(link.id) if link else None)
+        note = review.pin(record_id, press.at, str(ss.get(f"{prefix}_notetext_{record_id}") or ""), author=name,
+                          created_by=current_user(), board_id=board_id, link_id=link.id if link else None,
+                          limiter=review.note_limiter(link.id) if link else None)
     except StarVideosError as exc:
         ss[f"{prefix}_note_problem_{record_id}"] = f"{exc.message} {exc.hint}".strip()
         return
     ss[f"{prefix}_notetext_{record_id}"] = ""
-    backend.note_frames.wake()
+    backend.note_frames.wake()  # it makes the picture while this run draws the page above the note
+    ss[f"{prefix}_pinned_{record_id}"] = note.id
 
 
-def notes_list(backend: Backend, notes: list[Note], *, prefix: str, player: str, member: bool) -> None:
-    """The notes by time, each with the picture of its frame."""
+def notes_list(backend: Backend, notes: list[Note], *, prefix: str, player: str, member: bool,
+               pinned: int | None = None) -> None:
+    """The notes by time, each with the picture of its frame (the note ``pinned`` in this run waits a moment for
+    its picture, so it is drawn with it)."""
     if not notes:
         st.caption("No notes yet.")
         return
     threads = backend.review.threads([n.id for n in notes])
     with st.container(key=f"{prefix}_notes_{notes[0].record_id}"):
         for note in notes:
-            _note_row(backend, note, prefix=prefix, player=player, member=member)
+            _note_row(backend, note, prefix=prefix, player=player, member=member, pinned=note.id == pinned)
             if threads.get(note.id):
                 _thread(backend, note, threads[note.id], prefix=prefix)
 
@@ -98,10 +102,12 @@ def _thread(backend: Backend, note: Note, retake_ids: list[int], *, prefix: str)
                 what_changed(original, retake)
 
 
-def _note_row(backend: Backend, note: Note, *, prefix: str, player: str, member: bool) -> None:
+def _note_row(backend: Backend, note: Note, *, prefix: str, player: str, member: bool, pinned: bool) -> None:
     with st.container(border=True, key=f"{prefix}_noterow_{note.id}"):
         picture, words = st.columns([1, 3], vertical_alignment="top")
         with picture:
+            if pinned and note.frame_state == FRAME_PENDING:
+                note = backend.note_frames.picture(note.id) or note
             if note.frame_state == FRAME_PENDING:
                 _picture_when_made(backend, note.id)
             else:

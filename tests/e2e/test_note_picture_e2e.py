@@ -1,0 +1,48 @@
+"""End to end, in Chromium: a note pinned on a board's take is drawn with the picture of its frame in the run the
+press causes, never first as a note waiting for its picture (B20 measures how long that takes)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import AppServer, wait_idle
+from tests.e2e.test_review_e2e import open_boards, play_to
+from tests.e2e.test_showcase_e2e import PROMPTS, seed, showcase
+
+pytestmark = pytest.mark.e2e
+
+# Records whether any note's row ever shows "Picture…" (its picture still being made), however briefly.
+WATCH_PENDING = """() => { window.svSawPending = false; new MutationObserver(() => {
+  if ([...document.querySelectorAll('[class*=st-key-board_noterow_]')].some((row) =>
+      row.innerText.includes('Picture…'))) window.svSawPending = true;
+}).observe(document.body, { childList: true, subtree: true, characterData: true }); }"""
+
+
+def test_a_pinned_note_arrives_with_its_picture(make_server: type, page: Page) -> None:
+    """Test that pressing "Note at 0:02.0" on a board lists the note with its frame's picture in the run that
+    press causes: the note's row never shows "Picture…"."""
+    server: AppServer = make_server(STARVIDEOS_SANDBOX_SPEED="10", STARVIDEOS_POLL_INTERVAL="0.5")
+    [rid] = seed(server, PROMPTS[:1], visit=page)
+    shows = showcase(server)
+    shows.add(shows.board_named("Pictures").id, [rid])
+    open_boards(page)
+    page.get_by_role("button", name="Pictures").click()
+    wait_idle(page)
+    card = f".st-key-card_board_{rid}"
+    page.locator(card).get_by_text("Notes at a moment").click()
+    wait_idle(page)
+    page.locator(f".st-key-board_note_name_{rid}").get_by_label("Your name").fill("Ann")
+    page.locator(card).get_by_label("Note", exact=True).fill("Hold on the fox here")
+    page.locator(card).get_by_label("Note", exact=True).press("Enter")
+    wait_idle(page)
+    play_to(page, card, 2.0)
+    page.evaluate(WATCH_PENDING)
+    page.locator(card).get_by_role("button", name="Note at 0:02.0").click()
+    wait_idle(page)
+    row = page.locator(f"{card} [class*=st-key-board_noterow_]")
+    expect(row.get_by_role("button", name=re.compile(r"0:02\.0"))).to_be_visible()
+    expect(row.locator("img")).to_be_visible()
+    assert page.evaluate("() => window.svSawPending") is False
