@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
 from playwright.sync_api import Page, expect
 
+from starvideos.copies import MediaStore
+from starvideos.database import Database
+from starvideos.sandbox.clips import write_h264, yuv420p
 from tests.e2e.conftest import AppServer, wait_idle
 from tests.e2e.test_review_e2e import open_boards, play_to
 from tests.e2e.test_showcase_e2e import PROMPTS, seed, showcase
@@ -21,11 +25,22 @@ WATCH_PENDING = """() => { window.svSawPending = false; new MutationObserver(() 
 }).observe(document.body, { childList: true, subtree: true, characterData: true }); }"""
 
 
+def grainy_copy(server: AppServer, record_id: int) -> None:
+    """Replace the take's stored copy with grain and a single keyframe: the frame at 2 s takes a few tenths of a
+    second to decode (more than the page takes to draw, less than pinning waits for it)."""
+    rng = np.random.default_rng(7)
+    frames = (yuv420p(rng.integers(16, 235, (224, 400), dtype=np.uint8), 128, 128) for _ in range(72))
+    key = MediaStore(Database(f"sqlite:///{server.history}")).get(record_id).video_key
+    write_h264(server.history.parent / "media" / key, frames, size=(400, 224), fps=24,
+               options={"preset": "ultrafast", "crf": "30", "g": "1000", "sc_threshold": "0"})
+
+
 def test_a_pinned_note_arrives_with_its_picture(make_server: type, page: Page) -> None:
     """Test that pressing "Note at 0:02.0" on a board lists the note with its frame's picture in the run that
-    press causes: the note's row never shows "Picture…"."""
+    press causes, even when that frame takes a moment to decode: the note's row never shows "Picture…"."""
     server: AppServer = make_server(STARVIDEOS_SANDBOX_SPEED="10", STARVIDEOS_POLL_INTERVAL="0.5")
     [rid] = seed(server, PROMPTS[:1], visit=page)
+    grainy_copy(server, rid)
     shows = showcase(server)
     shows.add(shows.board_named("Pictures").id, [rid])
     open_boards(page)
