@@ -108,15 +108,15 @@ def b20_note_pin(quick: bool) -> tuple[list[float], list[float]]:
 
 # B21 ---------------------------------------------------------------------------------------------------------------
 
-def _board_of(root: Path, *, with_notes: bool) -> int:
-    """A board of ``BOARD_TAKES`` finished takes with stored copies and posters; with ``with_notes``, ten notes on
+def _board_of(root: Path, takes: int, *, with_notes: bool) -> int:
+    """A board of ``takes`` finished takes with stored copies and posters; with ``with_notes``, ten notes on
     each (pictures saved, a few resolved), as a board a client has been through looks. Returns its id."""
     from starvideos.showcase import Showcase
 
     db = Database(f"sqlite:///{root / 'h.sqlite3'}")
     ids = [row[0] for row in db.rows(sa.select(tasks.c.id).join(task_media, task_media.c.record_id == tasks.c.id)
                                      .where(task_media.c.state == "saved").order_by(tasks.c.id)
-                                     .limit(BOARD_TAKES))]
+                                     .limit(takes))]
     showcase = Showcase(db)
     board = showcase.board_named("Client review")
     showcase.add(board.id, ids)
@@ -133,9 +133,9 @@ def _board_of(root: Path, *, with_notes: bool) -> int:
     return board.id
 
 
-def _board_ready(page: object, url: str, counts: str) -> float:
-    """Seconds from the board's address until the script is idle, every card and its notes' label are drawn and
-    every poster has loaded."""
+def _board_ready(page: object, url: str, takes: int, counts: str) -> float:
+    """Seconds from the board's address until the script is idle, every card is drawn (saying ``counts``: its
+    notes' count) and every poster has loaded."""
     started = time.perf_counter()
     _open(page, url)
     page.wait_for_function(  # type: ignore[attr-defined]
@@ -143,29 +143,30 @@ def _board_ready(page: object, url: str, counts: str) -> float:
         " const imgs = [...document.querySelectorAll('[class*=st-key-card_board_] [data-testid=stImage] img')];"
         " const labels = [...cards].filter((c) => c.innerText.includes(counts));"
         " return cards.length === takes && labels.length === takes && imgs.length >= takes"
-        " && imgs.every((i) => i.complete && i.naturalWidth > 0); }", arg=[BOARD_TAKES, counts], polling=10,
+        " && imgs.every((i) => i.complete && i.naturalWidth > 0); }", arg=[takes, counts], polling=10,
         timeout=60_000)
     return time.perf_counter() - started
 
 
 def b21_board_with_notes(quick: bool) -> tuple[list[float], list[float]]:
     """Candidate: a board of 50 takes with 500 notes, opened in Chromium until drawn (see the module's docstring);
-    baseline: the same board with no notes, on a second server with the same history. Interleaved."""
-    reps = 3 if quick else 9
+    baseline: the same board with no notes, on a second server with the same history. Interleaved. A quick run
+    uses a board of 12 takes."""
+    reps, takes = (3, 12) if quick else (9, BOARD_TAKES)
     from bench.support import chromium
 
     with tempfile.TemporaryDirectory() as bare_dir, tempfile.TemporaryDirectory() as noted_dir:
         bare_root, noted_root = Path(bare_dir), Path(noted_dir)
-        with _gallery_server(bare_root, 60) as bare, _gallery_server(noted_root, 60) as noted, \
+        with _gallery_server(bare_root, takes) as bare, _gallery_server(noted_root, takes) as noted, \
                 chromium() as browser:
-            bare_board = _board_of(bare_root, with_notes=False)
-            noted_board = _board_of(noted_root, with_notes=True)
+            bare_board = _board_of(bare_root, takes, with_notes=False)
+            noted_board = _board_of(noted_root, takes, with_notes=True)
             bare_url, noted_url = f"{bare}/boards?board={bare_board}", f"{noted}/boards?board={noted_board}"
             page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()  # type: ignore[attr-defined]
-            _board_ready(page, bare_url, "Notes at a moment")  # the app's code cached, as after a first visit
-            _board_ready(page, noted_url, "(7 open, 3 resolved)")
+            _board_ready(page, bare_url, takes, "")  # the app's code cached, as after a first visit
+            _board_ready(page, noted_url, takes, "7 open, 3 resolved")
             candidate, baseline = [], []
             for _ in range(reps):
-                baseline.append(_board_ready(page, bare_url, "Notes at a moment"))
-                candidate.append(_board_ready(page, noted_url, "(7 open, 3 resolved)"))
+                baseline.append(_board_ready(page, bare_url, takes, ""))
+                candidate.append(_board_ready(page, noted_url, takes, "7 open, 3 resolved"))
     return candidate, baseline

@@ -41,8 +41,7 @@ def notes_panel(backend: Backend, record: HistoryRecord, *, prefix: str, board_i
     problem = st.session_state.pop(f"{prefix}_note_problem_{record.id}", None)
     if problem:
         st.warning(md_escape(problem), icon=":material/edit:")
-    notes_list(backend, notes, prefix=prefix, player=player, member=link is None,
-               pinned=st.session_state.pop(f"{prefix}_pinned_{record.id}", None))
+    notes_list(backend, notes, prefix=prefix, player=player, member=link is None)
 
 
 def _note_inputs(prefix: str, record_id: int) -> None:
@@ -72,20 +71,32 @@ def _pin(backend: Backend, record_id: int, prefix: str, board_id: int | None, li
         return
     ss[f"{prefix}_notetext_{record_id}"] = ""
     backend.note_frames.wake()  # it makes the picture while this run draws the page above the note
-    ss[f"{prefix}_pinned_{record_id}"] = note.id
+    ss[_pinned_key(prefix, record_id)] = note.id
 
 
-def notes_list(backend: Backend, notes: list[Note], *, prefix: str, player: str, member: bool,
-               pinned: int | None = None) -> None:
-    """The notes by time, each with the picture of its frame (the note ``pinned`` in this run waits a moment for
-    its picture, so it is drawn with it)."""
+def _pinned_key(prefix: str, record_id: int) -> str:
+    return f"{prefix}_pinned_{record_id}"
+
+
+def _made_meanwhile(backend: Backend, note: Note, prefix: str) -> Note:
+    """The note pinned in this run, once its picture is made (``NoteFrames.picture`` waits a moment for it), so it
+    is drawn with its picture rather than as "Picture…" until its cell asks again; any other note as it is."""
+    key = _pinned_key(prefix, note.record_id)
+    if st.session_state.get(key) != note.id:
+        return note
+    del st.session_state[key]
+    return (backend.note_frames.picture(note.id) or note) if note.frame_state == FRAME_PENDING else note
+
+
+def notes_list(backend: Backend, notes: list[Note], *, prefix: str, player: str, member: bool) -> None:
+    """The notes by time, each with the picture of its frame."""
     if not notes:
         st.caption("No notes yet.")
         return
     threads = backend.review.threads([n.id for n in notes])
     with st.container(key=f"{prefix}_notes_{notes[0].record_id}"):
         for note in notes:
-            _note_row(backend, note, prefix=prefix, player=player, member=member, pinned=note.id == pinned)
+            _note_row(backend, note, prefix=prefix, player=player, member=member)
             if threads.get(note.id):
                 _thread(backend, note, threads[note.id], prefix=prefix)
 
@@ -102,12 +113,11 @@ def _thread(backend: Backend, note: Note, retake_ids: list[int], *, prefix: str)
                 what_changed(original, retake)
 
 
-def _note_row(backend: Backend, note: Note, *, prefix: str, player: str, member: bool, pinned: bool) -> None:
+def _note_row(backend: Backend, note: Note, *, prefix: str, player: str, member: bool) -> None:
+    note = _made_meanwhile(backend, note, prefix)
     with st.container(border=True, key=f"{prefix}_noterow_{note.id}"):
         picture, words = st.columns([1, 3], vertical_alignment="top")
         with picture:
-            if pinned and note.frame_state == FRAME_PENDING:
-                note = backend.note_frames.picture(note.id) or note
             if note.frame_state == FRAME_PENDING:
                 _picture_when_made(backend, note.id)
             else:
