@@ -13,7 +13,7 @@ from starvideos.copies import MediaStore
 from starvideos.database import Database
 from starvideos.sandbox.clips import write_h264, yuv420p
 from tests.e2e.conftest import AppServer, wait_idle
-from tests.e2e.test_review_e2e import open_boards, play_to
+from tests.e2e.test_review_e2e import open_boards, write_note
 from tests.e2e.test_showcase_e2e import PROMPTS, seed, showcase
 
 pytestmark = pytest.mark.e2e
@@ -47,13 +47,9 @@ def test_a_pinned_note_arrives_with_its_picture(make_server: type, page: Page) -
     page.get_by_role("button", name="Pictures").click()
     wait_idle(page)
     card = f".st-key-card_board_{rid}"
-    page.locator(card).get_by_text("Notes at a moment").click()
+    page.locator(f".st-key-board_notes_on_{rid} label").click()  # the card's switch to its player and notes
     wait_idle(page)
-    page.locator(f".st-key-board_note_name_{rid}").get_by_label("Your name").fill("Ann")
-    page.locator(card).get_by_label("Note", exact=True).fill("Hold on the fox here")
-    page.locator(card).get_by_label("Note", exact=True).press("Enter")
-    wait_idle(page)
-    play_to(page, card, 2.0)
+    write_note(page, card, f".st-key-board_note_name_{rid}", "Ann", "Hold on the fox here", 2.0)
     page.evaluate(WATCH_PENDING)
     page.locator(card).get_by_role("button", name="Note at 0:02.0").click()
     wait_idle(page)
