@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -49,6 +50,20 @@ def _play_to(page: object, seconds: float) -> None:
         " v.readyState >= 1 ? go() : v.addEventListener('loadedmetadata', go, { once: true }); })", seconds)
 
 
+_RUNS = """() => { const app = document.querySelector('[data-testid=stApp]'); window.svRan = false;
+  new MutationObserver(() => { if (app.getAttribute('data-test-script-state') === 'running') window.svRan = true; })
+    .observe(app, { attributes: true, attributeFilter: ['data-test-script-state'] }); }"""
+
+
+def _settled(page: object, act: Callable[[], None]) -> None:
+    """Do ``act`` (which causes a run) and return once that run is over: right after a key press the page still
+    says it is idle, and a run still going would be counted in the next measurement."""
+    page.evaluate(_RUNS)  # type: ignore[attr-defined]
+    act()
+    page.wait_for_function("() => window.svRan && document.querySelector('[data-testid=stApp]')"  # type: ignore[attr-defined]
+                           ".getAttribute('data-test-script-state') === 'notRunning'", polling=5, timeout=60_000)
+
+
 def _post_comment(page: object, record_id: int, body: str) -> float:
     """Seconds from pressing "Post comment" (its text typed) until the comment is listed."""
     box = page.locator(f".st-key-task_comments_{record_id}")  # type: ignore[attr-defined]
@@ -66,8 +81,7 @@ def _pin_note(page: object, record_id: int, body: str, at: float) -> float:
     """Seconds from pressing "Note at …" (the note typed, the playhead at ``at``) until the note is listed with
     the picture of its frame loaded."""
     page.get_by_label("Note", exact=True).fill(body)  # type: ignore[attr-defined]
-    page.get_by_label("Note", exact=True).press("Enter")  # type: ignore[attr-defined]
-    wait_idle(page)
+    _settled(page, lambda: page.get_by_label("Note", exact=True).press("Enter"))  # type: ignore[attr-defined]
     _play_to(page, at)
     pin = page.locator(".sv-action[data-action=pin]")  # type: ignore[attr-defined]
     started = time.perf_counter()
