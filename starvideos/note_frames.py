@@ -53,6 +53,8 @@ class NoteFrames(Job):
         self._clock = clock
         self.worker = Worker("note_frames", self.tick, heartbeats=heartbeats, max_pause=IDLE_SECONDS, clock=clock)
         self._made = threading.Condition()
+        self._pictures = 0
+        """Rounds of pictures this worker has finished (for ``picture``'s waiting)."""
 
     def close(self) -> None:
         self.worker.stop()
@@ -64,12 +66,15 @@ class NoteFrames(Job):
         self.wake()
         deadline = time.monotonic() + within
         while True:
+            with self._made:
+                seen = self._pictures  # counted before reading: a picture made during the read is not missed
             note = self.review.note(note_id)
             left = deadline - time.monotonic()
             if note is None or note.frame_state != FRAME_PENDING or left <= 0 or not self.alive:
                 return note
             with self._made:
-                self._made.wait(min(left, RECHECK_SECONDS))
+                if self._pictures == seen:
+                    self._made.wait(min(left, RECHECK_SECONDS))
 
     def tick(self) -> float:
         owner = self.worker.owner
@@ -107,6 +112,7 @@ class NoteFrames(Job):
     def _told(self) -> None:
         """Tell whoever waits in ``picture`` to look again."""
         with self._made:
+            self._pictures += 1
             self._made.notify_all()
 
 
