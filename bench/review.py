@@ -25,9 +25,13 @@ BOARD_TAKES = 50
 NOTES_PER_TAKE = 10
 
 
+PATIENCE_MS = 300_000  # on a host busy with other work, a fifty-card board can take a minute to draw
+
+
 def _open(page: object, url: str) -> None:
-    page.goto(url)  # type: ignore[attr-defined]
-    wait_idle(page)
+    page.goto(url, timeout=PATIENCE_MS)  # type: ignore[attr-defined]
+    page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]",  # type: ignore[attr-defined]
+                           state="attached", timeout=PATIENCE_MS)
 
 
 # B20 ---------------------------------------------------------------------------------------------------------------
@@ -61,7 +65,7 @@ def _settled(page: object, act: Callable[[], None]) -> None:
     page.evaluate(_RUNS)  # type: ignore[attr-defined]
     act()
     page.wait_for_function("() => window.svRan && document.querySelector('[data-testid=stApp]')"  # type: ignore[attr-defined]
-                           ".getAttribute('data-test-script-state') === 'notRunning'", polling=5, timeout=60_000)
+                           ".getAttribute('data-test-script-state') === 'notRunning'", polling=5, timeout=PATIENCE_MS)
 
 
 def _post_comment(page: object, record_id: int, body: str) -> float:
@@ -73,7 +77,7 @@ def _post_comment(page: object, record_id: int, body: str) -> float:
     box.get_by_role("button", name="Post comment").click()
     page.wait_for_function(  # type: ignore[attr-defined]
         "([key, body]) => (document.querySelector(key)?.innerText || '').includes(body)",
-        arg=[f".st-key-task_comments_{record_id}", body], polling=5, timeout=60_000)
+        arg=[f".st-key-task_comments_{record_id}", body], polling=5, timeout=PATIENCE_MS)
     return time.perf_counter() - started
 
 
@@ -89,7 +93,7 @@ def _pin_note(page: object, record_id: int, body: str, at: float) -> float:
     page.wait_for_function(  # type: ignore[attr-defined]
         "([list, body]) => [...document.querySelectorAll(list + ' [class*=st-key-task_noterow_]')].some((row) =>"
         " row.innerText.includes(body) && [...row.querySelectorAll('img')].some((i) => i.complete &&"
-        " i.naturalWidth > 0))", arg=[f".st-key-task_notes_{record_id}", body], polling=5, timeout=60_000)
+        " i.naturalWidth > 0))", arg=[f".st-key-task_notes_{record_id}", body], polling=5, timeout=PATIENCE_MS)
     return time.perf_counter() - started
 
 
@@ -158,7 +162,7 @@ def _board_ready(page: object, url: str, takes: int, counts: str) -> float:
         " const labels = [...cards].filter((c) => c.innerText.includes(counts));"
         " return cards.length === takes && labels.length === takes && imgs.length >= takes"
         " && imgs.every((i) => i.complete && i.naturalWidth > 0); }", arg=[takes, counts], polling=10,
-        timeout=60_000)
+        timeout=PATIENCE_MS)
     return time.perf_counter() - started
 
 
