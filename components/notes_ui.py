@@ -92,14 +92,29 @@ def _pin(backend: Backend, record_id: int, at: float, prefix: str, board_id: int
         ss.your_name = name.strip()
     review: Review = backend.review
     try:
-        review.pin(record_id, at, str(ss.get(f"{prefix}_notetext_{record_id}") or ""), author=name,
-                   created_by=current_user(), board_id=board_id, link_id=link.id if link else None,
-                   limiter=review.note_limiter(link.id) if link else None)
+        note = review.pin(record_id, at, str(ss.get(f"{prefix}_notetext_{record_id}") or ""), author=name,
+                          created_by=current_user(), board_id=board_id, link_id=link.id if link else None,
+                          limiter=review.note_limiter(link.id) if link else None)
     except StarVideosError as exc:
         ss[f"{prefix}_note_problem_{record_id}"] = f"{exc.message} {exc.hint}".strip()
         return
     ss[f"{prefix}_notetext_{record_id}"] = ""
-    backend.note_frames.wake()
+    backend.note_frames.wake()  # it makes the picture while this run draws the page above the note
+    ss[_pinned_key(prefix, record_id)] = note.id
+
+
+def _pinned_key(prefix: str, record_id: int) -> str:
+    return f"{prefix}_pinned_{record_id}"
+
+
+def _made_meanwhile(backend: Backend, note: Note, prefix: str) -> Note:
+    """The note pinned in this run, once its picture is made (``NoteFrames.picture`` waits a moment for it), so it
+    is drawn with its picture rather than as "Picture…" until its cell asks again; any other note as it is."""
+    key = _pinned_key(prefix, note.record_id)
+    if st.session_state.get(key) != note.id:
+        return note
+    del st.session_state[key]
+    return (backend.note_frames.picture(note.id) or note) if note.frame_state == FRAME_PENDING else note
 
 
 def notes_list(backend: Backend, notes: list[Note], *, prefix: str, member: bool) -> None:
@@ -129,6 +144,7 @@ def _thread(backend: Backend, note: Note, retake_ids: list[int], *, prefix: str,
 
 
 def _note_row(backend: Backend, note: Note, *, prefix: str, member: bool) -> None:
+    note = _made_meanwhile(backend, note, prefix)
     with st.container(border=True, key=f"{prefix}_noterow_{note.id}"):
         picture, words = st.columns([1, 3], vertical_alignment="top")
         with picture:

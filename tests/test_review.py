@@ -32,7 +32,7 @@ from starvideos.database import Database
 from starvideos.errors import ThrottledError, ValidationError
 from starvideos.history import HistoryStore
 from starvideos.models import TaskStatus, VideoRequest, VideoTask
-from starvideos.note_frames import NoteFrames, frame_key, thumb_key
+from starvideos.note_frames import IDLE_SECONDS, NoteFrames, frame_key, thumb_key
 from starvideos.notifications import Notifier, Outbox
 from starvideos.presets import PresetStore
 from starvideos.review import (
@@ -233,6 +233,29 @@ def test_frames_are_made_in_the_background_from_the_stored_copy(database: Databa
     assert review.claim_frames("replica-b", limit=5, lease_seconds=60) == []  # held
     assert review.frame_made(late.id, "replica-b", thumb_key="x", frame_key="y") is False
     assert review.note(late.id).frame_state == FRAME_PENDING
+
+
+def test_a_note_just_pinned_gets_its_picture_while_the_page_waits(database: Database, tmp_path: Path,
+                                                                  clip: bytes) -> None:
+    """Test that ``picture`` wakes the idle worker for a note just pinned and hands back the note with its picture
+    as soon as it is made (the worker would otherwise sleep its idle pause, longer than the wait); a note whose take
+    has no saved copy yet comes back still pending once the wait is over."""
+    store, review = HistoryStore(database), Review(database)
+    saved, waiting = finished(store, 2)
+    stored_copy(database, str(tmp_path / "media"), saved, clip)
+    frames = NoteFrames(review, open_storage(str(tmp_path / "media"))).start()
+    try:
+        deadline = time.monotonic() + 10
+        while frames.worker.rounds == 0:  # its first round found nothing: it now sleeps IDLE_SECONDS
+            assert time.monotonic() < deadline, "the worker never ran"
+            time.sleep(0.01)
+        note = review.pin(saved, 2.0, "Slower here", author="Ann")
+        made = frames.picture(note.id, within=IDLE_SECONDS - 1)
+        assert (made.frame_state, made.thumb_key) == (FRAME_SAVED, thumb_key(note.id))
+        later = review.pin(waiting, 1.0, "No copy yet", author="Ann")
+        assert frames.picture(later.id, within=0.2).frame_state == FRAME_PENDING
+    finally:
+        frames.close()
 
 
 def test_approvals_with_who_when_progress_and_what_a_link_may_ask(database: Database) -> None:

@@ -37,6 +37,16 @@ def play_to(page: Page, scope: str, seconds: float) -> None:
                    "'loadedmetadata', go, { once: true }); })")
 
 
+def write_note(page: Page, card: str, name_box: str, name: str, text: str, seconds: float) -> None:
+    """Type a name (in ``name_box``) and a note on a card's moment player, the note committed as Enter does, and
+    move its playhead to ``seconds``: "Note at …" is then one press away."""
+    page.locator(name_box).get_by_label("Your name").fill(name)
+    page.locator(card).get_by_label("Note", exact=True).fill(text)
+    page.locator(card).get_by_label("Note", exact=True).press("Enter")
+    wait_idle(page)
+    play_to(page, card, seconds)
+
+
 def test_a_link_holder_pins_a_note_and_the_owner_sees_that_moment(make_server: type, browser: Browser) -> None:
     """Test that a stranger with a share link pins "Note at 0:03.0" with its frame's picture, and that the owner,
     on the board, sees the note and pressing its time seeks the player to 3.0 s; retakes from it, approves the
@@ -55,11 +65,8 @@ def test_a_link_holder_pins_a_note_and_the_owner_sees_that_moment(make_server: t
     card = f".st-key-card_shared_{ids[0]}"
     stranger.locator(card).get_by_text("Notes at a moment").click()
     wait_idle(stranger)
-    stranger.locator(f".st-key-shared_note_name_{ids[0]}").get_by_label("Your name").fill("Carla")
-    stranger.locator(card).get_by_label("Note", exact=True).fill("<b>The fox</b> should turn left here")
-    stranger.locator(card).get_by_label("Note", exact=True).press("Enter")
-    wait_idle(stranger)
-    play_to(stranger, card, 3.0)
+    write_note(stranger, card, f".st-key-shared_note_name_{ids[0]}", "Carla", "<b>The fox</b> should turn left here",
+               3.0)
     pin = stranger.locator(card).get_by_role("button", name="Note at 0:03.0")
     expect(pin).to_be_visible()
     pin.click()
