@@ -1,0 +1,47 @@
+"""End to end, in Chromium: what a demanding newcomer ran into walking the app as people use it (a comment refused
+for want of a name, a board card's decision buttons on a laptop screen)."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from tests.e2e.conftest import AppServer, wait_idle
+from tests.e2e.test_showcase_e2e import PROMPTS, seed, showcase
+
+pytestmark = pytest.mark.e2e
+
+WORDS = "The lighthouse beam should sweep left to right, slower, and end on the rocks."
+
+
+def test_a_refused_comment_keeps_its_words_and_a_posted_one_keeps_the_name(make_server: type,
+                                                                              browser: Browser) -> None:
+    """Test that a link holder's comment refused for a missing name keeps every word typed (only the message is
+    new), and that once it is posted the box empties for the next one while the name stays."""
+    server: AppServer = make_server(STARVIDEOS_SANDBOX_SPEED="10", STARVIDEOS_POLL_INTERVAL="0.5")
+    stranger = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    [rid] = seed(server, PROMPTS[:1], visit=stranger)
+    shows = showcase(server)
+    board = shows.board_named("For the client")
+    shows.add(board.id, [rid])
+    token, _link = shows.share(board.id)
+    stranger.goto(f"{server.url}/shared?token={token}")  # the link as it arrives in a mail
+    wait_idle(stranger)
+    card = stranger.locator(f".st-key-card_shared_{rid}")
+    card.get_by_text("Comments (0)").click()
+    comment = card.get_by_role("textbox", name="Comment")
+    comment.fill(WORDS)
+    card.get_by_role("button", name="Post comment").click()
+    wait_idle(stranger)
+    expect(card.get_by_text("Your name: write something first.", exact=False)).to_be_visible()
+    expect(comment).to_have_value(WORDS)
+    assert shows.comments(rid) == []
+
+    name = card.locator(f".st-key-shared_name_{rid}").get_by_role("textbox", name="Your name")
+    name.fill("Carla")
+    card.get_by_role("button", name="Post comment").click()
+    wait_idle(stranger)
+    expect(card.get_by_text(WORDS, exact=True)).to_be_visible()  # posted, under "Comments (1)"
+    expect(comment).to_have_value("")
+    expect(name).to_have_value("Carla")
+    assert [(c.author, c.body) for c in shows.comments(rid)] == [("Carla", WORDS)]
