@@ -4,9 +4,10 @@ for want of a name, a board card's decision buttons on a laptop screen)."""
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import AppServer, wait_idle
+from tests.e2e.test_review_e2e import open_boards
 from tests.e2e.test_showcase_e2e import PROMPTS, seed, showcase
 
 pytestmark = pytest.mark.e2e
@@ -45,3 +46,30 @@ def test_a_refused_comment_keeps_its_words_and_a_posted_one_keeps_the_name(make_
     expect(comment).to_have_value("")
     expect(name).to_have_value("Carla")
     assert [(c.author, c.body) for c in shows.comments(rid)] == [("Carla", WORDS)]
+
+
+def test_a_board_cards_decision_buttons_show_whole_on_a_laptop_screen(make_server: type, page: Page) -> None:
+    """Test that on a 1280×720 laptop screen every one of a board card's Approved / Needs changes / Rejected
+    buttons shows whole inside its card (none runs past the card's edge, cut off), and that pressing Rejected
+    stores it."""
+    server: AppServer = make_server(STARVIDEOS_SANDBOX_SPEED="10", STARVIDEOS_POLL_INTERVAL="0.5")
+    page.set_viewport_size({"width": 1280, "height": 720})
+    [rid] = seed(server, PROMPTS[:1], visit=page)
+    shows = showcase(server)
+    board = shows.board_named("For the client")
+    shows.add(board.id, [rid])
+    open_boards(page)
+    page.get_by_role("button", name="For the client").click()
+    wait_idle(page)
+    card = page.locator(f".st-key-card_board_{rid}")
+    buttons = page.locator(f".st-key-approval_{board.id}_{rid} button")
+    expect(buttons).to_have_count(3)
+    box = card.bounding_box()
+    assert box is not None
+    for button in buttons.all():
+        edge = button.evaluate("b => b.getBoundingClientRect().right")
+        seen = button.evaluate("b => b.parentElement.getBoundingClientRect().right")
+        assert edge <= min(box["x"] + box["width"], seen) + 0.5, f"{button.inner_text()} is cut off"
+    buttons.filter(has_text="Rejected").click()
+    wait_idle(page)
+    expect(page.get_by_text("1 rejected", exact=False)).to_be_visible()
