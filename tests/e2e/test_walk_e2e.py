@@ -73,3 +73,26 @@ def test_a_board_cards_decision_buttons_show_whole_on_a_laptop_screen(make_serve
     buttons.filter(has_text="Rejected").click()
     wait_idle(page)
     expect(page.get_by_text("1 rejected", exact=False)).to_be_visible()
+
+
+def test_compare_shows_every_row_of_what_differs_without_scrolling_inside_it(make_server: type, page: Page) -> None:
+    """Test that Compare's table of settings, with a price set (so it has its Cost and Took rows), shows every row
+    down to Rating at once: nothing is hidden behind a scrollbar inside the table."""
+    server: AppServer = make_server(STARVIDEOS_SANDBOX_SPEED="10", STARVIDEOS_POLL_INTERVAL="0.5",
+                                    STARVIDEOS_PRICE_PER_SECOND="0.05", STARVIDEOS_CURRENCY="EUR")
+    ids = seed(server, PROMPTS[:2], visit=page)
+    shows = showcase(server)
+    board = shows.board_named("For the client")
+    shows.add(board.id, ids)
+    open_boards(page)
+    page.get_by_role("button", name="For the client").click()
+    wait_idle(page)
+    page.get_by_role("button", name="Compare (2)").click()
+    wait_idle(page)
+    table = page.locator("[data-testid=stMain] [data-testid=stDataFrame]")
+    expect(table.locator("canvas").first).to_be_attached()
+    table.scroll_into_view_if_needed()
+    scroller = table.locator(".dvn-scroller").first
+    expect(scroller).to_be_attached()
+    hidden = scroller.evaluate("s => s.scrollHeight - s.clientHeight")
+    assert hidden <= 1, f"{hidden} px of the table (its last rows, down to Rating) hide behind its scrollbar"
