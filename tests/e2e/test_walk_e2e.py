@@ -3,9 +3,13 @@ for want of a name, a board card's decision buttons on a laptop screen)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from starvideos.database import Database
+from starvideos.review import Review
 from tests.e2e.conftest import AppServer, wait_idle
 from tests.e2e.test_review_e2e import open_boards
 from tests.e2e.test_showcase_e2e import PROMPTS, seed, showcase
@@ -96,3 +100,25 @@ def test_compare_shows_every_row_of_what_differs_without_scrolling_inside_it(mak
     expect(scroller).to_be_attached()
     hidden = scroller.evaluate("s => s.scrollHeight - s.clientHeight")
     assert hidden <= 1, f"{hidden} px of the table (its last rows, down to Rating) hide behind its scrollbar"
+
+
+def test_an_open_blind_vote_shows_votes_arriving_and_the_reveal_without_a_click(make_server: type,
+                                                                                 page: Page) -> None:
+    """Test that the owner's board, left open while a blind vote runs, counts each vote as it arrives (so Reveal
+    is not pressed on a stale "0 votes so far"), and shows the tally once the vote is revealed elsewhere."""
+    server: AppServer = make_server(STARVIDEOS_SANDBOX_SPEED="10", STARVIDEOS_POLL_INTERVAL="0.5")
+    ids = seed(server, PROMPTS[:2], visit=page)
+    shows = showcase(server)
+    board = shows.board_named("For the client")
+    shows.add(board.id, ids)
+    review = Review(Database(f"sqlite:///{server.history}"))
+    vote = review.start_vote(board.id, ids)
+    open_boards(page)
+    page.get_by_role("button", name="For the client").click()
+    wait_idle(page)
+    panel = page.locator(".st-key-blind_vote")
+    expect(panel.get_by_text(re.compile(r"· 0 votes so far$"))).to_be_visible()
+    assert review.cast(vote.id, "visitor:carla", ids[1])  # a client, through the link, in another browser
+    expect(panel.get_by_text(re.compile(r"· 1 vote so far$"))).to_be_visible(timeout=15_000)
+    review.reveal(vote.id, by="a teammate")
+    expect(panel.get_by_role("heading", name="Blind vote · revealed")).to_be_visible(timeout=15_000)
