@@ -149,8 +149,12 @@ def _item(backend: Backend, board: Board, take: Take, position: int, count: int,
     info = take.copy.video_info if take.copy is not None and take.copy.saved else None
     duration = info.duration if info else None
 
-    def tools() -> None:
+    def decision() -> None:
+        # Under the words, where a link holder sees the state too: the tools column is too narrow for the three
+        # choices on a laptop screen ("Rejected" ran past the card's edge).
         approval_control(backend, board, record.id, state)
+
+    def tools() -> None:
         select_box(record.id, prefix="board", selected=selected)
         up, down = st.columns(2)
         with up:
@@ -175,7 +179,7 @@ def _item(backend: Backend, board: Board, take: Take, position: int, count: int,
             notes_panel(backend, record, prefix="board", board_id=board.id, tools=SET_POINTS,
                         on_tool=partial(set_point, backend, board.id, record.id, duration))
 
-    board_card(backend, board, take, prefix="board", tools=tools, player=player)
+    board_card(backend, board, take, prefix="board", under_words=decision, tools=tools, player=player)
 
 
 def share_base(backend: Backend) -> str:

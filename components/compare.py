@@ -144,7 +144,8 @@ def differences(backend: Backend, takes: list[Take], *, people: bool = True) -> 
     styled = table.style.apply(lambda row: ["background-color: rgba(124, 92, 255, 0.28); font-weight: 600"
                                             if differ[row.name] else "" for _ in row], axis=1)
     st.caption("Settings that differ are highlighted.")
-    st.dataframe(styled, width="stretch", key="compare_differences")
+    # As tall as its rows: at the default ten rows, Rating (and with a price, Took) hid behind the table's scrollbar.
+    st.dataframe(styled, width="stretch", height="content", key="compare_differences")
     for n, take in enumerate(takes[1:], start=2):
         if prompt_changed(takes[0].record.prompt, take.record.prompt):
             with st.container(key=f"compare_diff_{n}"):

@@ -352,10 +352,16 @@ def trim_inputs(backend: Backend, board_id: int, record_id: int, duration: float
     problem = st.session_state.get(f"trim_problem_{key}")
     if problem:
         st.error(md_inert(problem), icon=":material/content_cut:")
-    elif trim.start is not None or trim.end is not None:
-        first, last = trim.start or 0.0, trim.end if trim.end is not None else top
-        if last is not None:
-            st.caption(f"Plays {first:.1f}–{last:.1f} s ({last - first:.1f} s) in the cut")
+    elif (plays := plays_text(trim, top)) is not None:
+        st.caption(plays)
+
+
+def plays_text(trim: Trim, duration: float | None) -> str | None:
+    """ "Plays 1.2–3.0 s (1.8 s) in the cut", or None when the take plays whole or its end is not known."""
+    if trim.start is None and trim.end is None:
+        return None
+    first, last = trim.start or 0.0, trim.end if trim.end is not None else duration
+    return None if last is None else f"Plays {first:.1f}–{last:.1f} s ({last - first:.1f} s) in the cut"
 
 
 def _save_trim(backend: Backend, board_id: int, record_id: int, duration: float | None) -> None:
@@ -372,10 +378,17 @@ def set_point(backend: Backend, board_id: int, record_id: int, duration: float |
     kept = backend.cuts.trims(board_id).get(record_id, Trim())
     at = _tenths(press.at)
     trim = Trim(at, kept.end) if press.action == "in" else Trim(kept.start, at)
+    key = f"{board_id}_{record_id}"
+    # Said in a toast as well: the player is under the card, the In and Out inputs (and their message) above it,
+    # often off screen, so a press seemed to do nothing, even when it was refused.
     if _store_trim(backend, board_id, record_id, duration, trim):
-        key = f"{board_id}_{record_id}"
         st.session_state[f"trim_in_{key}"] = trim.start
         st.session_state[f"trim_out_{key}"] = trim.end
+        point = f"{SET_POINTS[press.action].removeprefix('Set ').capitalize()} at {at:.1f} s"
+        plays = plays_text(trim, float(duration) if duration else None)
+        st.toast(f"{point}. {plays}." if plays else f"{point}.", icon=":material/content_cut:")
+    else:
+        st.toast(md_inert(str(st.session_state.get(f"trim_problem_{key}") or "")), icon=":material/error:")
 
 
 def _tenths(seconds: float) -> float:

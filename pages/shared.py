@@ -1,5 +1,6 @@
-"""A shared board (?token=…): that board only, read-only, without the password or sign-in. The token is the proof;
-everything else in the app still asks for the password or sign-in, even in this browser.
+"""A shared board (?token=…): that board only (played, rated, commented on, never rearranged), without the password
+or sign-in. The token is the proof; everything else in the app still asks for the password or sign-in, even in this
+browser.
 
 The link is checked on every run (a click, a key, a reload) and again when a rating or comment is stored, so a tab
 opened before a revoke can do nothing after it. Present and Compare are views of this same page (&view=…), kept in
@@ -64,7 +65,7 @@ def open_view(view: str, ids: list[int] | None = None, cut_id: int | None = None
 
 def show_board(board: Board, link: ShareLink, takes: list[Take]) -> None:
     heading(board.name)
-    st.caption("A shared board · read-only")
+    st.caption(what_you_can_do(backend.review.rights(link.id)))
     selected = [i for i in selection() if i in on_board]
     present_col, compare_col, _ = st.columns([1, 1, 3])
     with present_col:
@@ -82,6 +83,14 @@ def show_board(board: Board, link: ShareLink, takes: list[Take]) -> None:
     counts = backend.review.note_counts([t.record.id for t in takes])
     for take in takes:
         shared_card(board, take, link, selected, states.get(take.record.id), rights, counts.get(take.record.id))
+
+
+def what_you_can_do(rights: LinkRights) -> str:
+    """What the link lets its holder do, said plainly: not "read-only" over stars, comments and notes."""
+    can = ["play", "present", "compare", "rate", "comment"]
+    can += ["pin notes at a moment"] if rights.notes else []
+    can += ["request changes"] if rights.requests else []
+    return f"A shared board: you can {', '.join(can[:-1])} and {can[-1]}. The board itself stays as the team made it."
 
 
 def shared_card(board: Board, take: Take, link: ShareLink, selected: list[int], state: Approval | None,

@@ -185,7 +185,8 @@ def test_a_share_link_in_a_fresh_browser(make_server: type, browser: Browser) ->
     wait_idle(stranger)
     expect(stranger.get_by_role("heading", name="For the client")).to_be_visible()
     assert stranger.locator("input[type=password]").count() == 0
-    expect(stranger.get_by_text("A shared board · read-only")).to_be_visible()
+    expect(stranger.get_by_text(re.compile(r"^A shared board: you can play, present, compare, rate, comment"))
+           ).to_be_visible()
     stranger.goto(f"{server.url}/history")
     wait_idle(stranger)
     expect(stranger.locator("input[type=password]")).to_be_visible()
