@@ -99,7 +99,7 @@ def _showcase(backend: Backend, record: HistoryRecord) -> None:
     if not takes:
         return
     take = takes[0]
-    st.caption(stars_text(take.rating))
+    st.caption(stars_text(take.rating).capitalize())  # a line of its own here, not the end of a caption
     feedback_panel(backend, take, prefix="task")
     on = backend.showcase.boards_of(record.id)
     if on:

@@ -185,6 +185,7 @@ def test_task_detail_completed(app_env: Path) -> None:
     [video] = at.get("video")
     assert served_key(video.proto.url) == runtime.backend().media.get(record.id).video_key  # the app's own copy
     assert [e.label for e in at.expander] == ["Comments (0)", "Last raw answer"]
+    assert "No ratings yet" in [c.value for c in at.caption]  # a line of its own, so it starts as a sentence
     assert [m.value for m in at.markdown if "-badge[" in m.value] == [":green-badge[:material/check_circle: Completed]"]
     assert not [m for m in at.markdown if m.proto.allow_html and "<script" in m.value]
 
