@@ -10,6 +10,7 @@ from bench.app import b2_history_at_scale, b4_cold_start, b5_create_rerun, b6_se
 from bench.batch import b14_batch_pace, b15_kill_and_restart, b16_create_rerun_with_craft
 from bench.core import b1_client_overhead, b3_parallel_lookups
 from bench.cuts import b22_cut_memory, b22_cut_time, b23_cut_exact
+from bench.review import b20_note_pin, b21_board_with_notes
 from bench.server import b18_first_frame, b18_seek, b18_server_memory, b19_metrics, b19_readyz
 from bench.showcase import b11_gallery_at_scale, b12_gallery_bytes, b13_present_next
 from bench.storage import b9_copy_video, b10_upload_image
@@ -69,6 +70,10 @@ CASES = [
     Case("B19", "/readyz on PostgreSQL (ms)", "/healthz (ms, context)", 20.0, "ms", b19_readyz),
     Case("B19m", "/metrics with 100,000 tasks on PostgreSQL (ms)", "/healthz (ms, context)", 50.0, "ms",
          b19_metrics),
+    Case("B20", "Note at … until listed with its frame's picture (Chromium)", "Post comment until listed", 1.5, "s",
+         b20_note_pin),
+    Case("B21", "board of 50 takes, 500 notes, drawn in Chromium", "same board, no notes", 1.3, "s",
+         b21_board_with_notes),
     Case("B22", "cut of 10 takes, 5 s 1280×720, 0.5 s crossfades", "Debian's ffmpeg, same codec/preset/filters",
          1.2, "s", b22_cut_time),
     Case("B22m", "peak extra memory while making that cut", "process RSS before (MB, context)", 300.0, "MB",

@@ -22,6 +22,7 @@ import numpy as np
 
 from bench.support import timed
 from starvideos.cut_render import ENCODER_OPTIONS, Clip, Layout, probe, render
+from starvideos.sandbox.clips import write_h264, yuv420p
 
 WIDTH, HEIGHT, FPS = 1280, 720, 24
 CROSSFADE = 0.5
@@ -30,30 +31,20 @@ NO_FFMPEG = "B22: Debian's ffmpeg is not installed (apt-get install -y ffmpeg); 
 
 def take(path: Path, seconds: float, hue: int, *, width: int = WIDTH, height: int = HEIGHT, fps: int = FPS) -> Path:
     """A clip with moving texture (a drifting gradient, noise and a travelling block): real work for x264."""
-    import av
-
     rng = np.random.default_rng(hue)
     y, x = np.mgrid[0:height, 0:width]
     base = ((x * 255 // width + y * 128 // height + hue * 37) % 256).astype(np.uint8)
     noise = rng.integers(0, 40, (height, width), dtype=np.uint8)
-    with av.open(str(path), "w", format="mp4", options={"movflags": "+faststart"}) as container:
-        stream = container.add_stream("libx264", rate=fps)
-        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-        stream.options = {"preset": "ultrafast", "crf": "18"}
+
+    def frames() -> Iterator[np.ndarray]:
         for n in range(round(seconds * fps)):
-            array = np.empty((height * 3 // 2, width), np.uint8)
             luma = np.roll(base, n * 4, axis=1) // 2 + np.roll(noise, n * 3, axis=0)
             block = (n * 17) % (width - 200)
             luma[200:400, block:block + 200] = 235
-            array[:height] = luma
-            array[height:] = (hue * 53 + n) % 200 + 28
-            frame = av.VideoFrame.from_ndarray(array, format="yuv420p")
-            frame.pts = n
-            for packet in stream.encode(frame):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-    return path
+            chroma = (hue * 53 + n) % 200 + 28
+            yield yuv420p(luma, chroma, chroma)
+
+    return write_h264(path, frames(), size=(width, height), fps=fps, options={"preset": "ultrafast", "crf": "18"})
 
 
 @contextlib.contextmanager

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from urllib.parse import urlsplit
 
 import streamlit as st
@@ -13,7 +14,8 @@ from starvideos.review import Approval, NoteCount
 from starvideos.showcase import Board, ShareLink, Showcase, Take
 
 from . import address, registry
-from .cuts_ui import Subject, cut_panel, trim_inputs
+from .board_card import board_card
+from .cuts_ui import SET_POINTS, Subject, cut_panel, set_point, trim_inputs
 from .notes_ui import notes_panel, notes_toggle
 from .players import media_source
 from .review_ui import (
@@ -26,9 +28,9 @@ from .review_ui import (
     state_filter,
 )
 from .runtime import Backend, current_user, signin_configured
-from .showcase_ui import feedback_panel, poster, select_box, selection, take_caption, task_query, viewer
+from .showcase_ui import select_box, selection, task_query, viewer
 from .styles import card_styles
-from .text import heading, label, md_escape, md_inert, plain
+from .text import heading, label, md_escape, md_inert
 
 STRIP = 4
 STRIP_WIDTH = 96
@@ -144,37 +146,40 @@ def _item(backend: Backend, board: Board, take: Take, position: int, count: int,
     showcase: Showcase = backend.showcase
     record = take.record
     best = board.best_record_id == record.id
-    with st.container(border=True, key=f"card_board_{record.id}"):
-        picture, words, tools = st.columns([2, 3, 2], gap="medium")
-        with picture:
-            poster(backend, take)
-        with words:
-            if best:
-                st.badge("Best take", icon=":material/star:", color="violet")
-            plain(record.prompt, key=f"prompt_board_{record.id}")
-            st.caption(take_caption(take))
-            feedback_panel(backend, take, prefix="board")
-        with tools:
-            approval_control(backend, board, record.id, state)
-            select_box(record.id, prefix="board", selected=selected)
-            up, down = st.columns(2)
-            with up:
-                st.button("Up", key=f"up_{record.id}", icon=":material/arrow_upward:", disabled=position == 0,
-                          on_click=showcase.move, args=(board.id, record.id, -1))
-            with down:
-                st.button("Down", key=f"down_{record.id}", icon=":material/arrow_downward:",
-                          disabled=position == count - 1, on_click=showcase.move, args=(board.id, record.id, 1))
-            st.button("Not the best take" if best else "Best take", key=f"best_{record.id}",
-                      icon=":material/star:", on_click=showcase.set_best,
-                      args=(board.id, None if best else record.id))
-            st.button("Remove from board", key=f"remove_{record.id}", icon=":material/remove_circle:",
-                      on_click=showcase.remove, args=(board.id, record.id))
-            st.page_link(registry.HISTORY.path, label="Open", icon=":material/open_in_new:",
-                         query_params=task_query(take))
-            info = take.copy.video_info if take.copy is not None and take.copy.saved else None
-            trim_inputs(backend, board.id, record.id, info.duration if info else None, trim)
-        if notes_toggle(record.id, notes, prefix="board", open_notes_open=False):
-            notes_panel(backend, record, prefix="board", board_id=board.id)
+    info = take.copy.video_info if take.copy is not None and take.copy.saved else None
+    duration = info.duration if info else None
+
+    def decision() -> None:
+        # Under the words, where a link holder sees the state too: the tools column is too narrow for the three
+        # choices on a laptop screen ("Rejected" ran past the card's edge).
+        approval_control(backend, board, record.id, state)
+
+    def tools() -> None:
+        select_box(record.id, prefix="board", selected=selected)
+        up, down = st.columns(2)
+        with up:
+            st.button("Up", key=f"up_{record.id}", icon=":material/arrow_upward:", disabled=position == 0,
+                      on_click=showcase.move, args=(board.id, record.id, -1))
+        with down:
+            st.button("Down", key=f"down_{record.id}", icon=":material/arrow_downward:",
+                      disabled=position == count - 1, on_click=showcase.move, args=(board.id, record.id, 1))
+        st.button("Not the best take" if best else "Best take", key=f"best_{record.id}",
+                  icon=":material/star:", on_click=showcase.set_best, args=(board.id, None if best else record.id))
+        st.button("Remove from board", key=f"remove_{record.id}", icon=":material/remove_circle:",
+                  on_click=showcase.remove, args=(board.id, record.id))
+        st.page_link(registry.HISTORY.path, label="Open", icon=":material/open_in_new:",
+                     query_params=task_query(take))
+        trim_inputs(backend, board.id, record.id, duration, trim)
+
+    def player() -> None:
+        # One player per take, with every button it has: "Set in" / "Set out" for the cut, "Note at" for notes.
+        # Off until asked for (fifty players at once would crawl); the label names both, so trimming does not
+        # wait for a first note.
+        if notes_toggle(record.id, notes, prefix="board", open_notes_open=False, label="Player: trim & notes"):
+            notes_panel(backend, record, prefix="board", board_id=board.id, tools=SET_POINTS,
+                        on_tool=partial(set_point, backend, board.id, record.id, duration))
+
+    board_card(backend, board, take, prefix="board", under_words=decision, tools=tools, player=player)
 
 
 def share_base(backend: Backend) -> str:

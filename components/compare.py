@@ -3,11 +3,11 @@ components-v2 component: inline code, no CDN), and the settings that differ are 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
 
-from starvideos.changes import prompt_changed
+from starvideos.changes import prompt_changed, take_cost, time_taken
+from starvideos.history import HistoryRecord
+from starvideos.pricing import money
 from starvideos.showcase import Take
 
 from .changes_ui import what_changed
@@ -106,7 +106,7 @@ def compare(backend: Backend, takes: list[Take], *, for_link_holder: bool = Fals
                 if source is None:
                     st.info("No video yet.", icon=":material/videocam_off:")
                 else:
-                    st.video(str(source) if isinstance(source, Path) else source, muted=True)
+                    st.video(source, muted=True)
                 st.caption(f"Take {takes.index(take) + 1} · {stars_text(take.rating)}")
     _sync_bar(key="compare_sync", height=48)
     if any(take.record.images for take in takes):
@@ -118,8 +118,8 @@ def compare(backend: Backend, takes: list[Take], *, for_link_holder: bool = Fals
 
 
 def differences(backend: Backend, takes: list[Take], *, people: bool = True) -> None:
-    """Each take's settings in a column; the rows where they differ are highlighted. ``people``: with who
-    created each take."""
+    """Each take's settings in a column; the rows where they differ are highlighted. ``people`` (the team, not a
+    link holder): with who created each take, what it cost and how long it took."""
     import pandas as pd
 
     def settings(take: Take) -> dict[str, str]:
@@ -131,16 +131,23 @@ def differences(backend: Backend, takes: list[Take], *, people: bool = True) -> 
                     record.images, list(record.image_keys) + [None] * len(record.images), strict=False)) or "—",
                 **({"Created by": record.created_by or "—"} if people else {}),
                 "Video": f"{info.width}×{info.height} {info.codec.upper()}" if info else "—",
+                **(spend(record) if people else {}),
                 "Rating": stars_text(take.rating)}
+
+    def spend(record: HistoryRecord) -> dict[str, str]:
+        price = backend.settings.price_per_second
+        return {**({"Cost": money(take_cost(record, price), backend.settings.currency)} if price is not None
+                   else {}), "Took": time_taken(record)}
 
     table = pd.DataFrame({f"Take {n}": settings(t) for n, t in enumerate(takes, start=1)})
     differ = table.nunique(axis=1) > 1
     styled = table.style.apply(lambda row: ["background-color: rgba(124, 92, 255, 0.28); font-weight: 600"
                                             if differ[row.name] else "" for _ in row], axis=1)
     st.caption("Settings that differ are highlighted.")
-    st.dataframe(styled, width="stretch", key="compare_differences")
+    # As tall as its rows: at the default ten rows, Rating (and with a price, Took) hid behind the table's scrollbar.
+    st.dataframe(styled, width="stretch", height="content", key="compare_differences")
     for n, take in enumerate(takes[1:], start=2):
         if prompt_changed(takes[0].record.prompt, take.record.prompt):
             with st.container(key=f"compare_diff_{n}"):
                 st.caption(f"Take {n}'s prompt against take 1's")
-                what_changed(takes[0].record, take.record, settings=False)  # the table has those
+                what_changed(backend, takes[0].record, take.record, settings=False, spend=False)  # the table has those

@@ -166,7 +166,8 @@ def _card(backend: Backend, record: HistoryRecord, copy: MediaRecord | None, ite
         elif record.task_id:
             if newest and record.status != "failed":
                 st.success("Task created. It plays here when it is done, and it is in History." if record.is_live
-                           else "Task created. It is done, and it is in History too.", icon=":material/task_alt:")
+                           else "Task created. Finished: it plays below and stays in History.",
+                           icon=":material/task_alt:")
             st.code(record.task_id, language=None)  # wrapped by _STYLE: whole, even on a phone
             if record.is_live:
                 if record.lookup_error:

@@ -8,6 +8,7 @@ dialog)."""
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from starvideos.errors import StarVideosError, UnusableTakesError, ValidationErr
 
 from . import registry
 from .media_links import media_url
+from .moment_player import MomentAction
 from .runtime import Backend, current_user
 from .styles import present_styles
 from .text import md_escape, md_inert
@@ -321,6 +323,10 @@ def present_cut(backend: Backend, cut: Cut | None, *, on_exit: Callable[[], None
 # In and out points -------------------------------------------------------------------------------------------------
 
 
+SET_POINTS = {"in": "Set in", "out": "Set out"}
+"""The buttons a board's player carries for a take's In and Out points (members only)."""
+
+
 def trim_inputs(backend: Backend, board_id: int, record_id: int, duration: float | None, trim: Trim) -> None:
     """A take's In and Out points on this board (seconds; empty is the take's own start or end), saved as typed."""
     key = f"{board_id}_{record_id}"
@@ -328,6 +334,12 @@ def trim_inputs(backend: Backend, board_id: int, record_id: int, duration: float
     # Points kept for an earlier copy of the take may lie past this one's end: shown clamped, never a crash.
     start, end = (trim.start, trim.end) if top is None else (
         None if trim.start is None else min(trim.start, top), None if trim.end is None else min(trim.end, top))
+    # Once drawn, an input shows its own state (what was typed, or what "Set in" / "Set out" put there): passing
+    # the stored value too would only make Streamlit warn about two sources.
+    if f"trim_in_{key}" in st.session_state:
+        start = None
+    if f"trim_out_{key}" in st.session_state:
+        end = None
     in_col, out_col = st.columns(2)
     with in_col:
         st.number_input("In (s)", min_value=0.0, max_value=top, value=start, step=0.1, format="%.1f",
@@ -340,16 +352,53 @@ def trim_inputs(backend: Backend, board_id: int, record_id: int, duration: float
     problem = st.session_state.get(f"trim_problem_{key}")
     if problem:
         st.error(md_inert(problem), icon=":material/content_cut:")
-    elif trim.start is not None or trim.end is not None:
-        first, last = trim.start or 0.0, trim.end if trim.end is not None else top
-        if last is not None:
-            st.caption(f"Plays {first:.1f}–{last:.1f} s ({last - first:.1f} s) in the cut")
+    elif (plays := plays_text(trim, top)) is not None:
+        st.caption(plays)
+
+
+def plays_text(trim: Trim, duration: float | None) -> str | None:
+    """ "Plays 1.2–3.0 s (1.8 s) in the cut", or None when the take plays whole or its end is not known."""
+    if trim.start is None and trim.end is None:
+        return None
+    first, last = trim.start or 0.0, trim.end if trim.end is not None else duration
+    return None if last is None else f"Plays {first:.1f}–{last:.1f} s ({last - first:.1f} s) in the cut"
 
 
 def _save_trim(backend: Backend, board_id: int, record_id: int, duration: float | None) -> None:
+    ss = st.session_state
+    key = f"{board_id}_{record_id}"
+    _store_trim(backend, board_id, record_id, duration, Trim(ss.get(f"trim_in_{key}"), ss.get(f"trim_out_{key}")))
+
+
+def set_point(backend: Backend, board_id: int, record_id: int, duration: float | None, press: MomentAction) -> None:
+    """"Set in" / "Set out" pressed on the take's player: that moment becomes the point, checked and saved as a
+    typed one is, and the In and Out inputs show the points now kept."""
+    if press.action not in SET_POINTS:
+        return
+    kept = backend.cuts.trims(board_id).get(record_id, Trim())
+    at = _tenths(press.at)
+    trim = Trim(at, kept.end) if press.action == "in" else Trim(kept.start, at)
+    key = f"{board_id}_{record_id}"
+    # Said in a toast as well: the player is under the card, the In and Out inputs (and their message) above it,
+    # often off screen, so a press seemed to do nothing, even when it was refused.
+    if _store_trim(backend, board_id, record_id, duration, trim):
+        st.session_state[f"trim_in_{key}"] = trim.start
+        st.session_state[f"trim_out_{key}"] = trim.end
+        point = f"{SET_POINTS[press.action].removeprefix('Set ').capitalize()} at {at:.1f} s"
+        plays = plays_text(trim, float(duration) if duration else None)
+        st.toast(f"{point}. {plays}." if plays else f"{point}.", icon=":material/content_cut:")
+    else:
+        st.toast(md_inert(str(st.session_state.get(f"trim_problem_{key}") or "")), icon=":material/error:")
+
+
+def _tenths(seconds: float) -> float:
+    """The moment as the button named it (``0:01.2``: whole tenths, never a later frame)."""
+    return math.floor(seconds * 10 + 1e-6) / 10
+
+
+def _store_trim(backend: Backend, board_id: int, record_id: int, duration: float | None, trim: Trim) -> bool:
     key = f"{board_id}_{record_id}"
     ss = st.session_state
-    trim = Trim(ss.get(f"trim_in_{key}"), ss.get(f"trim_out_{key}"))
     try:
         backend.cuts.set_trim(board_id, record_id, trim, duration=duration, updated_by=current_user())
     except ValidationError as exc:
@@ -358,3 +407,5 @@ def _save_trim(backend: Backend, board_id: int, record_id: int, duration: float 
         ss[f"trim_problem_{key}"] = f"{exc.message} {exc.hint}"
     else:
         ss.pop(f"trim_problem_{key}", None)
+        return True
+    return False

@@ -18,7 +18,7 @@ def session_id() -> str:
     """A random id for this browser session, for the "This session only" filter."""
     if "session_id" not in st.session_state:
         st.session_state.session_id = uuid.uuid4().hex
-    return st.session_state.session_id
+    return str(st.session_state.session_id)
 
 
 @st.cache_resource(show_spinner=False)

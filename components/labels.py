@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from starvideos.models import MODES, TaskStatus
+
+BadgeColor = Literal["red", "orange", "yellow", "blue", "green", "violet", "gray", "grey", "primary"]
 
 # mode: (form label, short name for tables and cards)
 MODE_NAMES: dict[str, tuple[str, str]] = {
@@ -13,8 +17,9 @@ MODE_NAMES: dict[str, tuple[str, str]] = {
 assert tuple(MODE_NAMES) == MODES
 MODE_BY_LABEL = {label: mode for mode, (label, _short) in MODE_NAMES.items()}
 
-# state: (label, badge colour, icon, table marker); every TaskStatus has one (a test checks)
-STATES: dict[TaskStatus, tuple[str, str, str, str]] = {
+# state: (label, badge colour, icon, table marker); every TaskStatus has one (a test checks). Keyed by str, which a
+# TaskStatus is, so a state read from the database looks up without a conversion.
+STATES: dict[str, tuple[str, BadgeColor, str, str]] = {
     TaskStatus.PENDING: ("Waiting to send", "gray", ":material/hourglass_empty:", "…"),
     TaskStatus.SENDING: ("Sending", "gray", ":material/upload:", "↑"),
     TaskStatus.REJECTED: ("Not created", "red", ":material/block:", "⊘"),

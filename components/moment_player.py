@@ -3,8 +3,9 @@ player, markers on a timeline under it, and buttons that carry the current time 
 0:03.2"; another page may ask for "Set in" / "Set out"). The button's label follows the playhead in the browser, so
 playing reruns nothing; pressing one pauses the video and sends ``(action, seconds)`` to Python once.
 
-Python can move the playhead: ``seek_to`` asks every player with that key to jump there (each request is numbered,
-so asking for the same moment twice seeks twice). Only numbers, the video's address and the buttons' fixed labels
+Python can move the playhead: ``seek_to`` asks every player showing that take to jump there (the board card's, an
+open notes panel's, Present's stage: one press moves them all; each request is numbered, so asking for the same moment
+twice seeks twice). Only numbers, the video's address and the buttons' fixed labels
 reach the component's code: no text a person typed.
 """
 
@@ -16,7 +17,7 @@ from typing import Any
 
 import streamlit as st
 
-# Trusted, static code. ``data``: {src, markers: [seconds], actions: [[id, label]], seek: {to, n}}.
+# Trusted, static code. ``data``: {src, markers: [seconds], actions: [[id, label]], seek: {to, n}, stage: bool}.
 _PLAYER_JS = """
 const timecode = (s) => {
   const tenths = Math.floor(Math.max(0, s) * 10 + 1e-6);
@@ -35,6 +36,7 @@ export default function(component) {
     root.appendChild(box);
     box.seekN = 0;
   }
+  box.classList.toggle("sv-stage", !!data.stage);
   const video = box.querySelector(".sv-video");
   const line = box.querySelector(".sv-line");
   const now = box.querySelector(".sv-now");
@@ -94,6 +96,7 @@ export default function(component) {
 _PLAYER_CSS = """
 .sv-moment { display: flex; flex-direction: column; gap: 0.35rem; }
 .sv-video { width: 100%; max-height: 60vh; background: #000; border-radius: 0.5rem; }
+.sv-stage .sv-video { max-height: calc(100vh - 16rem); object-fit: contain; }
 .sv-line { position: relative; height: 0.9rem; margin: 0 0.5rem; border-radius: 0.45rem;
   background: color-mix(in srgb, var(--st-text-color) 12%, transparent); }
 .sv-mark { position: absolute; top: 0.1rem; width: 0.7rem; height: 0.7rem; margin-left: -0.35rem; padding: 0;
@@ -118,13 +121,16 @@ class MomentAction:
     at: float
 
 
-def moment_player(src: str, *, key: str, markers: Sequence[float] = (), actions: Mapping[str, str] = NOTE_AT,
-                  on_action: Callable[..., None] | None = None, args: tuple[Any, ...] = ()) -> None:
-    """Draw the player. ``on_action(*args)`` runs (before the page is drawn again) when one of ``actions``'
-    buttons is pressed; it reads what was pressed with ``pressed(key)``."""
-    seek = st.session_state.get(_seek_key(key))
+def moment_player(src: str, *, key: str, take: int, markers: Sequence[float] = (),
+                  actions: Mapping[str, str] = NOTE_AT, on_action: Callable[..., None] | None = None,
+                  args: tuple[Any, ...] = (), stage: bool = False) -> None:
+    """Draw the player of the take (record id) ``take``. ``on_action(*args)`` runs (before the page is drawn
+    again) when one of ``actions``' buttons is pressed; it reads what was pressed with ``pressed(key)``.
+    ``stage``: as tall as Present's stage allows."""
+    seek = st.session_state.get(_seek_key(take))
     _player(key=key, data={"src": src, "markers": [round(float(m), 3) for m in markers],
-                           "actions": [[name, label] for name, label in actions.items()], "seek": seek},
+                           "actions": [[name, label] for name, label in actions.items()], "seek": seek,
+                           "stage": stage},
             on_action_change=(lambda: on_action(*args)) if on_action else (lambda: None))
 
 
@@ -140,11 +146,12 @@ def pressed(key: str) -> MomentAction | None:
     return MomentAction(str(value.get("action") or ""), float(at))
 
 
-def seek_to(key: str, seconds: float) -> None:
-    """Ask the player ``key`` to jump to ``seconds`` on its next draw (call in a callback, before it is drawn)."""
-    previous = st.session_state.get(_seek_key(key)) or {"n": 0}
-    st.session_state[_seek_key(key)] = {"to": round(float(seconds), 3), "n": int(previous["n"]) + 1}
+def seek_to(take: int, seconds: float) -> None:
+    """Ask every player of the take ``take`` to jump to ``seconds`` on its next draw (call in a callback, before
+    they are drawn). Keyed by the take, not by a player: whichever parts of the page show it, all of them move."""
+    previous = st.session_state.get(_seek_key(take)) or {"n": 0}
+    st.session_state[_seek_key(take)] = {"to": round(float(seconds), 3), "n": int(previous["n"]) + 1}
 
 
-def _seek_key(key: str) -> str:
-    return f"{key}__seek"
+def _seek_key(take: int) -> str:
+    return f"moment_seek_{take}"

@@ -5,6 +5,8 @@ Note text and names are shown as text, never as Markdown."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+
 import streamlit as st
 
 from starvideos.errors import StarVideosError
@@ -15,7 +17,7 @@ from starvideos.showcase import MAX_NAME_CHARS, ShareLink
 from . import registry
 from .changes_ui import what_changed
 from .create_form import reuse_settings
-from .moment_player import moment_player, pressed, seek_to
+from .moment_player import NOTE_AT, MomentAction, moment_player, pressed, seek_to
 from .players import media_source, use_picture, video_source
 from .runtime import Backend, current_user
 from .text import md_escape, md_inert
@@ -23,28 +25,39 @@ from .timing import ago
 
 
 def notes_panel(backend: Backend, record: HistoryRecord, *, prefix: str, board_id: int | None = None,
-                link: ShareLink | None = None, can_add: bool = True) -> None:
-    """The player and the take's notes. Through a share link only what the link allows; members resolve."""
-    review: Review = backend.review
-    copy = backend.media.get(record.id)
-    source = video_source(backend, record, copy)
-    notes = review.notes(record.id)
-    player = f"{prefix}_player_{record.id}"
+                link: ShareLink | None = None, can_add: bool = True, tools: Mapping[str, str] | None = None,
+                on_tool: Callable[[MomentAction], None] | None = None) -> None:
+    """The player and the take's notes. Through a share link only what the link allows; members resolve.
+    ``tools``: more buttons on the same player (a board's "Set in" / "Set out"), handled by ``on_tool``."""
+    notes = backend.review.notes(record.id)
+    source = video_source(backend, record, backend.media.get(record.id))
     if source is None:
         st.caption(":material/hourglass_top: The player opens once the app has its copy of the take.")
     else:
         if can_add:
-            _note_inputs(prefix, record.id)
-        moment_player(str(source), key=player, markers=[n.at for n in notes],
-                      actions={"pin": "Note at"} if can_add else {},
-                      on_action=_pin, args=(backend, record.id, prefix, board_id, link))
-    problem = st.session_state.pop(f"{prefix}_note_problem_{record.id}", None)
-    if problem:
-        st.warning(md_escape(problem), icon=":material/edit:")
-    notes_list(backend, notes, prefix=prefix, player=player, member=link is None)
+            note_inputs(prefix, record.id)
+        note_player(backend, record, notes, str(source), prefix=prefix, board_id=board_id, link=link,
+                    can_add=can_add, tools=tools, on_tool=on_tool)
+    note_problem(prefix, record.id)
+    notes_list(backend, notes, prefix=prefix, member=link is None)
 
 
-def _note_inputs(prefix: str, record_id: int) -> None:
+def note_player(backend: Backend, record: HistoryRecord, notes: list[Note], source: str, *, prefix: str,
+                board_id: int | None, link: ShareLink | None, can_add: bool,
+                tools: Mapping[str, str] | None = None, on_tool: Callable[[MomentAction], None] | None = None,
+                stage: bool = False) -> None:
+    """The moment player of one take: a marker per note, "Note at …" when notes may be added, and ``tools``."""
+    actions = {**(NOTE_AT if can_add else {}), **(tools or {})}
+    moment_player(source, key=player_key(prefix, record.id), take=record.id, markers=[n.at for n in notes],
+                  actions=actions, on_action=_on_press, args=(backend, record.id, prefix, board_id, link, on_tool),
+                  stage=stage)
+
+
+def player_key(prefix: str, record_id: int) -> str:
+    return f"{prefix}_player_{record_id}"
+
+
+def note_inputs(prefix: str, record_id: int) -> None:
     if current_user() is None:
         key = f"{prefix}_note_name_{record_id}"
         st.session_state.setdefault(key, str(st.session_state.get("your_name") or ""))
@@ -53,41 +66,73 @@ def _note_inputs(prefix: str, record_id: int) -> None:
                   placeholder="Pause where you mean, write what should change, press “Note at …”")
 
 
-def _pin(backend: Backend, record_id: int, prefix: str, board_id: int | None, link: ShareLink | None) -> None:
-    ss = st.session_state
-    press = pressed(f"{prefix}_player_{record_id}")
-    if press is None or press.action != "pin":
+def note_problem(prefix: str, record_id: int) -> None:
+    """Why the last note was not pinned (shown once)."""
+    problem = st.session_state.pop(f"{prefix}_note_problem_{record_id}", None)
+    if problem:
+        st.warning(md_escape(problem), icon=":material/edit:")
+
+
+def _on_press(backend: Backend, record_id: int, prefix: str, board_id: int | None, link: ShareLink | None,
+              on_tool: Callable[[MomentAction], None] | None) -> None:
+    press = pressed(player_key(prefix, record_id))
+    if press is None:
         return
+    if press.action == "pin":
+        _pin(backend, record_id, press.at, prefix, board_id, link)
+    elif on_tool is not None:
+        on_tool(press)
+
+
+def _pin(backend: Backend, record_id: int, at: float, prefix: str, board_id: int | None,
+         link: ShareLink | None) -> None:
+    ss = st.session_state
     name = current_user() or str(ss.get(f"{prefix}_note_name_{record_id}") or "")
     if name.strip() and not current_user():
         ss.your_name = name.strip()
     review: Review = backend.review
     try:
-        review.pin(record_id, press.at, str(ss.get(f"{prefix}_notetext_{record_id}") or ""), author=name,
-                   created_by=current_user(), board_id=board_id, link_id=link.id if link else None,
-                   limiter=review.note_limiter(link.id) if link else None)
+        note = review.pin(record_id, at, str(ss.get(f"{prefix}_notetext_{record_id}") or ""), author=name,
+                          created_by=current_user(), board_id=board_id, link_id=link.id if link else None,
+                          limiter=review.note_limiter(link.id) if link else None)
     except StarVideosError as exc:
         ss[f"{prefix}_note_problem_{record_id}"] = f"{exc.message} {exc.hint}".strip()
         return
     ss[f"{prefix}_notetext_{record_id}"] = ""
-    backend.note_frames.wake()
+    backend.note_frames.wake()  # it makes the picture while this run draws the page above the note
+    ss[_pinned_key(prefix, record_id)] = note.id
 
 
-def notes_list(backend: Backend, notes: list[Note], *, prefix: str, player: str, member: bool) -> None:
-    """The notes by time, each with the picture of its frame."""
+def _pinned_key(prefix: str, record_id: int) -> str:
+    return f"{prefix}_pinned_{record_id}"
+
+
+def _made_meanwhile(backend: Backend, note: Note, prefix: str) -> Note:
+    """The note pinned in this run, once its picture is made (``NoteFrames.picture`` waits a moment for it), so it
+    is drawn with its picture rather than as "Picture…" until its cell asks again; any other note as it is."""
+    key = _pinned_key(prefix, note.record_id)
+    if st.session_state.get(key) != note.id:
+        return note
+    del st.session_state[key]
+    return (backend.note_frames.picture(note.id) or note) if note.frame_state == FRAME_PENDING else note
+
+
+def notes_list(backend: Backend, notes: list[Note], *, prefix: str, member: bool) -> None:
+    """The notes by time, each with the picture of its frame; a note's time moves every player of its take."""
     if not notes:
         st.caption("No notes yet.")
         return
     threads = backend.review.threads([n.id for n in notes])
     with st.container(key=f"{prefix}_notes_{notes[0].record_id}"):
         for note in notes:
-            _note_row(backend, note, prefix=prefix, player=player, member=member)
+            _note_row(backend, note, prefix=prefix, member=member)
             if threads.get(note.id):
-                _thread(backend, note, threads[note.id], prefix=prefix)
+                _thread(backend, note, threads[note.id], prefix=prefix, member=member)
 
 
-def _thread(backend: Backend, note: Note, retake_ids: list[int], *, prefix: str) -> None:
-    """The retakes made from a note, under it: each one's status, and what changed from the take it answers."""
+def _thread(backend: Backend, note: Note, retake_ids: list[int], *, prefix: str, member: bool) -> None:
+    """The retakes made from a note, under it: each one's status, and what changed from the take it answers (with
+    what each cost, for members)."""
     original = backend.store.get(note.record_id)
     with st.container(key=f"{prefix}_thread_{note.id}"):
         for retake in filter(None, (backend.store.get(rid) for rid in retake_ids)):
@@ -95,10 +140,11 @@ def _thread(backend: Backend, note: Note, retake_ids: list[int], *, prefix: str)
             st.page_link(registry.HISTORY.path, label=f"Retake · {retake.status.replace('_', ' ')}",
                          icon=":material/subdirectory_arrow_right:", query_params=query)
             if original is not None:
-                what_changed(original, retake)
+                what_changed(backend, original, retake, spend=member)
 
 
-def _note_row(backend: Backend, note: Note, *, prefix: str, player: str, member: bool) -> None:
+def _note_row(backend: Backend, note: Note, *, prefix: str, member: bool) -> None:
+    note = _made_meanwhile(backend, note, prefix)
     with st.container(border=True, key=f"{prefix}_noterow_{note.id}"):
         picture, words = st.columns([1, 3], vertical_alignment="top")
         with picture:
@@ -108,7 +154,7 @@ def _note_row(backend: Backend, note: Note, *, prefix: str, player: str, member:
                 _picture(backend, note)
         with words:
             st.button(note.timecode, key=f"{prefix}_seek_{note.id}", icon=":material/play_arrow:", type="tertiary",
-                      help="Show this moment in the player", on_click=seek_to, args=(player, note.at))
+                      help="Show this moment in the player", on_click=seek_to, args=(note.record_id, note.at))
             st.caption(f"**{md_inert(note.author)}**" + (" · via share link" if note.share_link_id else "")
                        + f" · {ago(note.created_at)}" + (" · resolved" if note.resolved else ""))
             st.text(note.body)  # plain text: never Markdown or HTML
@@ -153,17 +199,23 @@ def _member_tools(backend: Backend, note: Note, prefix: str) -> None:
                   args=(note.id, current_user() or "Team"))
 
 
-def notes_toggle(record_id: int, count: NoteCount | None, *, prefix: str, open_notes_open: bool = True) -> bool:
+def notes_toggle(record_id: int, count: NoteCount | None, *, prefix: str, open_notes_open: bool = True,
+                 label: str = "Notes at a moment") -> bool:
     """"Notes at a moment": on, the take plays in the moment player with its notes. With ``open_notes_open`` it
     starts on when the take has open notes (a board keeps it off: fifty players at once would crawl; the label says
     how many notes wait). Returns whether it is on."""
     count = count or NoteCount()
-    label = "Notes at a moment"
-    if count.open or count.resolved:
-        label += f" ({count.open} open" + (f", {count.resolved} resolved)" if count.resolved else ")")
     key = f"{prefix}_notes_on_{record_id}"
     st.session_state.setdefault(key, open_notes_open and count.open > 0)
-    return st.toggle(label, key=key)
+    return st.toggle(counted(label, count), key=key)
+
+
+def counted(label: str, count: NoteCount | None) -> str:
+    """``label`` with how many notes are open and resolved, when there are any."""
+    count = count or NoteCount()
+    if count.open or count.resolved:
+        label += f" ({count.open} open" + (f", {count.resolved} resolved)" if count.resolved else ")")
+    return label
 
 
 def _open_retake(backend: Backend, note: Note, *, with_frame: bool) -> None:

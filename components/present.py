@@ -1,24 +1,44 @@
 """Present: one take at a time, as big as the window allows, the prompt as its caption, autoplaying and looping;
-Previous and Next on the ← and → keys, Exit on Esc. The sidebar is out of the way."""
+Previous and Next on the ← and → keys, Exit on Esc. The sidebar is out of the way.
+
+Under the stage, "Notes at a moment" (off until asked for, so the projector shows only the take): on, the stage
+becomes the moment player (paused where a person stops it, markers for the notes, "Note at …" when notes may be
+added) and the take's notes are listed by time under it; a note's time moves the stage there."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
+from dataclasses import dataclass
 
 import streamlit as st
 
-from starvideos.showcase import Take
+from starvideos.review import Note
+from starvideos.showcase import ShareLink, Take
 
 from . import address
+from .notes_ui import counted, note_inputs, note_player, note_problem, notes_list
 from .players import video_source
 from .runtime import Backend
 from .styles import present_styles
 from .text import plain
 
+NOTES_ON = "present_notes_on"
 
-def present(backend: Backend, takes: list[Take], *, on_exit: Callable[[], None]) -> None:
-    """Show ``takes`` one at a time; the position lives in the URL (``?i=``), so a reload keeps it."""
+
+@dataclass(frozen=True)
+class PresentNotes:
+    """Whose Present this is, for its notes: the board (None for chosen takes), the share link it is seen
+    through (None for members), and whether notes may be added (a link's right)."""
+
+    board_id: int | None = None
+    link: ShareLink | None = None
+    can_add: bool = True
+
+
+def present(backend: Backend, takes: list[Take], *, on_exit: Callable[[], None],
+            notes: PresentNotes | None = None) -> None:
+    """Show ``takes`` one at a time; the position lives in the URL (``?i=``), so a reload keeps it. With
+    ``notes``, each take's notes can be opened under the stage."""
     present_styles()
     if not takes:
         st.info("Nothing to present: this board has no takes yet.", icon=":material/slideshow:")
@@ -27,24 +47,49 @@ def present(backend: Backend, takes: list[Take], *, on_exit: Callable[[], None])
     index = _index(len(takes))
     take = takes[index]
     source = video_source(backend, take.record, take.copy)
+    # The toggle is drawn under the stage, but its state (changed by the press that caused this run) is known now.
+    noting = notes is not None and source is not None and bool(st.session_state.get(NOTES_ON))
+    listed = backend.review.notes(take.record.id) if noting else []
     with st.container(key="present_stage"):
         if source is None:
             st.info("This take has no video yet.", icon=":material/videocam_off:")
+        elif noting and notes is not None:
+            note_player(backend, take.record, listed, str(source), prefix="present", board_id=notes.board_id,
+                        link=notes.link, can_add=notes.can_add, stage=True)
         else:
-            st.video(str(source) if isinstance(source, Path) else source, autoplay=True, loop=True, muted=True)
+            st.video(source, autoplay=True, loop=True, muted=True)
     plain(take.record.prompt, key="present_caption")
+    _controls(index, len(takes), on_exit)
+    if notes is not None:
+        _notes(backend, take, notes, listed, playable=source is not None)
+
+
+def _controls(index: int, count: int, on_exit: Callable[[], None]) -> None:
     previous, counter, following, leave = st.columns([2, 1, 2, 1], vertical_alignment="center")
     with previous:
         st.button("Previous", key="present_previous", shortcut="Left", icon=":material/arrow_back:",
-                  on_click=_go, args=(index - 1, len(takes)), disabled=index == 0, width="stretch")
+                  on_click=_go, args=(index - 1, count), disabled=index == 0, width="stretch")
     with counter:
-        st.caption(f"{index + 1} / {len(takes)}")
+        st.caption(f"{index + 1} / {count}")
     with following:
         st.button("Next", key="present_next", shortcut="Right", icon=":material/arrow_forward:",
-                  on_click=_go, args=(index + 1, len(takes)), disabled=index == len(takes) - 1, width="stretch")
+                  on_click=_go, args=(index + 1, count), disabled=index == count - 1, width="stretch")
     with leave:
         st.button("Exit", key="present_exit", shortcut="Esc", icon=":material/close:", on_click=on_exit,
                   width="stretch")
+
+
+def _notes(backend: Backend, take: Take, notes: PresentNotes, listed: list[Note], *, playable: bool) -> None:
+    """The compact notes area under the stage: one switch for every take (it stays on from take to take)."""
+    record_id = take.record.id
+    with st.container(key="present_notes"):
+        count = backend.review.note_counts([record_id]).get(record_id)
+        if not st.toggle(counted("Notes at a moment", count), key=NOTES_ON, disabled=not playable):
+            return
+        if notes.can_add:
+            note_inputs("present", record_id)
+        note_problem("present", record_id)
+        notes_list(backend, listed, prefix="present", member=False)
 
 
 def _index(count: int) -> int:

@@ -25,6 +25,7 @@ from starvideos.review import (
 from starvideos.showcase import Board, ShareLink, Take
 
 from . import address
+from .labels import BadgeColor
 from .players import video_source
 from .runtime import Backend, current_user
 from .showcase_ui import viewer
@@ -35,7 +36,7 @@ UNDECIDED = "undecided"
 FILTERS = {"all": "All", APPROVED: "Approved", CHANGES: "Needs changes", REJECTED: "Rejected",
            UNDECIDED: "Undecided"}
 ICONS = {APPROVED: ":material/check_circle:", CHANGES: ":material/edit_note:", REJECTED: ":material/block:"}
-COLORS = {APPROVED: "green", CHANGES: "orange", REJECTED: "red"}
+COLORS: dict[str, BadgeColor] = {APPROVED: "green", CHANGES: "orange", REJECTED: "red"}
 
 
 def member_name() -> str:
@@ -175,8 +176,7 @@ def blind_vote(backend: Backend, board: Board, takes: Sequence[Take], *, member:
             _tally(backend, vote.id, order, by_id)
             return
         mine = backend.review.ballot(vote.id, voter)
-        st.caption(f"Which take works best? Prompts, settings and names are hidden until Reveal · "
-                   f"{vote.ballots} vote{'s' if vote.ballots != 1 else ''} so far")
+        _open_vote_caption(backend.review, vote.id, vote.ballots)
         columns = st.columns(len(order))
         for position, (column, rid) in enumerate(zip(columns, order, strict=True)):
             with column:
@@ -196,6 +196,26 @@ def blind_vote(backend: Backend, board: Board, takes: Sequence[Take], *, member:
         if member:
             st.button("Reveal", key=f"blind_reveal_{vote.id}", icon=":material/visibility:", type="primary",
                       on_click=backend.review.reveal, args=(vote.id,), kwargs={"by": current_user()})
+
+
+VOTE_REFRESH = 3.0
+"""Seconds between looks at an open vote: its count of votes, and whether it was revealed in another browser."""
+
+
+def _open_vote_caption(review: Review, vote_id: int, ballots: int) -> None:
+    """ "… · 2 votes so far", kept current while the vote is open: an owner waiting to press Reveal sees the
+    votes arrive, and a voter's page shows the tally once the owner reveals it."""
+
+    @st.fragment(run_every=VOTE_REFRESH)
+    def live() -> None:
+        vote = review.vote(vote_id)
+        if vote is None or vote.revealed:
+            st.rerun()  # revealed (or gone): the whole board redraws with the tally, and this timer stops
+        count = vote.ballots if vote is not None else ballots
+        st.caption(f"Which take works best? Prompts, settings and names are hidden until Reveal · "
+                   f"{count} vote{'s' if count != 1 else ''} so far")
+
+    live()
 
 
 def _cast(review: Review, vote_id: int, voter: str, record_id: int, link: ShareLink | None) -> None:

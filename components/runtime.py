@@ -18,7 +18,10 @@ from starvideos.logs import configure_logging
 from starvideos.services import Services
 from starvideos.settings import Settings, load_settings
 
-from .identity import current_user, session_id, signin_configured  # noqa: F401 - pages still ask runtime for these
+from .identity import current_user, session_id, signin_configured
+
+# Pages and components ask runtime for who is here as well as for the services.
+__all__ = ["APP_DIR", "Backend", "backend", "current_user", "session_id", "settings", "signin_configured"]
 
 Backend = Services  # the pages' older name for the same thing
 

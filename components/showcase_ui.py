@@ -115,7 +115,9 @@ def feedback_panel(backend: Backend, take: Take, *, prefix: str, link: ShareLink
         for comment in notes:
             st.caption(byline(comment, for_link_holder=link is not None))
             plain(comment.body)  # plain text: never Markdown or HTML
-        with st.form(key=f"{prefix}_comment_form_{record_id}", clear_on_submit=True, border=False):
+        # Not clear_on_submit: a refused comment (no name, too long, too fast) keeps its words; _post empties the
+        # box only once the comment is stored, and the name stays for the next one.
+        with st.form(key=f"{prefix}_comment_form_{record_id}", border=False):
             signed_in = current_user() is not None
             st.text_input("Your name", value=name, max_chars=MAX_NAME_CHARS, disabled=signed_in,
                           key=f"{prefix}_name_{record_id}")
@@ -163,6 +165,8 @@ def _post(backend: Backend, record_id: int, prefix: str, signed_name: str | None
                          limiter=limiter)
     except StarVideosError as exc:
         ss[f"{prefix}_comment_problem_{record_id}"] = f"{exc.message} {exc.hint}"
+        return
+    ss[f"{prefix}_comment_{record_id}"] = ""
 
 
 def open_add_to_board(record_ids: list[int]) -> None:

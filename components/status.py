@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from .labels import STATES
+from .labels import STATES, BadgeColor
 
 
 def status_badge(state: str) -> None:
-    text, color, icon, _ = STATES.get(state, (state, "gray", ":material/help:", ""))
-    st.badge(text, color=color, icon=icon)  # type: ignore[arg-type]
+    unknown: tuple[str, BadgeColor, str, str] = (state, "gray", ":material/help:", "")
+    text, color, icon, _ = STATES.get(state, unknown)
+    st.badge(text, color=color, icon=icon)

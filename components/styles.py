@@ -39,6 +39,7 @@ _PRESENT = """
   border-radius: 8px; }
 .st-key-present_caption [data-testid="stText"] { font-size: 1.25rem; line-height: 1.4; text-align: center;
   overflow-wrap: anywhere; }
+.st-key-present_notes { max-width: 56rem; margin: 0 auto; }
 </style>
 """
 

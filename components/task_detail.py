@@ -95,10 +95,11 @@ def _parameters(backend: Backend, record: HistoryRecord) -> None:
 
 def _showcase(backend: Backend, record: HistoryRecord) -> None:
     """Stars, comments and boards for a finished take."""
-    [take] = backend.showcase.takes([record.id], rater=viewer()[0]) or [None]
-    if take is None:
+    takes = backend.showcase.takes([record.id], rater=viewer()[0])
+    if not takes:
         return
-    st.caption(stars_text(take.rating))
+    take = takes[0]
+    st.caption(stars_text(take.rating).capitalize())  # a line of its own here, not the end of a caption
     feedback_panel(backend, take, prefix="task")
     on = backend.showcase.boards_of(record.id)
     if on:

@@ -65,7 +65,7 @@ with ratio_col:
     st.selectbox("Ratio", RATIOS, index=None, key="gallery_ratio", placeholder="Any", on_change=filters_to_address)
 with board_col:
     address.show("gallery_board", filters.board_id)
-    st.selectbox("Board", list(boards), format_func=boards.get, index=None, key="gallery_board",
+    st.selectbox("Board", list(boards), format_func=boards.__getitem__, index=None, key="gallery_board",
                  placeholder="Any board", on_change=filters_to_address)
 with stars_col:
     address.show("gallery_stars", filters.min_stars)

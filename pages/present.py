@@ -1,6 +1,6 @@
-"""Present a board (?board=<id>) or chosen takes (?ids=1,2,3), one take at a time, or a cut (?cut=<id>) as one
-item; Exit goes back where it came from (the board, the Gallery with those takes selected, or the cut's board or
-chain)."""
+"""Present a board (?board=<id>) or chosen takes (?ids=1,2,3), one take at a time (with each take's notes a switch
+away), or a cut (?cut=<id>) as one item; Exit goes back where it came from (the board, the Gallery with those takes
+selected, or the cut's board or chain)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import streamlit as st
 from components import address, registry, runtime
 from components.cuts_ui import present_cut
 from components.messages import stop_unless_database
-from components.present import present
+from components.present import PresentNotes, present
 from components.router import ensure_router
 from components.showcase_ui import MAX_SELECTED, viewer
 
@@ -44,4 +44,4 @@ if st.session_state.pop("present_leave", False):
 if address.present("cut"):
     present_cut(backend, cut, on_exit=leave)
 else:
-    present(backend, takes, on_exit=leave)
+    present(backend, takes, on_exit=leave, notes=PresentNotes(board_id=board_id))

@@ -13,6 +13,7 @@ import queue
 import threading
 import time
 from collections.abc import Iterator
+from typing import BinaryIO, cast
 
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
@@ -57,7 +58,8 @@ def stream_history(store: HistoryStore, filters: HistoryFilter, kind: str) -> It
 
     def write() -> None:
         try:
-            text = io.TextIOWrapper(sink, encoding="utf-8", newline="", write_through=False)
+            # The wrapper only writes and flushes; typeshed asks for a whole buffered stream's interface.
+            text = io.TextIOWrapper(cast(BinaryIO, sink), encoding="utf-8", newline="", write_through=False)
             (store.write_csv if kind == "csv" else store.write_json)(text, filters)
             text.flush()
             text.detach()

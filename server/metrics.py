@@ -87,13 +87,13 @@ class _Collector:
                                ("notifications", "Chat messages not sent yet, by state."),
                                ("cuts", "Cuts waiting, being made or failed, by state.")):
                 family = GaugeMetricFamily(f"starvideos_{name}", what, labels=["state"])
-                for state, n in sorted(gauges[name].items()):
-                    family.add_metric([state], n)
+                for state_name, n in sorted(gauges[name].items()):
+                    family.add_metric([state_name], n)
                 yield family
         alive = GaugeMetricFamily("starvideos_worker_running", "1 while this replica's worker loop runs.",
                                   labels=["worker"])
-        for name, running in sorted(workers.items()):
-            alive.add_metric([name], 1 if running else 0)
+        for name, is_running in sorted(workers.items()):
+            alive.add_metric([name], 1 if is_running else 0)
         yield alive
         beat = GaugeMetricFamily("starvideos_worker_heartbeat_age_seconds",
                                  "Seconds since each worker of the deployment last beat.",
@@ -103,14 +103,14 @@ class _Collector:
             beat.add_metric([kind, owner, host], round(max(0.0, now - beat_at), 3))
         yield beat
         snapshot = TELEMETRY.snapshot()
-        families: dict[str, Any] = {}
+        counters: dict[str, CounterMetricFamily] = {}
         for (name, labels), value in sorted(snapshot.counters.items()):
-            family = families.get(name)
-            if family is None:
-                family = families[name] = CounterMetricFamily(f"starvideos_{name}", _HELP.get(name, name),
-                                                              labels=[k for k, _ in labels])
-            family.add_metric([v for _, v in labels], value)
-        yield from families.values()
+            counter = counters.get(name)
+            if counter is None:
+                counter = counters[name] = CounterMetricFamily(f"starvideos_{name}", _HELP.get(name, name),
+                                                               labels=[k for k, _ in labels])
+            counter.add_metric([v for _, v in labels], value)
+        yield from counters.values()
         for name, (counts, total) in sorted(snapshot.histograms.items()):
             buckets, running = [], 0
             for bound, count in zip((*map(str, LATENCY_BUCKETS), "+Inf"), counts, strict=True):

@@ -8,6 +8,8 @@ import re
 from dataclasses import dataclass
 
 from .history import HistoryRecord
+from .models import SPENT, TaskStatus
+from .pricing import estimate_cost, money
 
 SAME, REMOVED, ADDED = "=", "-", "+"
 _WORD = re.compile(r"\S+")
@@ -71,3 +73,45 @@ def generation_seconds(record: HistoryRecord) -> float | None:
     if record.finished_at is None:
         return None
     return max(0.0, record.finished_at - record.attempted_at)
+
+
+def take_cost(record: HistoryRecord, price_per_second: float | None) -> float | None:
+    """What the take cost in the app's estimate terms, as Usage counts it: its seconds × STARVIDEOS_PRICE_PER_SECOND
+    once a task was (or may have been) created, nothing for an attempt refused or cancelled before that; None when
+    no price is set."""
+    if price_per_second is None:
+        return None
+    if record.status not in SPENT:
+        return 0.0
+    return estimate_cost([record.request], price_per_second)
+
+
+def time_taken(record: HistoryRecord) -> str:
+    """How long the take took, from sending to finished, in words; or why there is no such time."""
+    seconds = generation_seconds(record)
+    if record.status == TaskStatus.COMPLETED and seconds is not None:
+        return span(seconds)
+    if record.status == TaskStatus.FAILED and seconds is not None:
+        return f"failed after {span(seconds)}"
+    if record.status in (TaskStatus.REJECTED, TaskStatus.CANCELLED):
+        return "not made"
+    if record.status == TaskStatus.OUTCOME_UNKNOWN:
+        return "outcome unknown"
+    return "still being made"
+
+
+def span(seconds: float) -> str:
+    """``42 s``, or ``2 min 5 s`` from 90 s on."""
+    whole = round(seconds)
+    return f"{whole} s" if whole < 90 else f"{whole // 60} min {whole % 60} s"
+
+
+def cost_and_time(before: HistoryRecord, after: HistoryRecord, *, price_per_second: float | None,
+                  currency: str) -> list[Change]:
+    """What each take cost (when a price is set) and how long each took, whether or not they differ."""
+    found = []
+    if price_per_second is not None:
+        found.append(Change("Cost", money(take_cost(before, price_per_second), currency),
+                            money(take_cost(after, price_per_second), currency)))
+    found.append(Change("Took", time_taken(before), time_taken(after)))
+    return found

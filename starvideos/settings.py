@@ -2,16 +2,19 @@
 
 Order, first wins: the real environment, then the ``secrets`` mapping, then ``.env``, then the defaults. The app
 reads the ``.env`` next to ``app.py``, wherever it is started from.
+
+Each setting is declared once, as a field of ``Settings`` (its default, how a value is read, its line in README);
+loading, ``SETTINGS_DOC`` and README's table are made from those declarations.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import Field, dataclass, field, fields
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
@@ -27,139 +30,234 @@ DEFAULT_STORAGE_URL = "data/media"
 SANDBOX_STORAGE_URL = "data/sandbox-media"
 MODES: tuple[Literal["auto", "live", "sandbox"], ...] = ("auto", "live", "sandbox")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+T = TypeVar("T")
 
-# Every setting the app reads, with its default and meaning: the README's table is generated from this.
-SETTINGS_DOC: dict[str, tuple[str, str]] = {
-    "STARVIDEOS_API_KEY": ("(none)", "Bearer key for the live API. Without it, `auto` mode uses the sandbox."),
-    "STARVIDEOS_MODE": ("auto", "`auto` (live when a key is set, else sandbox), `live` or `sandbox`."),
-    "STARVIDEOS_BASE_URL": (DEFAULT_BASE_URL, "API base URL; a path prefix and trailing slash are fine."),
-    "STARVIDEOS_STATUS_PATH": (DEFAULT_STATUS_PATH, "Status lookup path (undocumented upstream); must hold `{id}`."),
-    "STARVIDEOS_MODELS": (",".join(DEFAULT_MODELS), "Comma-separated model names offered in the form."),
-    "STARVIDEOS_DATABASE_URL": ("(none)", "A PostgreSQL URL (`postgresql://…` or `postgres://…`) shared by every "
-                                          "replica. Unset: the SQLite file below."),
-    "STARVIDEOS_HISTORY_PATH": (DEFAULT_HISTORY_PATH,
-                                f"SQLite file of the task history when no database URL is set (sandbox default: "
-                                f"`{SANDBOX_HISTORY_PATH}`)."),
-    "STARVIDEOS_STORAGE_URL": (DEFAULT_STORAGE_URL, "Where uploads and copies of finished videos go: a folder or "
-                                                    "`s3://bucket/prefix` (sandbox default: "
-                                                    f"`{SANDBOX_STORAGE_URL}`)."),
-    "STARVIDEOS_UPLOAD_URL_TTL": ("86400", "Seconds an uploaded image's signed link stays valid (S3)."),
-    "STARVIDEOS_MAX_VIDEO_MB": ("500", "Largest finished video the app copies into storage, in MB."),
-    "STARVIDEOS_MAX_CUT_SECONDS": ("300", "Longest cut (a board or chain made into one video), in seconds; a longer "
-                                          "one is refused before any work starts."),
-    "STARVIDEOS_CONNECT_TIMEOUT": ("5", "Seconds to wait for a connection."),
-    "STARVIDEOS_READ_TIMEOUT": ("30", "Seconds to wait for an answer once connected."),
-    "STARVIDEOS_POLL_INTERVAL": ("3", "Seconds between status lookups of each unfinished task."),
-    "STARVIDEOS_MAX_LOOKUPS_PER_MINUTE": ("120", "Status lookups per minute for the whole deployment."),
-    "STARVIDEOS_MAX_CREATES_PER_MINUTE": ("10", "Create requests per minute for the whole deployment; more wait in "
-                                                "the queue."),
-    "STARVIDEOS_MAX_IN_FLIGHT": ("20", "Unfinished tasks at once; the queue waits while this many are running."),
-    "STARVIDEOS_PRICE_PER_SECOND": ("(none)", "Price of one second of video, for cost estimates and usage."),
-    "STARVIDEOS_CURRENCY": ("USD", "Currency the price is in."),
-    "STARVIDEOS_MONTHLY_BUDGET": ("(none)", "Creates that would pass this spend in a calendar month are refused."),
-    "STARVIDEOS_ALLOW_PRIVATE_HOSTS": ("(none)", "Comma list of `host:port` private or loopback endpoints the app "
-                                                 "may fetch from (a self-hosted bucket, a VPC gateway)."),
-    "STARVIDEOS_ALLOWED_EMAILS": ("(none)", "With sign-in on: comma list of addresses and `@domain` entries that "
-                                            "may enter (everyone signed in, when unset)."),
-    "STARVIDEOS_TRUST_UNVERIFIED_EMAIL": ("0", "With sign-in on: `1` admits addresses from a provider that sends no "
-                                               "`email_verified` claim (Microsoft Entra ID, some self-hosted ones). "
-                                               "Only if it verifies every address itself; one it marks unverified "
-                                               "is refused anyway."),
-    "STARVIDEOS_APP_PASSWORD": ("(none)", "Optional shared password (when sign-in is off); nothing renders until "
-                                          "it is entered."),
-    "STARVIDEOS_PUBLIC_URL": ("(none)", "Host share links are built on, like `https://studio.example.com` "
-                                        "(default: the host the browser used)."),
-    "STARVIDEOS_SANDBOX_PORT": ("8765", "Port of the in-app sandbox; stable so stored sandbox URLs survive restarts "
-                                        "(a free one is picked if it is taken; 0 always picks a free one)."),
-    "STARVIDEOS_SANDBOX_SPEED": ("1", "Sandbox time scale: 2 makes simulated tasks finish twice as fast."),
-    "STARVIDEOS_LOG_LEVEL": ("INFO", "Server log level of the app's own messages: DEBUG, INFO, WARNING or ERROR."),
-    "STARVIDEOS_SECRET_KEY": ("(made once, kept in the database)",
-                              "Signs media and export links and the session cookie (at least 32 characters). Unset, "
-                              "a random one is made and shared by every replica through the database."),
-    "STARVIDEOS_SESSION_HOURS": ("12", "Hours a browser stays in after the right password, until Sign out."),
-    "STARVIDEOS_TRUSTED_PROXIES": ("127.0.0.1,::1", "Comma list of proxy addresses (or CIDR ranges) whose "
-                                                   "`X-Forwarded-For` names the real client, for the password "
-                                                   "throttle."),
-    "STARVIDEOS_MEDIA_URL_TTL": ("3600", "Seconds a link to a stored video or picture stays valid (up to twice "
-                                         "that; a page drawn again gets a fresh one)."),
-    "STARVIDEOS_METRICS_TOKEN": ("(none)", "Bearer token for `/metrics`; unset, only loopback may read it."),
-    "STARVIDEOS_NOTIFY_URL": ("(none)", "A Slack-compatible incoming webhook told when a task finishes and when a "
-                                        "batch ends."),
-}
+Parse = Callable[[str, str], Any]
+"""Turns a variable's value (its name, and the value stripped and never empty) into the field's value, or raises
+``SettingsError`` naming the variable and the fix."""
+
+
+def _text(name: str, raw: str) -> str:
+    return raw
+
+
+def _items(raw: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in raw.split(",") if item.strip())
+
+
+def _is_http(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+def _http_url(name: str, raw: str, example: str) -> str:
+    if not _is_http(raw):
+        raise SettingsError(f"{name} must be an http(s) URL{example} (got {raw!r}).")
+    return raw
+
+
+def _webhook(name: str, raw: str) -> str:
+    if not _is_http(raw):
+        raise SettingsError(f"{name} must be an http(s) URL, like a Slack incoming webhook's.")
+    return raw
+
+
+def _mode(name: str, raw: str) -> Literal["auto", "live", "sandbox"]:
+    known = next((m for m in MODES if m == raw.lower()), None)
+    if known is None:
+        raise SettingsError(f"{name} must be auto, live or sandbox (got {raw!r}).")
+    return known
+
+
+def _status_path(name: str, raw: str) -> str:
+    if "{id}" not in raw:
+        raise SettingsError(f"{name} must contain {{id}} where the task id goes (got {raw!r}).")
+    return raw
+
+
+def _secret_key(name: str, raw: str) -> str:
+    if len(raw) < 32:
+        raise SettingsError(f"{name} must be at least 32 characters (a random one: "
+                            "python -c 'import secrets; print(secrets.token_hex(32))').")
+    return raw
+
+
+def _log_level(name: str, raw: str) -> str:
+    level = raw.upper()
+    if level not in LOG_LEVELS:
+        raise SettingsError(f"{name} must be one of {', '.join(LOG_LEVELS)} (got {level!r}).")
+    return level
+
+
+def _database_url(name: str, url: str) -> str:
+    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+    if scheme.split("+", 1)[0] not in ("postgres", "postgresql", "sqlite"):
+        shown = scheme or "no scheme"
+        raise SettingsError(f"{name} must be a postgresql:// (or postgres://, sqlite:///) URL (got {shown}).")
+    return url
+
+
+def _storage_url(name: str, url: str) -> str:
+    """A folder or ``s3://bucket/prefix``, checked with the other settings (nothing starts with one that can't work)."""
+    if url.startswith("s3://"):
+        if not url[len("s3://"):].partition("/")[0]:
+            raise SettingsError(f"{name} {url!r} has no bucket: use s3://bucket/prefix.")
+    elif "://" in url:
+        raise SettingsError(f"{name} must be a folder or s3://bucket/prefix (got {url.split('://', 1)[0]}://…).")
+    return url
+
+
+def _proxies(name: str, raw: str) -> tuple[str, ...]:
+    entries = _items(raw)
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise SettingsError(f"{name} entries must be addresses or CIDR ranges, like 10.0.0.0/8 "
+                                f"(got {entry!r}).") from None
+    return entries
+
+
+def _endpoints(name: str, raw: str) -> frozenset[tuple[str, int]]:
+    found = set()
+    for entry in _items(raw):
+        host, sep, port = entry.rpartition(":")
+        host = host.strip("[]").lower()
+        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise SettingsError(f"{name} entries must be host:port, like minio.internal:9000 (got {entry!r}).")
+        found.add((host, int(port)))
+    return frozenset(found)
+
+
+def _number(name: str, raw: str, *, minimum: float = 0.01) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number (got {raw!r}).") from None
+    if not value >= minimum:
+        raise SettingsError(f"{name} must be at least {minimum:g} (got {raw!r}).")
+    return value
+
+
+def _at_least(minimum: float) -> Parse:
+    return lambda name, raw: _number(name, raw, minimum=minimum)
+
+
+def _whole(minimum: float) -> Parse:
+    return lambda name, raw: int(_number(name, raw, minimum=minimum))
+
+
+def _flag(name: str, raw: str) -> bool:
+    if raw.lower() not in ("0", "1", "true", "false", "yes", "no", "on", "off"):
+        raise SettingsError(f"{name} must be 1 or 0 (got {raw!r}).")
+    return raw.lower() in ("1", "true", "yes", "on")
+
+
+def setting(default: T, doc: str, parse: Parse | None = None, *, shown: str | None = None,
+            secret: bool = False) -> T:
+    """Declare one setting, once: ``STARVIDEOS_<FIELD NAME>`` sets it, ``default`` is its value when unset,
+    ``parse`` reads a set value (plain text when omitted), ``doc`` and ``shown`` (the default as README shows it,
+    when the value alone would not say it) make its row in README's table; a ``secret`` stays out of ``repr``."""
+    meta = {"doc": doc, "parse": parse or _text, "shown": shown}
+    return field(default=default, repr=not secret, metadata=meta)
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Everything configurable. Secrets are kept out of ``repr``."""
+    """Everything configurable: each field is one ``STARVIDEOS_*`` variable, declared once below."""
 
-    api_key: str | None = field(default=None, repr=False)
-    """Bearer key for the live API."""
-    base_url: str = DEFAULT_BASE_URL
-    """API base URL, possibly with a path prefix."""
-    status_path: str = DEFAULT_STATUS_PATH
-    """Path of the status lookup, with ``{id}`` where the task id goes."""
-    models: tuple[str, ...] = DEFAULT_MODELS
-    """Model names offered in the form and accepted by validation."""
-    database_url: str | None = field(default=None, repr=False)
-    """SQLAlchemy URL of a shared database; None uses the SQLite file (see ``history_file``)."""
-    history_path: Path | None = None
-    """SQLite file of the task history; None picks one per mode (see ``history_file``)."""
-    storage_url: str | None = None
-    """A folder or ``s3://bucket/prefix``; None picks one per mode (see ``storage``)."""
-    upload_url_ttl: float = 86400.0
-    """Seconds a signed upload link stays valid."""
-    max_video_mb: float = 500.0
-    """Largest video copied into storage."""
-    max_cut_seconds: float = 300.0
-    """Longest cut the builder makes."""
-    mode: Literal["auto", "live", "sandbox"] = "auto"
-    """Requested mode; see ``effective_mode``."""
-    connect_timeout: float = 5.0
-    """Seconds to wait for a connection."""
-    read_timeout: float = 30.0
-    """Seconds to wait for an answer."""
-    poll_interval: float = 3.0
-    """Seconds between status lookups of one unfinished task."""
-    max_lookups_per_minute: float = 120.0
-    """Status lookups per minute for the whole deployment."""
-    max_creates_per_minute: float = 10.0
-    """Create requests per minute for the whole deployment."""
-    max_in_flight: int = 20
-    """Unfinished tasks at once before the queue waits."""
-    price_per_second: float | None = None
-    """Price of one second of video, for estimates; None shows no prices."""
-    currency: str = "USD"
-    """Currency of ``price_per_second``."""
-    monthly_budget: float | None = None
-    """Spend per calendar month past which creates are refused."""
-    allow_private_hosts: frozenset[tuple[str, int]] = frozenset()
-    """``(host, port)`` private or loopback endpoints the app may fetch from."""
-    allowed_emails: tuple[str, ...] = ()
-    """Addresses and ``@domain`` entries allowed in when sign-in is on; empty allows everyone signed in."""
-    trust_unverified_email: bool = False
-    """Admit addresses whose provider sends no ``email_verified`` claim (one that says false is refused anyway)."""
-    app_password: str | None = field(default=None, repr=False)
-    """Optional shared password gating the app."""
-    public_url: str | None = None
-    """Base URL share links are built on."""
-    sandbox_port: int = 8765
-    """Port of the in-app sandbox; 0 picks a free one."""
-    sandbox_speed: float = 1.0
-    """Time scale of simulated tasks."""
-    log_level: str = "INFO"
-    """Level of the ``starvideos`` loggers."""
-    secret_key: str | None = field(default=None, repr=False)
-    """Signs media and export links and session cookies; None uses one kept in the database."""
-    session_hours: float = 12.0
-    """Hours a browser stays signed in after the right password."""
-    trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
-    """Addresses or CIDR ranges of proxies whose ``X-Forwarded-For`` is believed."""
-    media_url_ttl: float = 3600.0
-    """Seconds a signed media link stays valid (up to twice this)."""
-    metrics_token: str | None = field(default=None, repr=False)
-    """Bearer token for ``/metrics``; None opens it to loopback only."""
-    notify_url: str | None = field(default=None, repr=False)
-    """Slack-compatible incoming webhook for notifications (its path is a secret)."""
+    api_key: str | None = setting(
+        None, "Bearer key for the live API. Without it, `auto` mode uses the sandbox.", secret=True)
+    mode: Literal["auto", "live", "sandbox"] = setting(
+        "auto", "`auto` (live when a key is set, else sandbox), `live` or `sandbox`.", _mode)
+    base_url: str = setting(
+        DEFAULT_BASE_URL, "API base URL; a path prefix and trailing slash are fine.",
+        lambda n, v: _http_url(n, v, f" like {DEFAULT_BASE_URL}"))
+    status_path: str = setting(
+        DEFAULT_STATUS_PATH, "Status lookup path (undocumented upstream); must hold `{id}`.",
+        _status_path)
+    models: tuple[str, ...] = setting(
+        DEFAULT_MODELS, "Comma-separated model names offered in the form.",
+        lambda n, v: _items(v) or DEFAULT_MODELS)
+    database_url: str | None = setting(
+        None, "A PostgreSQL URL (`postgresql://…` or `postgres://…`) shared by every replica. Unset: the SQLite "
+              "file below.", _database_url, secret=True)
+    history_path: Path | None = setting(  # noqa: RUF009 - setting() returns a dataclasses.field
+        None, f"SQLite file of the task history when no database URL is set (sandbox default: "
+              f"`{SANDBOX_HISTORY_PATH}`).", lambda n, v: Path(v), shown=DEFAULT_HISTORY_PATH)
+    """None picks one per mode (see ``history_file``)."""
+    storage_url: str | None = setting(
+        None, f"Where uploads and copies of finished videos go: a folder or `s3://bucket/prefix` (sandbox default: "
+              f"`{SANDBOX_STORAGE_URL}`).", _storage_url, shown=DEFAULT_STORAGE_URL)
+    """None picks one per mode (see ``storage``)."""
+    upload_url_ttl: float = setting(
+        86400.0, "Seconds an uploaded image's signed link stays valid (S3).", _at_least(60))
+    max_video_mb: float = setting(
+        500.0, "Largest finished video the app copies into storage, in MB.", _at_least(1))
+    max_cut_seconds: float = setting(
+        300.0, "Longest cut (a board or chain made into one video), in seconds; a longer one is refused before any "
+               "work starts.", _at_least(1))
+    connect_timeout: float = setting(5.0, "Seconds to wait for a connection.", _number)
+    read_timeout: float = setting(30.0, "Seconds to wait for an answer once connected.", _number)
+    poll_interval: float = setting(
+        3.0, "Seconds between status lookups of each unfinished task.", _number)
+    max_lookups_per_minute: float = setting(
+        120.0, "Status lookups per minute for the whole deployment.", _at_least(1))
+    max_creates_per_minute: float = setting(
+        10.0, "Create requests per minute for the whole deployment; more wait in the queue.",
+        _at_least(0.1))
+    max_in_flight: int = setting(
+        20, "Unfinished tasks at once; the queue waits while this many are running.",
+        _whole(1))
+    price_per_second: float | None = setting(
+        None, "Price of one second of video, for cost estimates and usage.", _at_least(0))
+    """None shows no prices."""
+    currency: str = setting("USD", "Currency the price is in.")
+    monthly_budget: float | None = setting(
+        None, "Creates that would pass this spend in a calendar month are refused.",
+        _at_least(0))
+    allow_private_hosts: frozenset[tuple[str, int]] = setting(
+        frozenset(), "Comma list of `host:port` private or loopback endpoints the app may fetch from (a self-hosted "
+                     "bucket, a VPC gateway).", _endpoints)
+    allowed_emails: tuple[str, ...] = setting(
+        (), "With sign-in on: comma list of addresses and `@domain` entries that may enter (everyone signed in, when "
+            "unset).", lambda n, v: tuple(e.lower() for e in _items(v)))
+    trust_unverified_email: bool = setting(
+        False, "With sign-in on: `1` admits addresses from a provider that sends no `email_verified` claim (Microsoft "
+               "Entra ID, some self-hosted ones). Only if it verifies every address itself; one it marks unverified "
+               "is refused anyway.", _flag)
+    app_password: str | None = setting(
+        None, "Optional shared password (when sign-in is off); nothing renders until it is entered.", secret=True)
+    public_url: str | None = setting(
+        None, "Host share links are built on, like `https://studio.example.com` (default: the host the browser "
+              "used).", lambda n, v: _http_url(n, v, " like https://studio.example.com").rstrip("/"))
+    sandbox_port: int = setting(
+        8765, "Port of the in-app sandbox; stable so stored sandbox URLs survive restarts (a free one is picked if "
+              "it is taken; 0 always picks a free one).", _whole(0))
+    sandbox_speed: float = setting(
+        1.0, "Sandbox time scale: 2 makes simulated tasks finish twice as fast.", _number)
+    log_level: str = setting(
+        "INFO", "Server log level of the app's own messages: DEBUG, INFO, WARNING or ERROR.",
+        _log_level)
+    secret_key: str | None = setting(
+        None, "Signs media and export links and the session cookie (at least 32 characters). Unset, a random one is "
+              "made and shared by every replica through the database.", _secret_key,
+        shown="(made once, kept in the database)", secret=True)
+    session_hours: float = setting(
+        12.0, "Hours a browser stays in after the right password, until Sign out.",
+        _at_least(0.1))
+    trusted_proxies: tuple[str, ...] = setting(
+        ("127.0.0.1", "::1"), "Comma list of proxy addresses (or CIDR ranges) whose `X-Forwarded-For` names the "
+                              "real client, for the password throttle.", _proxies)
+    media_url_ttl: float = setting(
+        3600.0, "Seconds a link to a stored video or picture stays valid (up to twice that; a page drawn again gets "
+                "a fresh one).", _at_least(30))
+    metrics_token: str | None = setting(
+        None, "Bearer token for `/metrics`; unset, only loopback may read it.", secret=True)
+    notify_url: str | None = setting(
+        None, "A Slack-compatible incoming webhook told when a task finishes and when a batch ends.",
+        _webhook, secret=True)
+    """Its path is a secret."""
 
     @property
     def effective_mode(self) -> Literal["live", "sandbox", "setup"]:
@@ -188,6 +286,38 @@ class Settings:
         return urlsplit(self.base_url).netloc
 
 
+def env_name(item: Field[Any]) -> str:
+    """The variable that sets a ``Settings`` field."""
+    return f"STARVIDEOS_{item.name.upper()}"
+
+
+def shown_default(item: Field[Any]) -> str:
+    """A field's default as README's table shows it."""
+    if item.metadata["shown"] is not None:
+        return str(item.metadata["shown"])
+    value = item.default
+    if value is None or value in ((), frozenset()):
+        return "(none)"
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, (int, float)):
+        return f"{value:g}"
+    if isinstance(value, (tuple, frozenset)):
+        return ",".join(str(v) for v in value)
+    return str(value)
+
+
+# Every setting the app reads, with its default and meaning, in README's order.
+SETTINGS_DOC: dict[str, tuple[str, str]] = {
+    env_name(item): (shown_default(item), item.metadata["doc"]) for item in fields(Settings)}
+
+
+def settings_table() -> str:
+    """README's configuration table, made from the declarations (paste it there when a setting changes)."""
+    rows = [f"| `{name}` | `{default}` | {doc} |" for name, (default, doc) in SETTINGS_DOC.items()]
+    return "\n".join(["| Variable | Default | Meaning |", "|---|---|---|", *rows])
+
+
 def load_settings(
     environ: Mapping[str, str] | None = None,
     *,
@@ -195,76 +325,19 @@ def load_settings(
     dotenv_path: str | os.PathLike[str] = ".env",
 ) -> Settings:
     """Read settings. With ``environ`` given it is the whole source; otherwise the real environment wins over
-    ``secrets`` (``.streamlit/secrets.toml``), which wins over the ``.env`` file."""
+    ``secrets`` (``.streamlit/secrets.toml``), which wins over the ``.env`` file. Unset or empty: the default."""
     if environ is None:
         merged: dict[str, str] = {k: v for k, v in dotenv_values(dotenv_path).items() if v is not None}
         merged.update(_from_secrets(secrets or {}))
         merged.update(os.environ)
         environ = merged
-    env = {k: v.strip() for k, v in environ.items() if k.startswith("STARVIDEOS_")}
-
-    mode = env.get("STARVIDEOS_MODE") or "auto"
-    known_mode = next((m for m in MODES if m == mode.lower()), None)
-    if known_mode is None:
-        raise SettingsError(f"STARVIDEOS_MODE must be auto, live or sandbox (got {mode!r}).")
-    base_url = env.get("STARVIDEOS_BASE_URL") or DEFAULT_BASE_URL
-    if not _is_http(base_url):
-        raise SettingsError(f"STARVIDEOS_BASE_URL must be an http(s) URL like {DEFAULT_BASE_URL} (got {base_url!r}).")
-    status_path = env.get("STARVIDEOS_STATUS_PATH") or DEFAULT_STATUS_PATH
-    if "{id}" not in status_path:
-        raise SettingsError(f"STARVIDEOS_STATUS_PATH must contain {{id}} where the task id goes "
-                            f"(got {status_path!r}).")
-    public_url = env.get("STARVIDEOS_PUBLIC_URL") or None
-    if public_url and not _is_http(public_url):
-        raise SettingsError(f"STARVIDEOS_PUBLIC_URL must be an http(s) URL like https://studio.example.com "
-                            f"(got {public_url!r}).")
-    secret_key = env.get("STARVIDEOS_SECRET_KEY") or None
-    if secret_key is not None and len(secret_key) < 32:
-        raise SettingsError("STARVIDEOS_SECRET_KEY must be at least 32 characters (a random one: "
-                            "python -c 'import secrets; print(secrets.token_hex(32))').")
-    notify_url = env.get("STARVIDEOS_NOTIFY_URL") or None
-    if notify_url and not _is_http(notify_url):
-        raise SettingsError("STARVIDEOS_NOTIFY_URL must be an http(s) URL, like a Slack incoming webhook's.")
-    _check_storage_url(env.get("STARVIDEOS_STORAGE_URL") or "")
-    log_level = (env.get("STARVIDEOS_LOG_LEVEL") or "INFO").upper()
-    if log_level not in LOG_LEVELS:
-        raise SettingsError(f"STARVIDEOS_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)} (got {log_level!r}).")
-    return Settings(
-        api_key=env.get("STARVIDEOS_API_KEY") or None,
-        base_url=base_url,
-        status_path=status_path,
-        models=_list(env, "STARVIDEOS_MODELS") or DEFAULT_MODELS,
-        database_url=_database_url(env.get("STARVIDEOS_DATABASE_URL") or None),
-        history_path=Path(env["STARVIDEOS_HISTORY_PATH"]) if env.get("STARVIDEOS_HISTORY_PATH") else None,
-        storage_url=env.get("STARVIDEOS_STORAGE_URL") or None,
-        upload_url_ttl=_number(env, "STARVIDEOS_UPLOAD_URL_TTL", 86400.0, minimum=60),
-        max_video_mb=_number(env, "STARVIDEOS_MAX_VIDEO_MB", 500.0, minimum=1),
-        max_cut_seconds=_number(env, "STARVIDEOS_MAX_CUT_SECONDS", 300.0, minimum=1),
-        mode=known_mode,
-        connect_timeout=_number(env, "STARVIDEOS_CONNECT_TIMEOUT", 5.0),
-        read_timeout=_number(env, "STARVIDEOS_READ_TIMEOUT", 30.0),
-        poll_interval=_number(env, "STARVIDEOS_POLL_INTERVAL", 3.0),
-        max_lookups_per_minute=_number(env, "STARVIDEOS_MAX_LOOKUPS_PER_MINUTE", 120.0, minimum=1),
-        max_creates_per_minute=_number(env, "STARVIDEOS_MAX_CREATES_PER_MINUTE", 10.0, minimum=0.1),
-        max_in_flight=int(_number(env, "STARVIDEOS_MAX_IN_FLIGHT", 20, minimum=1)),
-        price_per_second=_optional_number(env, "STARVIDEOS_PRICE_PER_SECOND"),
-        currency=env.get("STARVIDEOS_CURRENCY") or "USD",
-        monthly_budget=_optional_number(env, "STARVIDEOS_MONTHLY_BUDGET"),
-        allow_private_hosts=_endpoints(env.get("STARVIDEOS_ALLOW_PRIVATE_HOSTS") or ""),
-        allowed_emails=tuple(e.lower() for e in _list(env, "STARVIDEOS_ALLOWED_EMAILS")),
-        trust_unverified_email=_flag(env, "STARVIDEOS_TRUST_UNVERIFIED_EMAIL"),
-        app_password=env.get("STARVIDEOS_APP_PASSWORD") or None,
-        public_url=public_url.rstrip("/") if public_url else None,
-        sandbox_port=int(_number(env, "STARVIDEOS_SANDBOX_PORT", 8765, minimum=0)),
-        sandbox_speed=_number(env, "STARVIDEOS_SANDBOX_SPEED", 1.0),
-        log_level=log_level,
-        secret_key=secret_key,
-        session_hours=_number(env, "STARVIDEOS_SESSION_HOURS", 12.0, minimum=0.1),
-        trusted_proxies=_proxies(env.get("STARVIDEOS_TRUSTED_PROXIES")),
-        media_url_ttl=_number(env, "STARVIDEOS_MEDIA_URL_TTL", 3600.0, minimum=30),
-        metrics_token=env.get("STARVIDEOS_METRICS_TOKEN") or None,
-        notify_url=notify_url,
-    )
+    values: dict[str, Any] = {}
+    for item in fields(Settings):
+        name = env_name(item)
+        raw = (environ.get(name) or "").strip()
+        if raw:
+            values[item.name] = item.metadata["parse"](name, raw)
+    return Settings(**values)
 
 
 def _from_secrets(secrets: Mapping[str, object]) -> dict[str, str]:
@@ -275,87 +348,3 @@ def _from_secrets(secrets: Mapping[str, object]) -> dict[str, str]:
     if isinstance(table, Mapping) and isinstance(table.get("url"), str):
         found.setdefault("STARVIDEOS_DATABASE_URL", table["url"])
     return found
-
-
-def _database_url(url: str | None) -> str | None:
-    if url is None:
-        return None
-    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
-    if scheme.split("+", 1)[0] not in ("postgres", "postgresql", "sqlite"):
-        shown = scheme or "no scheme"
-        raise SettingsError(f"STARVIDEOS_DATABASE_URL must be a postgresql:// (or postgres://, sqlite:///) URL "
-                            f"(got {shown}).")
-    return url
-
-
-def _check_storage_url(url: str) -> None:
-    """A folder or ``s3://bucket/prefix``, checked with the other settings (nothing starts with one that can't work)."""
-    if not url:
-        return
-    if url.startswith("s3://"):
-        if not url[len("s3://"):].partition("/")[0]:
-            raise SettingsError(f"STARVIDEOS_STORAGE_URL {url!r} has no bucket: use s3://bucket/prefix.")
-        return
-    if "://" in url:
-        raise SettingsError(f"STARVIDEOS_STORAGE_URL must be a folder or s3://bucket/prefix "
-                            f"(got {url.split('://', 1)[0]}://…).")
-
-
-def _proxies(raw: str | None) -> tuple[str, ...]:
-    if raw is None or not raw.strip():
-        return ("127.0.0.1", "::1")
-    entries = tuple(e.strip() for e in raw.split(",") if e.strip())
-    for entry in entries:
-        try:
-            ipaddress.ip_network(entry, strict=False)
-        except ValueError:
-            raise SettingsError(f"STARVIDEOS_TRUSTED_PROXIES entries must be addresses or CIDR ranges, like "
-                                f"10.0.0.0/8 (got {entry!r}).") from None
-    return entries
-
-
-def _endpoints(raw: str) -> frozenset[tuple[str, int]]:
-    found = set()
-    for entry in (e.strip() for e in raw.split(",")):
-        if not entry:
-            continue
-        host, sep, port = entry.rpartition(":")
-        host = host.strip("[]").lower()
-        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-            raise SettingsError(f"STARVIDEOS_ALLOW_PRIVATE_HOSTS entries must be host:port, like minio.internal:9000 "
-                                f"(got {entry!r}).")
-        found.add((host, int(port)))
-    return frozenset(found)
-
-
-def _list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
-    return tuple(item.strip() for item in (env.get(name) or "").split(",") if item.strip())
-
-
-def _is_http(url: str) -> bool:
-    parts = urlsplit(url)
-    return parts.scheme in ("http", "https") and bool(parts.hostname)
-
-
-def _number(env: Mapping[str, str], name: str, default: float, *, minimum: float = 0.01) -> float:
-    raw = env.get(name)
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise SettingsError(f"{name} must be a number (got {raw!r}).") from None
-    if not value >= minimum:
-        raise SettingsError(f"{name} must be at least {minimum:g} (got {raw!r}).")
-    return value
-
-
-def _flag(env: Mapping[str, str], name: str) -> bool:
-    raw = (env.get(name) or "0").lower()
-    if raw not in ("0", "1", "true", "false", "yes", "no", "on", "off"):
-        raise SettingsError(f"{name} must be 1 or 0 (got {env[name]!r}).")
-    return raw in ("1", "true", "yes", "on")
-
-
-def _optional_number(env: Mapping[str, str], name: str) -> float | None:
-    return _number(env, name, 0.0, minimum=0) if env.get(name) else None

@@ -247,21 +247,18 @@ class Showcase:
                 share_link_id: int | None = None, limiter: RateLimiter | None = None) -> Comment:
         """Store a plain-text comment; ``ValidationError`` for an empty or too long one, ``ThrottledError`` when
         the share link it came through is posting too fast, ``LinkClosedError`` when that link no longer opens a
-        board holding this take (checked in the transaction that stores it: a tab opened before a revoke cannot
-        post after it)."""
+        board holding this take. Both are settled in the transaction that stores it, as for a rating: a tab opened
+        before a revoke cannot post after it, and a comment that is not stored spends none of the link's
+        allowance."""
         author = clean_text(author, MAX_NAME_CHARS, "Your name")
         body = clean_text(body, MAX_COMMENT_CHARS, "Comment")
-        if share_link_id is not None:
-            with self.db.read() as conn:
-                _check_link(conn, share_link_id, record_id, time.time())
-        if limiter is not None:
-            grant = limiter.take(1)
-            if grant.granted == 0:
-                raise ThrottledError("Comments through this link are coming too fast.", wait_seconds=grant.wait)
         now = time.time()
         with self.db.write() as conn:
             if share_link_id is not None:
                 _check_link(conn, share_link_id, record_id, now)
+            grant = limiter.take_in(conn) if limiter is not None else None
+            if grant is not None and grant.granted == 0:
+                raise ThrottledError("Comments through this link are coming too fast.", wait_seconds=grant.wait)
             row = conn.execute(comments.insert().values(
                 record_id=record_id, author=author, body=body, created_by=created_by, share_link_id=share_link_id,
                 created_at=now).returning(*comments.c)).one()

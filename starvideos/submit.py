@@ -1,9 +1,10 @@
-"""Create a task without ever losing it: record the attempt, send once, record the outcome.
+"""Create a task without ever losing it: send an attempt already recorded, once, and record the outcome.
 
-This module makes no UI calls on purpose. In Streamlit, a rerun can interrupt a script at any ``st.*`` call; here
-the attempt is committed before the request and the id is committed the moment the answer is parsed, with
-nothing in between that could be interrupted. If the attempt cannot be recorded, nothing is sent.
-"""
+The create queue (``queue.py``) is the one create path: it records the attempt (``sending`` when the pace allows
+it now, else ``pending``) and sends it through here. This module makes no UI calls on purpose. In Streamlit, a
+rerun can interrupt a script at any ``st.*`` call; here the attempt is committed before the request and the id is
+committed the moment the answer is parsed, with nothing in between that could be interrupted. If the attempt cannot
+be recorded, nothing is sent."""
 
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ _GATEWAY_STATUSES = (502, 504)
 @dataclass(frozen=True)
 class Submission:
     """The outcome of one create attempt, already recorded in the history (unless ``record_id`` is None: then
-    the attempt could not be recorded and nothing was sent)."""
+    the attempt could not be recorded, or was refused before it was, and nothing was sent)."""
 
     record_id: int | None
     task: VideoTask | None = None
@@ -51,21 +52,10 @@ class Submission:
         return isinstance(self.error, OutcomeUnknownError)
 
 
-def submit_video(client: StarVideosClient, store: HistoryStore, request: VideoRequest, *, session_id: str = "",
-                 created_by: str | None = None, **extra: Any) -> Submission:
-    """Record, send and settle one create call. Never raises a ``StarVideosError``; never re-sends."""
-    try:
-        record_id = store.record_attempt(request, session_id=session_id, created_by=created_by, **extra)
-    except DatabaseError as exc:
-        log.warning("create refused, the attempt could not be recorded: %s", exc.message)
-        return Submission(None, error=exc)
-    return send_recorded(client, store, record_id, request)
-
-
 def send_recorded(client: StarVideosClient, store: HistoryStore, record_id: int, request: VideoRequest, *,
                   requeue: Callable[[int, RateLimitError], None] | None = None) -> Submission:
-    """Send an attempt that is already recorded as ``sending``, and settle it. The queue uses this too: it passes
-    ``requeue``, which puts the item back after a 429 (a definite "not now", nothing created)."""
+    """Send an attempt that is already recorded as ``sending``, and settle it. With ``requeue`` (the queue's), a
+    429 (a definite "not now", nothing created) puts the item back; without it, the attempt is rejected."""
     try:
         task = client.create_video(request)
     except RateLimitError as exc:

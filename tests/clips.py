@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
+from starvideos.sandbox.clips import write_h264, yuv420p
+
 LUMA_FIRST = 40
 LUMA_STEP = 6
 
@@ -16,27 +18,10 @@ LUMA_STEP = 6
 def numbered_clip(path: Path, *, width: int = 160, height: int = 90, fps: int = 8, seconds: float = 2.0,
                   colour: tuple[int, int] = (128, 128), first: int = LUMA_FIRST, step: int = LUMA_STEP) -> Path:
     """An H.264 MP4 of ``seconds`` at ``fps``; frame n is flat luma ``first + step * n`` and chroma ``colour``."""
-    import av
-
-    frames = round(seconds * fps)
-    with av.open(str(path), "w", format="mp4") as container:
-        stream = container.add_stream("libx264", rate=Fraction(fps))
-        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-        stream.options = {"preset": "ultrafast", "crf": "10"}
-        for n in range(frames):
-            array = np.empty((height * 3 // 2, width), np.uint8)
-            array[:height] = min(235, first + step * n)
-            quarter = (height // 2) * (width // 2)
-            flat = array.reshape(-1)
-            flat[width * height:width * height + quarter] = colour[0]
-            flat[width * height + quarter:] = colour[1]
-            frame = av.VideoFrame.from_ndarray(array, format="yuv420p")
-            frame.pts = n
-            for packet in stream.encode(frame):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-    return path
+    frames = (yuv420p(np.full((height, width), min(235, first + step * n), np.uint8), *colour)
+              for n in range(round(seconds * fps)))
+    return write_h264(path, frames, size=(width, height), fps=Fraction(fps),
+                      options={"preset": "ultrafast", "crf": "10"})
 
 
 def decoded(path: Path) -> list[np.ndarray]:

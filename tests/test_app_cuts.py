@@ -17,8 +17,9 @@ from starvideos.cuts import Cut, CutOptions, CutStore, Trim
 from starvideos.errors import DatabaseError
 from starvideos.models import VideoRequest
 from starvideos.schema import board_trims, cuts
-from starvideos.submit import submit_video
 from tests.apptest_support import new_app, served_key, texts
+from tests.creates import create_now
+from tests.player_support import players, press
 
 
 def wait_for(check: Callable[[], bool], what: str, seconds: float = 60) -> None:
@@ -31,7 +32,7 @@ def wait_for(check: Callable[[], bool], what: str, seconds: float = 60) -> None:
 def board_of_takes(count: int, *, name: str = "Spring pitch") -> tuple[int, list[int]]:
     """A board of ``count`` finished 3-second sandbox takes with saved copies (the second one 9:16)."""
     b = runtime.backend()
-    ids = [submit_video(b.client, b.store, VideoRequest(f"shot {n}", duration=3,
+    ids = [create_now(b.client, b.store, VideoRequest(f"shot {n}", duration=3,
                                                         ratio="9:16" if n == 1 else "16:9"),
                         session_id="s").record_id for n in range(count)]
     wait_for(lambda: all((m := b.media.get(i)) is not None and m.saved for i in ids), "the takes' copies")
@@ -224,6 +225,51 @@ def test_in_and_out_points_are_kept_per_board_and_used_by_the_cut(app_env: Path)
     assert clamped.number_input(key=f"trim_out_{key}").value == 3.0
 
 
+def test_set_in_and_set_out_on_the_boards_player_save_the_trim(app_env: Path) -> None:
+    """Test that a member opens a take's player on the board without any note ("Player: trim & notes"), and that
+    "Set in" / "Set out" pressed at a moment save that point (the moment as the button names it), fill the In and
+    Out inputs and the "Plays" line, and are refused with the same words as a typed point (out before in, or too
+    short); the player is the same one that pins notes, and a link holder's player has no such buttons."""
+    new_app().run()
+    stop_builder()
+    board_id, ids = board_of_takes(2)
+    b = runtime.backend()
+    at = open_page("pages/boards.py", board=str(board_id))
+    key, player = f"{board_id}_{ids[0]}", f"board_player_{ids[0]}"
+    opener = at.toggle(key=f"board_notes_on_{ids[0]}")
+    assert (opener.label, opener.value, players(at)) == ("Player: trim & notes", False, {})
+    opener.set_value(True).run()
+    assert players(at)[player]["actions"] == [["pin", "Note at"], ["in", "Set in"], ["out", "Set out"]]
+    press(at, player, "in", 1.25)
+    assert b.cuts.trims(board_id) == {ids[0]: Trim(1.2, None)}
+    assert (at.number_input(key=f"trim_in_{key}").value, at.number_input(key=f"trim_out_{key}").value) == (1.2, None)
+    assert "Plays 1.2–3.0 s (1.8 s) in the cut" in shown(at.caption)
+    press(at, player, "out", 2.48)
+    assert b.cuts.trims(board_id) == {ids[0]: Trim(1.2, 2.4)}
+    assert (at.number_input(key=f"trim_in_{key}").value, at.number_input(key=f"trim_out_{key}").value) == (1.2, 2.4)
+    assert "Plays 1.2–2.4 s (1.2 s) in the cut" in shown(at.caption)
+    row = b.database.rows(sa.select(board_trims).where(board_trims.c.record_id == ids[0]))[0]
+    assert (row.board_id, row.in_seconds, row.out_seconds) == (board_id, 1.2, 2.4)
+    press(at, player, "out", 0.9)  # before In
+    assert shown(at.error) == [
+        "Out: the take would play 0.0 s; set Out at least 0.5 s after In (1.2 s). (not saved)"]
+    assert b.cuts.trims(board_id) == {ids[0]: Trim(1.2, 2.4)}
+    assert at.number_input(key=f"trim_out_{key}").value == 2.4
+    press(at, player, "in", 2.1)  # too close to Out
+    assert shown(at.error) == [
+        "Out: the take would play 0.3 s; set Out at least 0.5 s after In (2.1 s). (not saved)"]
+    assert b.cuts.trims(board_id) == {ids[0]: Trim(1.2, 2.4)}
+    press(at, player, "in", 0.5)
+    assert shown(at.error) == [] and b.cuts.trims(board_id) == {ids[0]: Trim(0.5, 2.4)}
+    at.number_input(key=f"trim_in_{key}").set_value(0.7).run()  # typing an exact value still works
+    assert b.cuts.trims(board_id) == {ids[0]: Trim(0.7, 2.4)}
+
+    token, _link = b.showcase.share(board_id)
+    stranger = open_page("pages/shared.py", token=token)
+    stranger.toggle(key=f"shared_notes_on_{ids[0]}").set_value(True).run()
+    assert players(stranger)[f"shared_player_{ids[0]}"]["actions"] == [["pin", "Note at"]]
+
+
 def test_the_cut_plays_in_present_as_one_item_and_exit_returns_to_the_board(app_env: Path) -> None:
     """Test that Present with ?cut= plays the finished cut alone, with its title as the caption, and Exit returns
     to its board."""
@@ -275,10 +321,10 @@ def test_a_chain_of_continued_takes_is_cut_from_the_task_view(app_env: Path) -> 
     new_app().run()
     stop_builder()
     b = runtime.backend()
-    first = submit_video(b.client, b.store, VideoRequest("shot one", duration=3), session_id="s").record_id
-    second = submit_video(b.client, b.store, VideoRequest("shot two", duration=3), session_id="s",
+    first = create_now(b.client, b.store, VideoRequest("shot one", duration=3), session_id="s").record_id
+    second = create_now(b.client, b.store, VideoRequest("shot two", duration=3), session_id="s",
                           parent_id=first).record_id
-    alone = submit_video(b.client, b.store, VideoRequest("alone", duration=3), session_id="s").record_id
+    alone = create_now(b.client, b.store, VideoRequest("alone", duration=3), session_id="s").record_id
     wait_for(lambda: all((m := b.media.get(i)) is not None and m.saved for i in (first, second, alone)),
              "the takes' copies")
     at = open_page("pages/history.py", record=str(alone))
@@ -320,8 +366,8 @@ def test_present_of_a_cut_not_ready_says_so_and_exit_returns_to_its_chain(app_en
     new_app().run()
     stop_builder()
     b = runtime.backend()
-    first = submit_video(b.client, b.store, VideoRequest("shot one", duration=3), session_id="s").record_id
-    second = submit_video(b.client, b.store, VideoRequest("shot two", duration=3), session_id="s",
+    first = create_now(b.client, b.store, VideoRequest("shot one", duration=3), session_id="s").record_id
+    second = create_now(b.client, b.store, VideoRequest("shot two", duration=3), session_id="s",
                           parent_id=first).record_id
     wait_for(lambda: all((m := b.media.get(i)) is not None and m.saved for i in (first, second)), "the copies")
     cut, _ = b.cuts.request(b.cuts.plan_chain(second))
@@ -340,7 +386,7 @@ def test_prompts_in_what_a_cut_says_are_plain_text(app_env: Path) -> None:
     stop_builder()
     b = runtime.backend()
     hostile = "**B** [x](http://e.t) <b>h</b> :smile:"  # within the 40 characters a take's name keeps
-    ids = [submit_video(b.client, b.store, VideoRequest(p, duration=3), session_id="s").record_id
+    ids = [create_now(b.client, b.store, VideoRequest(p, duration=3), session_id="s").record_id
            for p in ("calm shot", hostile)]
     wait_for(lambda: all((m := b.media.get(i)) is not None and m.saved for i in ids), "the copies")
     board = b.showcase.board_named("Board")

@@ -14,8 +14,8 @@ from streamlit.testing.v1 import AppTest
 from components import runtime
 from starvideos.models import TaskStatus, VideoRequest
 from starvideos.sandbox import Fault
-from starvideos.submit import submit_video
 from tests.apptest_support import new_app, plain, served_key, texts
+from tests.creates import create_now
 
 
 def history(app_env: Path, **query: str) -> AppTest:
@@ -31,7 +31,7 @@ def seed(n: int, prompt: str = "prompt", **kwargs: object) -> list[str]:
     b = runtime.backend()
     ids = []
     for i in range(n):
-        submission = submit_video(b.client, b.store, VideoRequest(f"{prompt} {i}", **kwargs), session_id="seed")
+        submission = create_now(b.client, b.store, VideoRequest(f"{prompt} {i}", **kwargs), session_id="seed")
         assert submission.task is not None
         ids.append(submission.task.id)
     return ids
@@ -97,7 +97,7 @@ def test_filters_session_toggle_and_mine(app_env: Path) -> None:
     seed(2, prompt="dog")
     seed(1, prompt="cat", images=("https://e.com/a.png",))
     b = runtime.backend()
-    submit_video(b.client, b.store, VideoRequest("mine"), session_id=at.session_state["session_id"])
+    create_now(b.client, b.store, VideoRequest("mine"), session_id=at.session_state["session_id"])
     at.switch_page("pages/history.py").run()
     assert "filter_mine" not in [t.key for t in at.toggle]  # "Mine" only means something with sign-in
     at.multiselect(key="filter_mode").set_value(["image"]).run()
@@ -185,6 +185,7 @@ def test_task_detail_completed(app_env: Path) -> None:
     [video] = at.get("video")
     assert served_key(video.proto.url) == runtime.backend().media.get(record.id).video_key  # the app's own copy
     assert [e.label for e in at.expander] == ["Comments (0)", "Last raw answer"]
+    assert "No ratings yet" in [c.value for c in at.caption]  # a line of its own, so it starts as a sentence
     assert [m.value for m in at.markdown if "-badge[" in m.value] == [":green-badge[:material/check_circle: Completed]"]
     assert not [m for m in at.markdown if m.proto.allow_html and "<script" in m.value]
 
@@ -202,7 +203,7 @@ def test_outcome_unknown_check_status(app_env: Path) -> None:
     new_app().run()
     b = runtime.backend()
     b.sandbox.inject(Fault(200, drop="before", method="POST"))
-    submission = submit_video(b.client, b.store, VideoRequest("lost"), session_id="s")
+    submission = create_now(b.client, b.store, VideoRequest("lost"), session_id="s")
     assert submission.outcome_unknown
     at = history(app_env, record=str(submission.record_id))
     assert at.warning[0].value.startswith("**Outcome unknown.** The request was sent but no usable answer came back")
@@ -213,7 +214,7 @@ def test_outcome_unknown_check_status(app_env: Path) -> None:
     record = b.store.get(submission.record_id)
     assert record.task_id == real_id and record.status in ("queued", "processing", "completed")
     assert at.query_params["task"] == real_id
-    other = submit_video(b.client, b.store, VideoRequest("another lost one"), session_id="s")
+    other = create_now(b.client, b.store, VideoRequest("another lost one"), session_id="s")
     b.store.mark_unknown(other.record_id, "timed out")
     at = history(app_env, record=str(other.record_id))
     at.text_input(key="unknown_task_id").set_value(real_id).run()
@@ -227,7 +228,7 @@ def test_outcome_unknown_create_again_goes_through_create(app_env: Path) -> None
     new_app().run()
     b = runtime.backend()
     b.sandbox.inject(Fault(200, drop="before", method="POST"))
-    submission = submit_video(b.client, b.store, VideoRequest("lost again"), session_id="s")
+    submission = create_now(b.client, b.store, VideoRequest("lost again"), session_id="s")
     at = history(app_env, record=str(submission.record_id))
     assert len(b.sandbox.received("POST")) == 1
     at.button(key="recreate").click().run()

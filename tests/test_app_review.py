@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import requests
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import ButtonGroup
@@ -11,7 +12,9 @@ from streamlit.testing.v1.element_tree import ButtonGroup
 from components import runtime
 from starvideos.models import VideoRequest
 from starvideos.review import APPROVED, CHANGES, REJECTED
+from starvideos.schema import tasks
 from tests.apptest_support import new_app, plain, served_key
+from tests.player_support import players, press
 from tests.test_app_showcase import page, takes
 
 
@@ -134,7 +137,7 @@ def test_notes_at_a_moment_on_the_task_view(app_env: Path) -> None:
     assert [served_key(i.proto.imgs[0].url) for i in at.get("image")] == [f"notes/{early.id}/thumb.jpg",
                                                                           f"notes/{late.id}/thumb.jpg"]
     at.button(key=f"task_seek_{late.id}").click().run()
-    assert at.session_state[f"task_player_{rid}__seek"] == {"to": 3.25, "n": 1}
+    assert players(at)[f"task_player_{rid}"]["seek"] == {"to": 3.25, "n": 1}
     at.button(key=f"task_resolve_{early.id}").click().run()
     assert review.note(early.id).resolved and review.note(early.id).resolved_by == "Team"
     at.button(key=f"task_reopen_{early.id}").click().run()
@@ -326,3 +329,138 @@ def test_compare_shows_a_word_diff_of_the_prompts(app_env: Path) -> None:
     at = page("pages/compare.py", at, ids=f"{first},{second}")
     [diff] = [m.value for m in at.markdown if ":green[" in m.value]
     assert diff == r"A red :red[~~fox runs~~] :green[\*\*fox\*\* walks] through :green[deep] snow 0"
+
+
+def test_present_shows_a_takes_notes_and_a_member_pins_one(app_env: Path) -> None:
+    """Test Present of a board: the stage plays the take as before until "Notes at a moment" (with its count) is
+    switched on; then the stage is the moment player with a marker per note, the notes are listed by time under
+    it (text, never markup), "Note at" pins what was typed to that moment on this board, a note's time moves the
+    stage there, and the switch stays on for the next take."""
+    at = page("pages/boards.py")
+    a, b = takes(2)
+    backend = runtime.backend()
+    board = backend.showcase.board_named("Show")
+    backend.showcase.add(board.id, [a, b])
+    backend.review.pin(a, 1.5, "Logo *too* small", author="Ann", board_id=board.id)
+    at = page("pages/present.py", at, board=str(board.id))
+    switch = at.toggle(key="present_notes_on")
+    assert (switch.label, switch.value, len(at.get("video")), players(at)) == (
+        "Notes at a moment (1 open)", False, 1, {})
+    assert "Logo *too* small" not in [t.value for t in at.text]
+    switch.set_value(True).run()
+    stage = players(at)[f"present_player_{a}"]
+    assert (at.get("video"), stage["actions"], stage["markers"], stage["stage"]) == ([], [["pin", "Note at"]],
+                                                                                      [1.5], True)
+    assert "Logo *too* small" in [t.value for t in at.text]
+    at.text_input(key=f"present_note_name_{a}").set_value("Dana")
+    at.text_input(key=f"present_notetext_{a}").set_value("<i>Cut</i> here").run()
+    press(at, f"present_player_{a}", "pin", 2.25)
+    notes = backend.review.notes(a)
+    assert [(n.at, n.body, n.author, n.board_id, n.share_link_id) for n in notes] == [
+        (1.5, "Logo *too* small", "Ann", board.id, None), (2.25, "<i>Cut</i> here", "Dana", board.id, None)]
+    assert [x.label for x in at.button if (x.key or "").startswith("present_seek_")] == ["0:01.5", "0:02.2"]
+    assert at.text_input(key=f"present_notetext_{a}").value == ""
+    assert at.toggle(key="present_notes_on").label == "Notes at a moment (2 open)"
+    assert not [x for x in at.button if (x.key or "").startswith(("present_resolve_", "present_retake_"))]
+    at.button(key=f"present_seek_{notes[0].id}").click().run()
+    assert players(at)[f"present_player_{a}"]["seek"] == {"to": 1.5, "n": 1}
+    at.button(key="present_next").click().run()
+    assert at.toggle(key="present_notes_on").value is True and list(players(at)) == [f"present_player_{b}"]
+    assert "No notes yet." in [c.value for c in at.caption]
+
+
+def test_present_through_a_share_link_pins_notes_only_when_the_link_allows(app_env: Path) -> None:
+    """Test a link holder's Present: the take's notes are listed, "Note at" pins one through the link (counted
+    against it), and when the link does not allow notes the notes are still listed but nothing can be added."""
+    page("pages/boards.py")
+    [rid] = takes(1)
+    backend = runtime.backend()
+    board = backend.showcase.board_named("Client")
+    backend.showcase.add(board.id, [rid])
+    token, link = backend.showcase.share(board.id)
+    stranger = page("pages/shared.py", new_app().run(), token=token, view="present")
+    stranger.toggle(key="present_notes_on").set_value(True).run()
+    assert players(stranger)[f"present_player_{rid}"]["actions"] == [["pin", "Note at"]]
+    stranger.text_input(key=f"present_note_name_{rid}").set_value("Carla")
+    stranger.text_input(key=f"present_notetext_{rid}").set_value("Brighter sky").run()
+    press(stranger, f"present_player_{rid}", "pin", 0.75)
+    [note] = backend.review.notes(rid)
+    assert (note.at, note.body, note.author, note.board_id, note.share_link_id) == (
+        0.75, "Brighter sky", "Carla", board.id, link.id)
+    backend.review.set_rights(link.id, notes_allowed=False, requests_allowed=False)
+    stranger.run()
+    assert players(stranger)[f"present_player_{rid}"]["actions"] == []
+    assert "Brighter sky" in [t.value for t in stranger.text]
+    assert not [x for x in stranger.text_input if x.label in ("Note", "Your name")]
+
+
+def _two_views_of_one_take() -> None:
+    """A page showing one take in two places (as the task view and a board would) and another take."""
+    from components import runtime as app_runtime
+    from components.notes_ui import notes_panel
+
+    backend = app_runtime.backend()
+    first, second = backend.store.list()[::-1][:2]
+    notes_panel(backend, first, prefix="board")
+    notes_panel(backend, first, prefix="task")
+    notes_panel(backend, second, prefix="other")
+
+
+def test_a_notes_time_seeks_every_player_showing_that_take(app_env: Path) -> None:
+    """Test that pressing a note's time asks every moment player showing that take to go there (both views of
+    it, whichever list was pressed, each press a new request) and no player of another take."""
+    page("pages/boards.py")
+    a, b = takes(2)
+    note = runtime.backend().review.pin(a, 2.5, "Here", author="Ann")
+    at = AppTest.from_function(_two_views_of_one_take, default_timeout=30).run()
+    assert not at.exception, at.exception
+    assert {key: data["seek"] for key, data in players(at).items()} == {
+        f"board_player_{a}": None, f"task_player_{a}": None, f"other_player_{b}": None}
+    at.button(key=f"task_seek_{note.id}").click().run()
+    assert {key: data["seek"] for key, data in players(at).items()} == {
+        f"board_player_{a}": {"to": 2.5, "n": 1}, f"task_player_{a}": {"to": 2.5, "n": 1},
+        f"other_player_{b}": None}
+    at.button(key=f"board_seek_{note.id}").click().run()
+    assert [data["seek"] for data in players(at).values()] == [{"to": 2.5, "n": 2}, {"to": 2.5, "n": 2}, None]
+
+
+def _made(record_id: int, status: str, attempted: float, finished: float | None) -> None:
+    """The take's status and times as if it had been made then (what the cost and time lines read)."""
+    with runtime.backend().database.write() as conn:
+        conn.execute(tasks.update().where(tasks.c.id == record_id).values(
+            status=status, attempted_at=attempted, finished_at=finished))
+
+
+def test_what_changed_says_what_each_take_cost_and_how_long_it_took(app_env: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Test that a retake's thread says, after the settings that differ, what each take cost (its seconds × the
+    price, in the app's currency) and how long each took to make; that Compare's table has a Cost and a Took row;
+    and that a link holder sees neither (what the team pays is the team's)."""
+    monkeypatch.setenv("STARVIDEOS_PRICE_PER_SECOND", "0.1")
+    monkeypatch.setenv("STARVIDEOS_CURRENCY", "EUR")
+    at = page("pages/boards.py")
+    [original] = takes(1, "A lighthouse")
+    backend = runtime.backend()
+    board = backend.showcase.board_named("Client")
+    backend.showcase.add(board.id, [original])
+    note = backend.review.pin(original, 1.0, "Brighter", author="Ann", board_id=board.id)
+    retake = backend.store.record_attempt(VideoRequest("A lighthouse, brighter", duration=8), note_id=note.id)
+    _made(original, "completed", 1000.0, 1042.0)
+    _made(retake, "processing", 2000.0, None)
+    at = page("pages/history.py", at, record=str(original))
+    thread = next(x for x in at.get("flex_container") if x.key == f"task_thread_{note.id}")
+    assert [plain(c.value) for c in thread.caption] == [
+        "Duration: 5 s → 8 s · Cost: 0.50 EUR → 0.80 EUR · Took: 42 s → still being made"]
+    _made(retake, "completed", 2000.0, 2125.0)
+    backend.showcase.add(board.id, [retake])
+    at = page("pages/compare.py", at, ids=f"{original},{retake}")
+    table = at.dataframe[0].value
+    assert (list(table.loc["Cost"]), list(table.loc["Took"])) == (["0.50 EUR", "0.80 EUR"], ["42 s", "2 min 5 s"])
+
+    token, _link = backend.showcase.share(board.id)
+    stranger = page("pages/shared.py", new_app().run(), token=token)
+    stranger.toggle(key=f"shared_notes_on_{original}").set_value(True).run()
+    thread = next(x for x in stranger.get("flex_container") if x.key == f"shared_thread_{note.id}")
+    assert [plain(c.value) for c in thread.caption] == ["Duration: 5 s → 8 s"]
+    stranger = page("pages/shared.py", stranger, token=token, view="compare", ids=f"{original},{retake}")
+    assert "Cost" not in stranger.dataframe[0].value.index and "Took" not in stranger.dataframe[0].value.index

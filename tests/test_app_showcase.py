@@ -12,14 +12,14 @@ from streamlit.testing.v1 import AppTest
 
 from components import runtime
 from starvideos.models import VideoRequest
-from starvideos.submit import submit_video
 from tests.apptest_support import new_app, plain, served_key, texts
+from tests.creates import create_now
 
 
 def takes(count: int, prompt: str = "take") -> list[int]:
     """``count`` finished takes with their copies saved; returns their record ids, oldest first."""
     b = runtime.backend()
-    ids = [submit_video(b.client, b.store, VideoRequest(f"{prompt} {n}", ratio="9:16" if n == 1 else "16:9"),
+    ids = [create_now(b.client, b.store, VideoRequest(f"{prompt} {n}", ratio="9:16" if n == 1 else "16:9"),
                         session_id="s").record_id for n in range(count)]
     deadline = time.monotonic() + 30
     while not all((m := b.media.get(i)) is not None and m.state == "saved" for i in ids):
@@ -257,7 +257,7 @@ def test_link_holders_see_comments_marked_and_no_team_addresses(app_env: Path) -
     holding the link, and that the team still sees them in the app."""
     new_app().run()
     b = runtime.backend()
-    ids = [submit_video(b.client, b.store, VideoRequest(f"client take {n}"), created_by="ann@team.test").record_id
+    ids = [create_now(b.client, b.store, VideoRequest(f"client take {n}"), created_by="ann@team.test").record_id
            for n in range(2)]
     takes(0)
     showcase = b.showcase

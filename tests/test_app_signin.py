@@ -10,8 +10,8 @@ from streamlit.testing.v1 import AppTest
 
 from components import runtime
 from starvideos.models import VideoRequest
-from starvideos.submit import submit_video
 from tests.apptest_support import new_app, plain
+from tests.creates import create_now
 
 AUTH = {"auth": {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "not-a-real-secret-x",
                  "client_id": "studio", "client_secret": "studio-secret",
@@ -81,7 +81,7 @@ def test_who_created_what(app_env: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     at.text_area(key="form_prompt").set_value("Ann's lighthouse").run()
     at.button(key="create_button").click().run()
     b = runtime.backend()
-    submit_video(b.client, b.store, VideoRequest("Bob's fox"), created_by="bob@team.test")
+    create_now(b.client, b.store, VideoRequest("Bob's fox"), created_by="bob@team.test")
     assert [(r.prompt, r.created_by) for r in b.store.list()] == [("Bob's fox", "bob@team.test"),
                                                                    ("Ann's lighthouse", "ann@team.test")]
     at.switch_page("pages/history.py").run()

@@ -15,8 +15,8 @@ from streamlit.testing.v1 import AppTest
 
 from components import runtime
 from starvideos.models import VideoRequest
-from starvideos.submit import submit_video
 from tests.apptest_support import new_app, plain, served_key, texts
+from tests.creates import create_now
 from tests.test_uploads import GPS_EXIF
 
 
@@ -103,7 +103,7 @@ def test_reusing_a_task_signs_a_fresh_link(app_env: Path, monkeypatch: pytest.Mo
     b = runtime.backend()
     upload = b.uploads.add(png(), name="ref.png")
     dead = b.storage.signed_url(upload.storage_key, 60).replace("Expires=", "Expires=1") + "&gone=1"
-    submission = submit_video(b.client, b.store, VideoRequest("reuse me", images=(dead,)), session_id="s",
+    submission = create_now(b.client, b.store, VideoRequest("reuse me", images=(dead,)), session_id="s",
                               image_keys=[upload.storage_key])
     at = new_app().run()
     at.query_params["task"] = submission.task.id
@@ -132,7 +132,7 @@ def test_an_unreachable_reference_asks_create_anyway(app_env: Path) -> None:
 
 def finished_take(at: AppTest, prompt: str = "A take to keep") -> str:
     b = runtime.backend()
-    submission = submit_video(b.client, b.store, VideoRequest(prompt, duration=4), session_id="s")
+    submission = create_now(b.client, b.store, VideoRequest(prompt, duration=4), session_id="s")
     task_id = submission.task.id
     at.query_params["task"] = task_id
     at.switch_page("pages/history.py").run()
@@ -160,7 +160,7 @@ def test_a_failed_copy_says_why_and_can_be_retried(app_env: Path) -> None:
     """Test that a copy that failed says "Could not save: <reason>" and "Retry saving" queues it again at once."""
     at = new_app().run()
     b = runtime.backend()
-    submission = submit_video(b.client, b.store, VideoRequest("expiring take"), session_id="s")
+    submission = create_now(b.client, b.store, VideoRequest("expiring take"), session_id="s")
     task_id = submission.task.id
     deadline = time.monotonic() + 20
     while (m := b.media.get(submission.record_id)) is None or m.state != "saved":
@@ -206,7 +206,7 @@ def test_reference_pictures_are_pictures_never_server_addresses(app_env: Path) -
     b = runtime.backend()
     upload = b.uploads.add(png(), name="first frame.png")
     first, last = b.upload_link(upload.storage_key), b.sandbox.sample_image_urls()["wide-last"]
-    made = [submit_video(b.client, b.store, VideoRequest(f"two frames {n}", images=(first, last)), session_id="s",
+    made = [create_now(b.client, b.store, VideoRequest(f"two frames {n}", images=(first, last)), session_id="s",
                          image_keys=[upload.storage_key, None]) for n in range(2)]
     at = new_app().run()
     at.query_params["task"] = made[0].task.id

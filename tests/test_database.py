@@ -21,8 +21,8 @@ from starvideos.models import VideoRequest
 from starvideos.sandbox import SandboxServer
 from starvideos.sandbox.postgres import LocalPostgres
 from starvideos.schema import HEAD, metadata
-from starvideos.submit import submit_video
 from tests.conftest import DUMMY_KEY
+from tests.creates import create_now
 
 # The schema-v2 file as SQL (a database is never committed): loaded into a fresh file for each upgrade test.
 FIXTURE = Path(__file__).parent / "fixtures" / "history-v2.sql"
@@ -185,7 +185,7 @@ def test_unreachable_server_is_a_plain_message_and_nothing_is_sent(tmp_path: Pat
         from starvideos import StarVideosClient
 
         started = time.monotonic()
-        submission = submit_video(StarVideosClient(sandbox.base_url, DUMMY_KEY), store, VideoRequest("paid work"))
+        submission = create_now(StarVideosClient(sandbox.base_url, DUMMY_KEY), store, VideoRequest("paid work"))
         assert time.monotonic() - started < 10
         assert sandbox.received() == []
     assert submission.record_id is None and isinstance(submission.error, DatabaseError)
@@ -203,15 +203,15 @@ def test_server_stopped_mid_session_refuses_create_then_recovers(postgres: Local
         from starvideos import StarVideosClient
 
         client = StarVideosClient(sandbox.base_url, DUMMY_KEY)
-        assert submit_video(client, store, VideoRequest("before")).task is not None
+        assert create_now(client, store, VideoRequest("before")).task is not None
         postgres.pause()
         try:
-            down = submit_video(client, store, VideoRequest("while down"))
+            down = create_now(client, store, VideoRequest("while down"))
             assert down.record_id is None and isinstance(down.error, DatabaseError)
             assert "cannot be reached" in down.error.message
             assert len(sandbox.received("POST")) == 1
         finally:
             postgres.resume()
-        after = submit_video(client, store, VideoRequest("after"))
+        after = create_now(client, store, VideoRequest("after"))
         assert after.task is not None and len(sandbox.received("POST")) == 2
     assert [r.prompt for r in store.list()] == ["after", "before"]

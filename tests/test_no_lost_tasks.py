@@ -16,9 +16,9 @@ from starvideos.database import Database
 from starvideos.history import HistoryStore
 from starvideos.models import TaskStatus
 from starvideos.sandbox import Fault, SandboxServer
-from starvideos.submit import submit_video
 from tests.apptest_support import new_app
 from tests.conftest import DUMMY_KEY, run_in_threads
+from tests.creates import create_now, unpaced_queue
 
 
 def test_attempt_is_committed_before_the_post(sandbox: SandboxServer, db_url: str) -> None:
@@ -27,7 +27,7 @@ def test_attempt_is_committed_before_the_post(sandbox: SandboxServer, db_url: st
     client = StarVideosClient(sandbox.base_url, DUMMY_KEY)
     sandbox.inject(Fault(200, '{"id": "video_slow", "status": "queued"}', delay=1.0, method="POST"))
     result = {}
-    worker = threading.Thread(target=lambda: result.setdefault("s", submit_video(client, store, VideoRequest("x"))))
+    worker = threading.Thread(target=lambda: result.setdefault("s", create_now(client, store, VideoRequest("x"))))
     worker.start()
     observer = HistoryStore(Database(db_url))
     seen_during = None
@@ -48,7 +48,7 @@ def test_interrupted_send_is_recorded_as_unknown(sandbox: SandboxServer, store: 
 
     client.create_video = interrupted  # type: ignore[method-assign]
     with contextlib.suppress(KeyboardInterrupt):
-        submit_video(client, store, VideoRequest("x"))
+        create_now(client, store, VideoRequest("x"))
     assert [(r.status, r.error) for r in store.list()] == [
         ("outcome_unknown", "Interrupted while sending: the task may have been created.")]
 
@@ -76,14 +76,18 @@ def test_rerun_right_after_the_post_keeps_the_id(app_env: Path, monkeypatch: obj
 
 
 def test_load_eight_threads_twenty_five_tasks_each(sandbox: SandboxServer, store: HistoryStore) -> None:
-    """Test 8 threads creating 25 tasks each through the client and the store: 200 records, 200 ids, no lock."""
-    client = StarVideosClient(sandbox.base_url, DUMMY_KEY)
+    """Test 8 threads creating 25 tasks each through one create queue: 200 records, 200 ids, no lock."""
+    queue = unpaced_queue(StarVideosClient(sandbox.base_url, DUMMY_KEY), store)
+
     def work(n: int) -> None:
         for i in range(25):
-            submission = submit_video(client, store, VideoRequest(f"load {n}-{i}"), session_id=f"t{n}")
+            submission = queue.submit(VideoRequest(f"load {n}-{i}"), session_id=f"t{n}")
             assert submission.task is not None, submission.error
 
-    assert run_in_threads(work, 8) == []
+    try:
+        assert run_in_threads(work, 8) == []
+    finally:
+        queue.close()
     rows = list(store.export_rows())
     assert len(rows) == 200 and len({r["task_id"] for r in rows}) == 200
     assert {r["status"] for r in rows} == {"queued"} and len(sandbox.received("POST")) == 200

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from starvideos.settings import SETTINGS_DOC
+from starvideos.settings import SETTINGS_DOC, settings_table
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
 
@@ -13,6 +13,14 @@ def test_configuration_table_lists_every_setting() -> None:
     """Test that every setting the app reads has a README row with its current default."""
     for name, (default, _meaning) in SETTINGS_DOC.items():
         assert f"| `{name}` | `{default}` |" in README, name
+
+
+def test_configuration_table_is_made_from_the_declarations() -> None:
+    """Test that README's configuration table is, row for row and in order, the one the settings' declarations make
+    (print starvideos.settings.settings_table() and paste it when a setting changes)."""
+    rows = [line for line in README.splitlines() if line.startswith("| `STARVIDEOS_") and "` | `" in line]
+    assert settings_table() in README
+    assert rows == settings_table().splitlines()[2:]
 
 
 def test_two_setup_commands_and_screenshots() -> None:

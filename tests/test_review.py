@@ -16,12 +16,23 @@ import sqlalchemy as sa
 from PIL import Image
 
 from starvideos import media
-from starvideos.changes import ADDED, REMOVED, SAME, prompt_changed, setting_changes, word_diff
+from starvideos.changes import (
+    ADDED,
+    REMOVED,
+    SAME,
+    Change,
+    cost_and_time,
+    prompt_changed,
+    setting_changes,
+    take_cost,
+    time_taken,
+    word_diff,
+)
 from starvideos.database import Database
 from starvideos.errors import ThrottledError, ValidationError
 from starvideos.history import HistoryStore
 from starvideos.models import TaskStatus, VideoRequest, VideoTask
-from starvideos.note_frames import NoteFrames, frame_key, thumb_key
+from starvideos.note_frames import IDLE_SECONDS, NoteFrames, frame_key, thumb_key
 from starvideos.notifications import Notifier, Outbox
 from starvideos.presets import PresetStore
 from starvideos.review import (
@@ -224,6 +235,29 @@ def test_frames_are_made_in_the_background_from_the_stored_copy(database: Databa
     assert review.note(late.id).frame_state == FRAME_PENDING
 
 
+def test_a_note_just_pinned_gets_its_picture_while_the_page_waits(database: Database, tmp_path: Path,
+                                                                  clip: bytes) -> None:
+    """Test that ``picture`` wakes the idle worker for a note just pinned and hands back the note with its picture
+    as soon as it is made (the worker would otherwise sleep its idle pause, longer than the wait); a note whose take
+    has no saved copy yet comes back still pending once the wait is over."""
+    store, review = HistoryStore(database), Review(database)
+    saved, waiting = finished(store, 2)
+    stored_copy(database, str(tmp_path / "media"), saved, clip)
+    frames = NoteFrames(review, open_storage(str(tmp_path / "media"))).start()
+    try:
+        deadline = time.monotonic() + 10
+        while frames.worker.rounds == 0:  # its first round found nothing: it now sleeps IDLE_SECONDS
+            assert time.monotonic() < deadline, "the worker never ran"
+            time.sleep(0.01)
+        note = review.pin(saved, 2.0, "Slower here", author="Ann")
+        made = frames.picture(note.id, within=IDLE_SECONDS - 1)
+        assert (made.frame_state, made.thumb_key) == (FRAME_SAVED, thumb_key(note.id))
+        later = review.pin(waiting, 1.0, "No copy yet", author="Ann")
+        assert frames.picture(later.id, within=0.2).frame_state == FRAME_PENDING
+    finally:
+        frames.close()
+
+
 def test_approvals_with_who_when_progress_and_what_a_link_may_ask(database: Database) -> None:
     """Test that members set Approved, Needs changes or Rejected (or clear it), each change logged with who and
     when; progress counts them; a link holder may only request changes, and only when the link allows it."""
@@ -398,3 +432,29 @@ def test_word_diff_and_setting_changes(store: HistoryStore) -> None:
         ("Mode", "Text to video", "Image to video"), ("Duration", "5 s", "8 s"), ("Aspect ratio", "16:9", "9:16"),
         ("Reference images", "none", "1 picture")]
     assert setting_changes(one, one) == []
+
+
+def test_cost_and_time_of_each_take(store: HistoryStore) -> None:
+    """Test each take's cost as Usage counts it (its seconds × the price once a task was or may have been created,
+    nothing for an attempt refused or cancelled) and how long it took from sending to finished, in words."""
+    def take(duration: int, status: str, attempted: float = 1000.0, finished: float | None = None) -> int:
+        record_id = store.record_attempt(VideoRequest("x", duration=duration))
+        with store.db.write() as conn:
+            conn.execute(tasks.update().where(tasks.c.id == record_id).values(
+                status=status, attempted_at=attempted, finished_at=finished))
+        return record_id
+
+    done = store.get(take(5, "completed", 1000.0, 1042.4))
+    slow = store.get(take(8, "completed", 2000.0, 2125.0))
+    failed = store.get(take(5, "failed", 0.0, 12.0))
+    refused, cancelled = store.get(take(5, "rejected")), store.get(take(5, "cancelled"))
+    running, unknown = store.get(take(10, "processing")), store.get(take(5, "outcome_unknown"))
+    assert [take_cost(r, 0.1) for r in (done, slow, failed, refused, cancelled, running, unknown)] == [
+        0.5, 0.8, 0.5, 0.0, 0.0, 1.0, 0.5]
+    assert take_cost(done, None) is None
+    assert [time_taken(r) for r in (done, slow, failed, refused, cancelled, running, unknown)] == [
+        "42 s", "2 min 5 s", "failed after 12 s", "not made", "not made", "still being made", "outcome unknown"]
+    assert cost_and_time(done, slow, price_per_second=0.1, currency="EUR") == [
+        Change("Cost", "0.50 EUR", "0.80 EUR"), Change("Took", "42 s", "2 min 5 s")]
+    assert cost_and_time(done, running, price_per_second=None, currency="USD") == [
+        Change("Took", "42 s", "still being made")]

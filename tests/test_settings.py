@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
 
 from starvideos import SettingsError, load_settings
-from starvideos.settings import DEFAULT_BASE_URL
+from starvideos.settings import DEFAULT_BASE_URL, SETTINGS_DOC, Settings, env_name
 
 
 def test_defaults() -> None:
@@ -132,3 +133,17 @@ def test_dotenv_is_read_next_to_app_py(tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "-c", script, str(app_copy)], cwd=tmp_path / "elsewhere", env=env,
                          capture_output=True, text=True, timeout=60)
     assert "('from_dotenv_next_to_app',)" in out.stdout, out.stderr
+
+
+def test_every_setting_is_declared_once() -> None:
+    """Test that every Settings field is one declared setting, with one variable, one README row, and one default
+    that the dataclass, loading and README agree on."""
+    names = [env_name(item) for item in fields(Settings)]
+    assert names == list(SETTINGS_DOC) and len(set(names)) == len(names)
+    assert all(item.metadata["doc"] and callable(item.metadata["parse"]) for item in fields(Settings))
+    assert load_settings({}) == Settings()
+    for item in fields(Settings):
+        shown, _doc = SETTINGS_DOC[env_name(item)]
+        if item.metadata["shown"] is None and shown != "(none)":
+            # README's default, set explicitly, means what leaving the variable unset means.
+            assert getattr(load_settings({env_name(item): shown}), item.name) == item.default, item.name

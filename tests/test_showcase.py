@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import io
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
@@ -210,6 +212,60 @@ def test_a_share_link_gives_at_most_its_hourly_share_of_ratings(database: Databa
     clock[0] += 3600
     showcase.rate(take, "visitor:3", 1, share_link_id=link.id, limiter=showcase.rating_limiter(link.id))
     assert showcase.ratings([take]) == {take: Rating(3.4, 5)}
+
+
+@contextmanager
+def refusing_inserts(database: Database, table: str) -> Iterator[None]:
+    """The database refuses every row added to ``table`` (a trigger), as a full disk or a failing server would."""
+    postgres = database.engine.dialect.name == "postgresql"
+    install = ([f"CREATE FUNCTION refuse_{table}() RETURNS trigger LANGUAGE plpgsql AS "
+                "$$ BEGIN RAISE EXCEPTION 'no room left'; END $$",
+                f"CREATE TRIGGER refuse_{table} BEFORE INSERT ON {table} FOR EACH ROW "
+                f"EXECUTE FUNCTION refuse_{table}()"] if postgres else
+               [f"CREATE TRIGGER refuse_{table} BEFORE INSERT ON {table} "
+                "BEGIN SELECT RAISE(ABORT, 'no room left'); END"])
+    remove = ([f"DROP TRIGGER refuse_{table} ON {table}", f"DROP FUNCTION refuse_{table}()"] if postgres else
+              [f"DROP TRIGGER refuse_{table}"])
+    with database.write() as conn:
+        for statement in install:
+            conn.execute(sa.text(statement))
+    try:
+        yield
+    finally:
+        with database.write() as conn:
+            for statement in remove:
+                conn.execute(sa.text(statement))
+
+
+def test_a_write_that_fails_spends_none_of_a_links_allowance(database: Database,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Test that a comment or a rating through a share link that the database fails to store takes nothing from
+    the link's allowance (its token is taken in the transaction that stores it): the link may still post its whole
+    burst of comments and its hourly share of ratings afterwards, and no more."""
+    from starvideos import showcase as showcase_module
+
+    monkeypatch.setattr(showcase_module, "RATINGS_PER_HOUR_PER_LINK", 3)
+    clock = [1_000_000.0]  # the limiters' clock stands still: nothing refills during the test
+    store, showcase = HistoryStore(database), Showcase(database, clock=lambda: clock[0])
+    [take] = finished(store, 1)
+    board = showcase.board_named("Client review")
+    showcase.add(board.id, [take])
+    _, link = showcase.share(board.id)
+    with refusing_inserts(database, "comments"), pytest.raises(sa.exc.DBAPIError, match="no room left"):
+        showcase.comment(take, "Dana", "lost", share_link_id=link.id, limiter=showcase.comment_limiter(link.id))
+    with refusing_inserts(database, "ratings"), pytest.raises(sa.exc.DBAPIError, match="no room left"):
+        showcase.rate(take, "visitor:0", 4, share_link_id=link.id, limiter=showcase.rating_limiter(link.id))
+    for n in range(5):  # the comment limiter's burst
+        showcase.comment(take, "Dana", f"note {n}", share_link_id=link.id, limiter=showcase.comment_limiter(link.id))
+    with pytest.raises(ThrottledError, match="coming too fast"):
+        showcase.comment(take, "Dana", "one too many", share_link_id=link.id,
+                         limiter=showcase.comment_limiter(link.id))
+    for n in range(3):
+        showcase.rate(take, f"visitor:{n}", 5, share_link_id=link.id, limiter=showcase.rating_limiter(link.id))
+    with pytest.raises(ThrottledError, match="a lot of ratings"):
+        showcase.rate(take, "visitor:3", 5, share_link_id=link.id, limiter=showcase.rating_limiter(link.id))
+    assert sorted(c.body for c in showcase.comments(take)) == [f"note {n}" for n in range(5)]
+    assert showcase.ratings([take]) == {take: Rating(5.0, 3)}
 
 
 def test_board_posters_and_the_gallery_watchers_reads(database: Database) -> None:

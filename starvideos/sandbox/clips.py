@@ -4,6 +4,9 @@ looks like the real thing (a 9:16, 8-second request plays a tall 8-second take) 
 apart (a compare shows different videos). Made with PyAV on first request and kept in memory; without PyAV the
 shared sample clip is served instead.
 
+``write_h264`` is the one place that encodes generated frames into an MP4: these clips, the tests' numbered clips
+and the benchmarks' takes all go through it.
+
 Cheap on purpose: what stays the same for every clip of one duration and ratio (the frame plan: the moving dot and
 the time code of each frame) is drawn once per (duration, ratio) and cached; a clip only paints its colour and
 words once and pastes the cached layers, so a 15-second clip costs about what the old 3-second one did.
@@ -19,8 +22,13 @@ import os
 import tempfile
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable, Mapping
+from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +71,6 @@ class ClipMaker:
 
 def render(task_id: str, prompt: str, ratio: str, seconds: int = DEFAULT_SECONDS) -> bytes:
     """An MP4 of ``seconds`` seconds at ``ratio`` (16:9 or 9:16) for this task."""
-    import av
-
     ratio = ratio if ratio in SIZE else "16:9"
     seconds = clip_seconds(seconds)
     hue = int(hashlib.sha256(task_id.encode()).hexdigest()[:4], 16) / 0xFFFF
@@ -73,7 +79,7 @@ def render(task_id: str, prompt: str, ratio: str, seconds: int = DEFAULT_SECONDS
     handle, name = tempfile.mkstemp(suffix=".mp4")
     os.close(handle)
     try:
-        _encode(av, name, ratio, seconds, hue, words)
+        _encode(name, ratio, seconds, hue, words)
         return Path(name).read_bytes()
     finally:
         Path(name).unlink(missing_ok=True)
@@ -99,7 +105,43 @@ def _frame_plan(ratio: str, seconds: int) -> tuple[Any, list[tuple[int, int]], l
     return dot, positions, labels
 
 
-def _encode(av: Any, name: str, ratio: str, seconds: int, hue: float, words: str) -> None:
+def write_h264(path: str | Path, frames: Iterable[Any], *, size: tuple[int, int], fps: int | Fraction,
+               options: Mapping[str, str], source_format: str = "yuv420p") -> Path:
+    """Encode ``frames`` (numpy arrays in ``source_format``, or PIL images) as an H.264 MP4 at ``path``, frame n at
+    ``n / fps`` seconds, index first (a browser starts playing before the whole file is in)."""
+    import av
+
+    width, height = size
+    with av.open(str(path), "w", format="mp4", options={"movflags": "+faststart"}) as container:
+        stream = container.add_stream("libx264", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        stream.options = dict(options)
+        for n, picture in enumerate(frames):
+            frame = (av.VideoFrame.from_image(picture) if hasattr(picture, "getbands")
+                     else av.VideoFrame.from_ndarray(picture, format=source_format))
+            frame.pts = n
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return Path(path)
+
+
+def yuv420p(luma: np.ndarray, u: int, v: int) -> np.ndarray:
+    """One frame as ``write_h264`` takes it: the luma plane over flat U and V planes (a quarter of its size each)."""
+    import numpy as np
+
+    height, width = luma.shape
+    quarter = (height // 2) * (width // 2)
+    array = np.empty((height * 3 // 2, width), np.uint8)
+    array[:height] = luma
+    flat = array.reshape(-1)
+    flat[width * height:width * height + quarter] = u
+    flat[width * height + quarter:] = v
+    return array
+
+
+def _encode(name: str, ratio: str, seconds: int, hue: float, words: str) -> None:
     from PIL import Image, ImageDraw, ImageFont
 
     width, height = SIZE[ratio]
@@ -109,23 +151,19 @@ def _encode(av: Any, name: str, ratio: str, seconds: int, hue: float, words: str
     text = Image.new("L", (width, height), 0)
     ImageDraw.Draw(text).multiline_text((10, 8), _wrap(words, 22 if width > height else 14), fill=255, font=font,
                                         spacing=2)
-    frames = FPS * seconds
     # One background per clip: frames that differ only where the dot and the time code are encode in a fraction of
     # the time of frames that all change.
     r, g, b = (int(c * 255) for c in colorsys.hsv_to_rgb(hue, 0.55, 0.45))
-    with av.open(name, "w", format="mp4", options={"movflags": "faststart"}) as container:
-        stream = container.add_stream("libx264", rate=FPS)
-        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-        stream.options = {"preset": "veryfast", "crf": "28"}
-        for n in range(frames):
+
+    def frames() -> Iterable[Any]:
+        for n in range(FPS * seconds):
             image = Image.new("RGB", (width, height), (r, g, b))
             image.paste((250, 250, 255), (0, 0), text)
             image.paste((240, 240, 250), positions[n], dot)
             image.paste((230, 230, 240), (10, height - 20), labels[min(len(labels) - 1, n * 10 // FPS)])
-            for packet in stream.encode(av.VideoFrame.from_image(image)):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
+            yield image
+
+    write_h264(name, frames(), size=(width, height), fps=FPS, options={"preset": "veryfast", "crf": "28"})
 
 
 def _wrap(text: str, width: int) -> str:

@@ -14,8 +14,8 @@ from starvideos.client import StarVideosClient
 from starvideos.database import Database
 from starvideos.history import HistoryStore
 from starvideos.models import VideoRequest
-from starvideos.submit import submit_video
 from tests.conftest import DUMMY_KEY
+from tests.creates import create_now
 from tests.e2e.conftest import AppServer, wait_idle
 
 pytestmark = pytest.mark.e2e
@@ -29,7 +29,7 @@ def tasks(server: AppServer, prompts: list[str]) -> None:
     store = HistoryStore(Database(f"sqlite:///{server.history}"))
     client = StarVideosClient(server.sandbox_url, DUMMY_KEY)
     for prompt in prompts:
-        submit_video(client, store, VideoRequest(prompt), session_id="e2e")
+        create_now(client, store, VideoRequest(prompt), session_id="e2e")
     store.close()
 
 

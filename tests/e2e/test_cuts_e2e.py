@@ -1,5 +1,5 @@
 """End to end, in Chromium: a board's takes made into one cut, its progress shown live, and the cut playing in
-Present, every page reached by clicking."""
+Present; a take's In and Out set from its player's moment. Every page reached by clicking."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
 from starvideos.database import Database
-from starvideos.schema import cuts
-from tests.e2e.conftest import AppServer, wait_idle
+from starvideos.schema import board_trims, cuts
+from tests.e2e.conftest import AppServer, screenshot, wait_idle
+from tests.e2e.test_review_e2e import play_to
 from tests.e2e.test_showcase_e2e import seed, showcase
 
 pytestmark = pytest.mark.e2e
@@ -47,3 +48,37 @@ def test_make_a_cut_see_its_progress_and_present_it(make_server: type, page: Pag
     expect(page.locator(".st-key-present_caption")).to_contain_text("Cut pitch")
     page.wait_for_function("() => { const v = document.querySelector('.st-key-present_stage video');"
                            " return v && v.videoWidth === 1920 && v.currentTime > 0.2; }")
+
+
+def test_set_in_and_set_out_from_the_players_moment(make_server: type, page: Page) -> None:
+    """Test that on a board (reached by clicking) a member opens a take's player without any note, stops it at a
+    moment and presses "Set in 0:01.0", then at another "Set out 0:02.5": the In and Out inputs show those points,
+    the card says what the cut plays, and the points are kept in the database."""
+    server: AppServer = make_server(STARVIDEOS_SANDBOX_SPEED="10", STARVIDEOS_POLL_INTERVAL="0.5")
+    ids = seed(server, PROMPTS[:2], visit=page)
+    shows = showcase(server)
+    board = shows.board_named("Trim pitch")
+    shows.add(board.id, ids)
+
+    page.get_by_test_id("stSidebarNavItems").get_by_role("link", name="Boards", exact=True).click()
+    wait_idle(page)
+    page.get_by_text("Trim pitch", exact=True).click()
+    wait_idle(page)
+    card = page.locator(f".st-key-card_board_{ids[0]}")
+    card.get_by_text("Player: trim & notes", exact=True).click()
+    wait_idle(page)
+    play_to(page, f".st-key-card_board_{ids[0]}", 1.0)
+    card.get_by_role("button", name="Set in 0:01.0").click()
+    wait_idle(page)
+    points = f"{board.id}_{ids[0]}"
+    expect(page.locator(f".st-key-trim_in_{points} input")).to_have_value("1.0")
+    play_to(page, f".st-key-card_board_{ids[0]}", 2.5)
+    card.get_by_role("button", name="Set out 0:02.5").click()
+    wait_idle(page)
+    expect(page.locator(f".st-key-trim_out_{points} input")).to_have_value("2.5")
+    expect(page.locator(f".st-key-trim_in_{points} input")).to_have_value("1.0")
+    expect(card.get_by_text("Plays 1.0–2.5 s (1.5 s) in the cut")).to_be_visible()
+    screenshot(page, "board-trim.png")
+    kept = Database(f"sqlite:///{server.history}").rows(sa.select(
+        board_trims.c.board_id, board_trims.c.record_id, board_trims.c.in_seconds, board_trims.c.out_seconds))
+    assert [tuple(row) for row in kept] == [(board.id, ids[0], 1.0, 2.5)]

@@ -37,9 +37,20 @@ def play_to(page: Page, scope: str, seconds: float) -> None:
                    "'loadedmetadata', go, { once: true }); })")
 
 
+def write_note(page: Page, card: str, name_box: str, name: str, text: str, seconds: float) -> None:
+    """Type a name (in ``name_box``) and a note on a card's moment player, the note committed as Enter does, and
+    move its playhead to ``seconds``: "Note at …" is then one press away."""
+    page.locator(name_box).get_by_label("Your name").fill(name)
+    page.locator(card).get_by_label("Note", exact=True).fill(text)
+    page.locator(card).get_by_label("Note", exact=True).press("Enter")
+    wait_idle(page)
+    play_to(page, card, seconds)
+
+
 def test_a_link_holder_pins_a_note_and_the_owner_sees_that_moment(make_server: type, browser: Browser) -> None:
     """Test that a stranger with a share link pins "Note at 0:03.0" with its frame's picture, and that the owner,
-    on the board, sees the note and pressing its time seeks the player to 3.0 s."""
+    on the board, sees the note and pressing its time seeks the player to 3.0 s; retakes from it, approves the
+    retake (resolving the note), and finds the note on Present, where its time moves the stage."""
     server: AppServer = make_server(STARVIDEOS_SANDBOX_SPEED="10", STARVIDEOS_POLL_INTERVAL="0.5")
     team = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
     ids = seed(server, PROMPTS[:2], visit=team)
@@ -54,11 +65,8 @@ def test_a_link_holder_pins_a_note_and_the_owner_sees_that_moment(make_server: t
     card = f".st-key-card_shared_{ids[0]}"
     stranger.locator(card).get_by_text("Notes at a moment").click()
     wait_idle(stranger)
-    stranger.locator(f".st-key-shared_note_name_{ids[0]}").get_by_label("Your name").fill("Carla")
-    stranger.locator(card).get_by_label("Note", exact=True).fill("<b>The fox</b> should turn left here")
-    stranger.locator(card).get_by_label("Note", exact=True).press("Enter")
-    wait_idle(stranger)
-    play_to(stranger, card, 3.0)
+    write_note(stranger, card, f".st-key-shared_note_name_{ids[0]}", "Carla", "<b>The fox</b> should turn left here",
+               3.0)
     pin = stranger.locator(card).get_by_role("button", name="Note at 0:03.0")
     expect(pin).to_be_visible()
     pin.click()
@@ -75,7 +83,7 @@ def test_a_link_holder_pins_a_note_and_the_owner_sees_that_moment(make_server: t
     team.get_by_role("button", name="For the client").click()
     wait_idle(team)
     owner_card = f".st-key-card_board_{ids[0]}"
-    team.locator(owner_card).get_by_text("Notes at a moment (1 open)").click()
+    team.locator(owner_card).get_by_text("Player: trim & notes (1 open)").click()
     wait_idle(team)
     expect(team.locator(owner_card).get_by_text("<b>The fox</b> should turn left here")).to_be_visible()
     team.locator(f"{owner_card} {PLAYER_VIDEO}").evaluate(
@@ -108,7 +116,7 @@ def test_a_link_holder_pins_a_note_and_the_owner_sees_that_moment(make_server: t
     cards = team.locator("[class*='st-key-card_board_']")
     expect(cards).to_have_count(3)
     assert [c.get_attribute("class") for c in cards.all()][1].count(f"st-key-card_board_{retake.id}") == 1
-    team.locator(owner_card).get_by_text("Notes at a moment (1 open)").click()
+    team.locator(owner_card).get_by_text("Player: trim & notes (1 open)").click()
     wait_idle(team)
     thread = team.locator(f".st-key-board_thread_{note.id}")
     expect(thread.get_by_role("link", name=re.compile(r"^Retake · "))).to_be_visible()
@@ -119,8 +127,24 @@ def test_a_link_holder_pins_a_note_and_the_owner_sees_that_moment(make_server: t
     expect(team.get_by_text("1 of 3 approved")).to_be_visible()
     done = Review(Database(f"sqlite:///{server.history}")).note(note.id)
     assert (done.resolved, done.resolved_record_id) == (True, retake.id)
-    expect(team.locator(owner_card).get_by_text("Notes at a moment (0 open, 1 resolved)")).to_be_visible()
+    expect(team.locator(owner_card).get_by_text("Player: trim & notes (0 open, 1 resolved)")).to_be_visible()
     screenshot(team, "review-thread.png")
+
+    team.get_by_role("link", name="Present").first.click()  # the board's Present: its notes a switch away
+    wait_idle(team)
+    team.locator(".st-key-present_notes").get_by_text("Notes at a moment (0 open, 1 resolved)").click()
+    wait_idle(team)
+    notes_area = team.locator(".st-key-present_notes")
+    expect(notes_area.get_by_text("<b>The fox</b> should turn left here")).to_be_visible()
+    stage = team.locator(f".st-key-present_stage {PLAYER_VIDEO}")
+    stage.evaluate("(v) => new Promise((done) => v.readyState >= 1 ? done() : "
+                   "v.addEventListener('loadedmetadata', done))")
+    notes_area.get_by_role("button", name="0:03.0", exact=True).click()
+    stage.evaluate("(v) => new Promise((done, fail) => { const t0 = Date.now(); const check = () => "
+                   "Math.abs(v.currentTime - 3.0) < 0.05 ? done() : Date.now() - t0 > 15000 ? fail(new Error("
+                   "'the stage stayed at ' + v.currentTime)) : setTimeout(check, 50); check(); })")
+    expect(team.get_by_role("button", name="Note at 0:03.0", exact=True)).to_be_visible()
+    screenshot(team, "present-notes.png")
 
 
 def test_a_blind_vote_in_two_browsers_shows_the_tally_only_after_reveal(make_server: type, browser: Browser) -> None:

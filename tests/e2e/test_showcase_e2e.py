@@ -18,8 +18,8 @@ from starvideos.history import HistoryStore
 from starvideos.models import TaskStatus, VideoRequest, VideoTask
 from starvideos.sandbox.clips import render
 from starvideos.showcase import Showcase
-from starvideos.submit import submit_video
 from tests.conftest import DUMMY_KEY
+from tests.creates import create_now
 from tests.e2e.conftest import AppServer, screenshot, wait_idle
 
 pytestmark = pytest.mark.e2e
@@ -36,7 +36,7 @@ def seed(server: AppServer, prompts: list[str] = PROMPTS, *, visit: Page | None 
         wait_idle(visit)
     store = HistoryStore(Database(f"sqlite:///{server.history}"))
     client = StarVideosClient(server.sandbox_url, DUMMY_KEY)
-    ids = [submit_video(client, store, VideoRequest(p, ratio="9:16" if n == 1 else "16:9"), session_id="e2e")
+    ids = [create_now(client, store, VideoRequest(p, ratio="9:16" if n == 1 else "16:9"), session_id="e2e")
            .record_id for n, p in enumerate(prompts)]
     media = MediaStore(store.db)
     deadline = time.monotonic() + 60
@@ -185,7 +185,8 @@ def test_a_share_link_in_a_fresh_browser(make_server: type, browser: Browser) ->
     wait_idle(stranger)
     expect(stranger.get_by_role("heading", name="For the client")).to_be_visible()
     assert stranger.locator("input[type=password]").count() == 0
-    expect(stranger.get_by_text("A shared board · read-only")).to_be_visible()
+    expect(stranger.get_by_text(re.compile(r"^A shared board: you can play, present, compare, rate, comment"))
+           ).to_be_visible()
     stranger.goto(f"{server.url}/history")
     wait_idle(stranger)
     expect(stranger.locator("input[type=password]")).to_be_visible()
@@ -352,7 +353,7 @@ def test_a_poster_appears_in_the_open_gallery(make_server: type, page: Page) -> 
         page.wait_for_function(f"() => {{ const i = document.querySelector("
                                f"'.st-key-card_gallery_{waiting} [data-testid=stImage] img'); "
                                "return i && i.complete && i.naturalWidth > 0; }")
-        newer = submit_video(StarVideosClient(server.sandbox_url, DUMMY_KEY), store,
+        newer = create_now(StarVideosClient(server.sandbox_url, DUMMY_KEY), store,
                              VideoRequest("A paper boat drifts down a gutter in the rain"), session_id="e2e")
         expect(page.locator(f".st-key-card_gallery_{newer.record_id}")).to_be_visible(timeout=30_000)
         assert page.evaluate("() => window.__same_page === true")  # never reloaded
