@@ -227,6 +227,7 @@ def test_export_walks_every_batch(store: HistoryStore, monkeypatch: pytest.Monke
     assert [row["id"] for row in store.export_rows()] == ids[::-1]
 
 
+@pytest.mark.serial
 def test_twenty_threads_write_at_once(store: HistoryStore) -> None:
     """Test that 20 threads recording and settling attempts at once lose nothing."""
     def work(n: int) -> None:
@@ -324,6 +325,7 @@ def test_claims_take_the_most_overdue_first(store: HistoryStore) -> None:
     assert store.claim_lookups("a", limit=4, lease_seconds=30) == [ids[1], ids[3], ids[2], ids[0]]
 
 
+@pytest.mark.serial
 def test_concurrent_claims_hand_out_each_task_once(store: HistoryStore) -> None:
     """Test that 8 threads claiming at once get 40 tasks between them, each exactly once."""
     make_live(store, 40)

@@ -6,6 +6,7 @@ import contextlib
 import threading
 from pathlib import Path
 
+import pytest
 from streamlit.delta_generator import DeltaGenerator
 from streamlit.runtime.scriptrunner_utils.exceptions import RerunException
 from streamlit.runtime.scriptrunner_utils.script_requests import RerunData
@@ -75,6 +76,7 @@ def test_rerun_right_after_the_post_keeps_the_id(app_env: Path, monkeypatch: obj
     assert len(sandbox.received("POST")) == 1
 
 
+@pytest.mark.serial
 def test_load_eight_threads_twenty_five_tasks_each(sandbox: SandboxServer, store: HistoryStore) -> None:
     """Test 8 threads creating 25 tasks each through one create queue: 200 records, 200 ids, no lock."""
     queue = unpaced_queue(StarVideosClient(sandbox.base_url, DUMMY_KEY), store)

@@ -246,6 +246,7 @@ def test_fingerprint_is_what_is_asked_for(make_queue: Callable[..., CreateQueue]
     assert [b.total for b in queue.batches()] == [8, 4]
 
 
+@pytest.mark.serial
 def test_a_race_between_replicas_queues_once(make_queue: Callable[..., CreateQueue], database: Database) -> None:
     """Test that eight presses at the same moment on four replicas (one database) queue the batch once: the
     database decides, and every other press gets the batch that won."""
