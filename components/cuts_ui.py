@@ -352,10 +352,18 @@ def trim_inputs(backend: Backend, board_id: int, record_id: int, duration: float
     problem = st.session_state.get(f"trim_problem_{key}")
     if problem:
         st.error(md_inert(problem), icon=":material/content_cut:")
-    elif trim.start is not None or trim.end is not None:
-        first, last = trim.start or 0.0, trim.end if trim.end is not None else top
-        if last is not None:
-            st.caption(f"Plays {first:.1f}–{last:.1f} s ({last - first:.1f} s) in the cut")
+    else:
+        trim_caption(duration, trim)
+
+
+def trim_caption(duration: float | None, trim: Trim) -> None:
+    """"Plays a–b s" when the take is trimmed on this board: shown with the In and Out inputs or without them."""
+    if trim.start is None and trim.end is None:
+        return
+    first = trim.start or 0.0
+    last = trim.end if trim.end is not None else (float(duration) if duration else None)
+    if last is not None:
+        st.caption(f"Plays {first:.1f}–{last:.1f} s ({last - first:.1f} s) in the cut")
 
 
 def _save_trim(backend: Backend, board_id: int, record_id: int, duration: float | None) -> None:
