@@ -309,9 +309,9 @@ def test_a_tab_opened_before_a_revoke_cannot_post_after_it(app_env: Path) -> Non
     assert showcase.comments(rid) == []
     assert plain(tab.warning[0].value).startswith("This link has been revoked.")
     tab = page("pages/shared.py", token=showcase.share(board.id)[0])
+    tab.toggle(key=f"shared_feedback_on_{rid}").set_value(True).run()
     other = showcase.links(board.id)[0]
     showcase.revoke(other.id)
-    tab.toggle(key=f"shared_feedback_on_{rid}").set_value(True).run()
     tab.get("feedback")[0].set_value(4).run()
     assert showcase.ratings([rid]) == {}
     token, third = showcase.share(board.id)
