@@ -153,7 +153,7 @@ def test_stranger_journey(make_server: type, browser: Browser) -> None:
     expect(card.get_by_text("★ 4.0 · 1 rater")).to_be_visible()
     card.get_by_text(re.compile(r"^Comments \(0\)")).click()
     card.get_by_label("Your name").fill("Dana from the client")
-    card.get_by_label("Comment").fill("The second one, but slower please")
+    card.get_by_label("Comment", exact=True).fill("The second one, but slower please")
     card.get_by_role("button", name="Post comment").click()
     wait_idle(stranger)
     expect(card.get_by_text("The second one, but slower please")).to_be_visible()

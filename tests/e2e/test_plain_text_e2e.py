@@ -153,7 +153,7 @@ def test_people_text_is_never_markdown_in_chromium(make_server: type, page: Page
     wait_idle(stranger)
     card.get_by_text(re.compile(r"^Comments \(1\)")).click()
     card.get_by_label("Your name").fill(text["name"])
-    card.get_by_label("Comment").fill(text["comment"])
+    card.get_by_label("Comment", exact=True).fill(text["comment"])
     card.get_by_role("button", name="Post comment").click()
     inert(stranger, listener, "a visitor's comment")
     expect(card.get_by_text("via share link")).to_be_visible()
