@@ -163,6 +163,7 @@ def test_people_text_is_never_markdown_in_chromium(make_server: type, page: Page
     wait_idle(stranger)
     shows.add(board.id, [second])
     stranger.reload()
+    wait_idle(stranger)
     for record_id in (first, second):
         stranger.locator(f".st-key-select_shared_{record_id} label").click()
         wait_idle(stranger)
