@@ -10,7 +10,7 @@ from bench.app import b2_history_at_scale, b4_cold_start, b5_create_rerun, b6_se
 from bench.batch import b14_batch_pace, b15_kill_and_restart, b16_create_rerun_with_craft
 from bench.core import b1_client_overhead, b3_parallel_lookups
 from bench.cuts import b22_cut_memory, b22_cut_time, b23_cut_exact
-from bench.review import b20_note_pin, b21_board_with_notes
+from bench.review import b20_note_pin, b21_board_with_notes, b24_board_draw
 from bench.server import b18_first_frame, b18_seek, b18_server_memory, b19_metrics, b19_readyz
 from bench.showcase import b11_gallery_at_scale, b12_gallery_bytes, b13_present_next
 from bench.storage import b9_copy_video, b10_upload_image
@@ -80,6 +80,8 @@ CASES = [
          b22_cut_memory),
     Case("B23", "cut length vs trimmed takes less crossfades; all decode", "one frame", 1.0, "frames",
          b23_cut_exact),
+    Case("B24", "board of 50 takes drawn in Chromium (forms on request)", "same server, board of 5 takes", 3.0, "s",
+         b24_board_draw),
 ]
 
 

@@ -126,7 +126,7 @@ def b20_note_pin(quick: bool) -> tuple[list[float], list[float]]:
 
 # B21 ---------------------------------------------------------------------------------------------------------------
 
-def _board_of(root: Path, takes: int, *, with_notes: bool) -> int:
+def _board_of(root: Path, takes: int, *, with_notes: bool, name: str = "Client review") -> int:
     """A board of ``takes`` finished takes with stored copies and posters; with ``with_notes``, ten notes on
     each (pictures saved, a few resolved), as a board a client has been through looks. Returns its id."""
     from starvideos.showcase import Showcase
@@ -136,7 +136,7 @@ def _board_of(root: Path, takes: int, *, with_notes: bool) -> int:
                                      .where(task_media.c.state == "saved").order_by(tasks.c.id)
                                      .limit(takes))]
     showcase = Showcase(db)
-    board = showcase.board_named("Client review")
+    board = showcase.board_named(name)
     showcase.add(board.id, ids)
     if with_notes:
         now = time.time()
@@ -187,4 +187,33 @@ def b21_board_with_notes(quick: bool) -> tuple[list[float], list[float]]:
             for _ in range(reps):
                 baseline.append(_board_ready(page, bare_url, takes, ""))
                 candidate.append(_board_ready(page, noted_url, takes, "7 open, 3 resolved"))
+    return candidate, baseline
+
+
+# B24 ---------------------------------------------------------------------------------------------------------------
+
+SMALL_BOARD = 5
+
+
+def b24_board_draw(quick: bool) -> tuple[list[float], list[float]]:
+    """Candidate: a board of 50 takes opened in Chromium until drawn (as B21, no notes); baseline: a board of 5
+    takes of the same history on the same server. Interleaved. Each card's rating/comment form and In/Out inputs
+    wait until the card asks for them, so the page's cost grows with its cards' pictures and buttons, not with fifty
+    forms: the target is the 50-take board within 3× the 5-take one (10× the cards). A quick run uses 20 takes."""
+    reps, takes = (3, 20) if quick else (7, BOARD_TAKES)
+    from bench.support import chromium
+
+    with tempfile.TemporaryDirectory() as root_dir:
+        root = Path(root_dir)
+        with _gallery_server(root, takes) as url, chromium() as browser:
+            big = _board_of(root, takes, with_notes=False, name="Client meeting")
+            small = _board_of(root, SMALL_BOARD, with_notes=False, name="Short list")
+            big_url, small_url = f"{url}/boards?board={big}", f"{url}/boards?board={small}"
+            page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()  # type: ignore[attr-defined]
+            _board_ready(page, small_url, SMALL_BOARD, "")  # the app's code cached, as after a first visit
+            _board_ready(page, big_url, takes, "")
+            candidate, baseline = [], []
+            for _ in range(reps):
+                baseline.append(_board_ready(page, small_url, SMALL_BOARD, ""))
+                candidate.append(_board_ready(page, big_url, takes, ""))
     return candidate, baseline

@@ -15,7 +15,7 @@ from starvideos.showcase import Board, ShareLink, Showcase, Take
 
 from . import address, registry
 from .board_card import board_card
-from .cuts_ui import SET_POINTS, Subject, cut_panel, set_point, trim_inputs
+from .cuts_ui import SET_POINTS, Subject, cut_panel, set_point, trim_caption, trim_inputs
 from .notes_ui import notes_panel, notes_toggle
 from .players import media_source
 from .review_ui import (
@@ -135,14 +135,15 @@ def board_view(backend: Backend, board: Board) -> None:
     card_styles()
     counts = backend.review.note_counts(sorted(visible))
     trims = backend.cuts.trims(board.id)
+    said = showcase.comment_counts(sorted(visible))
     for position, take in enumerate(takes):
         if take.record.id in visible:
             _item(backend, board, take, position, len(takes), selected, states.get(take.record.id),
-                  counts.get(take.record.id), trims.get(take.record.id, Trim()))
+                  counts.get(take.record.id), trims.get(take.record.id, Trim()), said.get(take.record.id, 0))
 
 
 def _item(backend: Backend, board: Board, take: Take, position: int, count: int, selected: list[int],
-          state: Approval | None, notes: NoteCount | None, trim: Trim) -> None:
+          state: Approval | None, notes: NoteCount | None, trim: Trim, comments: int) -> None:
     showcase: Showcase = backend.showcase
     record = take.record
     best = board.best_record_id == record.id
@@ -169,7 +170,12 @@ def _item(backend: Backend, board: Board, take: Take, position: int, count: int,
                   on_click=showcase.remove, args=(board.id, record.id))
         st.page_link(registry.HISTORY.path, label="Open", icon=":material/open_in_new:",
                      query_params=task_query(take))
-        trim_inputs(backend, board.id, record.id, duration, trim)
+        # The In and Out inputs come with the player (a hundred number inputs cost a board seconds per run); the
+        # caption says the trim while it is closed.
+        if st.session_state.get(f"board_notes_on_{record.id}"):
+            trim_inputs(backend, board.id, record.id, duration, trim)
+        else:
+            trim_caption(duration, trim)
 
     def player() -> None:
         # One player per take, with every button it has: "Set in" / "Set out" for the cut, "Note at" for notes.
@@ -179,7 +185,8 @@ def _item(backend: Backend, board: Board, take: Take, position: int, count: int,
             notes_panel(backend, record, prefix="board", board_id=board.id, tools=SET_POINTS,
                         on_tool=partial(set_point, backend, board.id, record.id, duration))
 
-    board_card(backend, board, take, prefix="board", under_words=decision, tools=tools, player=player)
+    board_card(backend, board, take, prefix="board", under_words=decision, tools=tools, player=player,
+               comments=comments)
 
 
 def share_base(backend: Backend) -> str:

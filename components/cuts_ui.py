@@ -352,7 +352,13 @@ def trim_inputs(backend: Backend, board_id: int, record_id: int, duration: float
     problem = st.session_state.get(f"trim_problem_{key}")
     if problem:
         st.error(md_inert(problem), icon=":material/content_cut:")
-    elif (plays := plays_text(trim, top)) is not None:
+    else:
+        trim_caption(top, trim)
+
+
+def trim_caption(duration: float | None, trim: Trim) -> None:
+    """"Plays a–b s" when the take is trimmed on this board: shown with the In and Out inputs or without them."""
+    if (plays := plays_text(trim, duration)) is not None:
         st.caption(plays)
 
 

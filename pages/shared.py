@@ -81,8 +81,10 @@ def show_board(board: Board, link: ShareLink, takes: list[Take]) -> None:
     states = backend.review.approvals(board.id)
     rights = backend.review.rights(link.id)
     counts = backend.review.note_counts([t.record.id for t in takes])
+    said = backend.showcase.comment_counts([t.record.id for t in takes])
     for take in takes:
-        shared_card(board, take, link, selected, states.get(take.record.id), rights, counts.get(take.record.id))
+        shared_card(board, take, link, selected, states.get(take.record.id), rights, counts.get(take.record.id),
+                    said.get(take.record.id, 0))
 
 
 def what_you_can_do(rights: LinkRights) -> str:
@@ -94,7 +96,7 @@ def what_you_can_do(rights: LinkRights) -> str:
 
 
 def shared_card(board: Board, take: Take, link: ShareLink, selected: list[int], state: Approval | None,
-                rights: LinkRights, notes: NoteCount | None) -> None:
+                rights: LinkRights, notes: NoteCount | None, comments: int) -> None:
     """A take as a link holder sees it: Play on the picture; select and the link's say under the words."""
     record = take.record
 
@@ -116,7 +118,7 @@ def shared_card(board: Board, take: Take, link: ShareLink, selected: list[int], 
             notes_panel(backend, record, prefix="shared", board_id=board.id, link=link, can_add=rights.notes)
 
     board_card(backend, board, take, prefix="shared", link=link, picture=picture, under_words=under_words,
-               player=player)
+               player=player, comments=comments)
 
 view = st.query_params.get("view")
 if view == "present" and address.present("cut"):

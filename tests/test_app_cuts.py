@@ -205,6 +205,7 @@ def test_in_and_out_points_are_kept_per_board_and_used_by_the_cut(app_env: Path)
     board_id, ids = board_of_takes(2)
     at = open_page("pages/boards.py", board=str(board_id))
     key = f"{board_id}_{ids[0]}"
+    at.toggle(key=f"board_notes_on_{ids[0]}").set_value(True).run()  # the inputs come with the take's player
     at.number_input(key=f"trim_in_{key}").set_value(1.0).run()
     at.number_input(key=f"trim_out_{key}").set_value(2.5).run()
     assert runtime.backend().cuts.trims(board_id) == {ids[0]: Trim(1.0, 2.5)}
@@ -218,10 +219,13 @@ def test_in_and_out_points_are_kept_per_board_and_used_by_the_cut(app_env: Path)
     [row] = rows()
     assert [(t["start"], t["end"]) for t in row.plan["takes"]] == [(1.0, 2.5), (0.0, 3.0)]
     fresh = open_page("pages/boards.py", board=str(board_id))  # a new session reads the points back
+    assert "Plays 1.0–2.5 s (1.5 s) in the cut" in shown(fresh.caption)  # said with the player closed
+    fresh.toggle(key=f"board_notes_on_{ids[0]}").set_value(True).run()
     assert fresh.number_input(key=f"trim_in_{key}").value == 1.0
     with runtime.backend().database.write() as conn:  # a point past the end of a take's (new, shorter) copy
         conn.execute(board_trims.update().values(out_seconds=99.0))
     clamped = open_page("pages/boards.py", board=str(board_id))
+    clamped.toggle(key=f"board_notes_on_{ids[0]}").set_value(True).run()
     assert clamped.number_input(key=f"trim_out_{key}").value == 3.0
 
 

@@ -98,6 +98,7 @@ def test_people_text_stays_text_on_every_showcase_page(app_env: Path) -> None:
     people_text_is_inert(at, "boards")
     assert at.button(key=f"open_board_{board.id}").label == label(BOARD)
     at = page("pages/boards.py", at, board=str(board.id))
+    at.toggle(key=f"board_feedback_on_{first}").set_value(True).run()  # its comments and their names
     people_text_is_inert(at, "board")
     assert BOARD.replace("&", "&amp;") in shown_plainly(at)
     assert COMMENT in [t.value for t in at.text] and NAME in shown_plainly(at)
@@ -107,6 +108,7 @@ def test_people_text_stays_text_on_every_showcase_page(app_env: Path) -> None:
     people_text_is_inert(at, "compare")
 
     stranger = page("pages/shared.py", token=token)
+    stranger.toggle(key=f"shared_feedback_on_{first}").set_value(True).run()
     people_text_is_inert(stranger, "shared board")
     stranger.text_input(key=f"shared_name_{first}").set_value(NAME)
     stranger.text_area(key=f"shared_comment_{first}").set_value(COMMENT)

@@ -198,6 +198,7 @@ def test_a_share_link_opens_one_board_without_the_password(app_env: Path, monkey
     assert [t.value for t in stranger.text if t.value.startswith("shared take")] == ["shared take 0",
                                                                                        "shared take 1"]
     assert not [b for b in stranger.button if b.key in ("share_create", "delete_board_confirm")]
+    stranger.toggle(key=f"shared_feedback_on_{ids[0]}").set_value(True).run()
     stranger.get("feedback")[0].set_value(4).run()
     assert showcase.ratings([ids[0]])[ids[0]].count == 1
     del other
@@ -266,6 +267,7 @@ def test_link_holders_see_comments_marked_and_no_team_addresses(app_env: Path) -
     token, link = showcase.share(board.id)
     showcase.comment(ids[0], "ann@team.test", "Our favourite", created_by="ann@team.test")
     stranger = page("pages/shared.py", token=token)
+    stranger.toggle(key=f"shared_feedback_on_{ids[0]}").set_value(True).run()
     stranger.text_input(key=f"shared_name_{ids[0]}").set_value("ceo@team.test")
     stranger.text_area(key=f"shared_comment_{ids[0]}").set_value("Approved")
     stranger.button(key=f"FormSubmitter:shared_comment_form_{ids[0]}-Post comment").click().run()
@@ -282,6 +284,7 @@ def test_link_holders_see_comments_marked_and_no_team_addresses(app_env: Path) -
     assert "ann@team.test" not in texts(stranger)
 
     team = page("pages/boards.py", board=str(board.id))
+    team.toggle(key=f"board_feedback_on_{ids[0]}").set_value(True).run()
     assert "ann@team.test · just now" in [plain(c.value) for c in team.caption]
     team = page("pages/compare.py", team, ids=f"{ids[0]},{ids[1]}")
     assert list(team.dataframe[0].value.loc["Created by"]) == ["ann@team.test", "ann@team.test"]
@@ -298,6 +301,7 @@ def test_a_tab_opened_before_a_revoke_cannot_post_after_it(app_env: Path) -> Non
     showcase.add(board.id, [rid])
     token, link = showcase.share(board.id)
     tab = page("pages/shared.py", token=token)
+    tab.toggle(key=f"shared_feedback_on_{rid}").set_value(True).run()
     tab.text_input(key=f"shared_name_{rid}").set_value("Dana")
     tab.text_area(key=f"shared_comment_{rid}").set_value("posted after the revoke")
     showcase.revoke(link.id)
@@ -305,6 +309,7 @@ def test_a_tab_opened_before_a_revoke_cannot_post_after_it(app_env: Path) -> Non
     assert showcase.comments(rid) == []
     assert plain(tab.warning[0].value).startswith("This link has been revoked.")
     tab = page("pages/shared.py", token=showcase.share(board.id)[0])
+    tab.toggle(key=f"shared_feedback_on_{rid}").set_value(True).run()
     other = showcase.links(board.id)[0]
     showcase.revoke(other.id)
     tab.get("feedback")[0].set_value(4).run()

@@ -146,12 +146,14 @@ def test_stranger_journey(make_server: type, browser: Browser) -> None:
     assert stranger.url == f"{server.url}/shared?token={token}"
 
     card = stranger.locator(f".st-key-card_shared_{ids[1]}")
+    card.get_by_text("Rate & comment", exact=True).click()
+    wait_idle(stranger)
     card.locator("[data-testid=stFeedback] button, [data-testid=stButtonGroup] button").nth(3).click()
     wait_idle(stranger)
     expect(card.get_by_text("★ 4.0 · 1 rater")).to_be_visible()
     card.get_by_text(re.compile(r"^Comments \(0\)")).click()
     card.get_by_label("Your name").fill("Dana from the client")
-    card.get_by_label("Comment").fill("The second one, but slower please")
+    card.get_by_label("Comment", exact=True).fill("The second one, but slower please")
     card.get_by_role("button", name="Post comment").click()
     wait_idle(stranger)
     expect(card.get_by_text("The second one, but slower please")).to_be_visible()
@@ -165,6 +167,8 @@ def test_stranger_journey(make_server: type, browser: Browser) -> None:
     wait_idle(owner)
     mine = owner.locator(f".st-key-card_board_{ids[1]}")
     expect(mine.get_by_text("★ 4.0 · 1 rater")).to_be_visible()
+    mine.get_by_text("Rate & comment (1 comment)", exact=True).click()
+    wait_idle(owner)
     mine.get_by_text(re.compile(r"^Comments \(1\)")).click()
     expect(mine.get_by_text("The second one, but slower please")).to_be_visible()
     expect(mine.get_by_text(re.compile(r"Dana from the client · via share link"))).to_be_visible()
@@ -185,6 +189,8 @@ def test_one_browser_is_one_rater_through_a_share_link(make_server: type, browse
 
     def rate(page: Page, stars: int) -> None:
         card = page.locator(f".st-key-card_shared_{ids[0]}")
+        card.get_by_text("Rate & comment", exact=True).click()
+        wait_idle(page)
         card.locator("[data-testid=stFeedback] button, [data-testid=stButtonGroup] button").nth(stars - 1).click()
         wait_idle(page)
 
