@@ -33,6 +33,8 @@ def test_a_refused_comment_keeps_its_words_and_a_posted_one_keeps_the_name(make_
     stranger.goto(f"{server.url}/shared?token={token}")  # the link as it arrives in a mail
     wait_idle(stranger)
     card = stranger.locator(f".st-key-card_shared_{rid}")
+    card.get_by_text("Rate & comment", exact=True).click()
+    wait_idle(stranger)
     card.get_by_text("Comments (0)").click()
     comment = card.get_by_role("textbox", name="Comment")
     comment.fill(WORDS)
