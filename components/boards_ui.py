@@ -16,7 +16,7 @@ from starvideos.showcase import Board, ShareLink, Showcase, Take
 from . import address, registry
 from .board_card import board_card
 from .cuts_ui import SET_POINTS, Subject, cut_panel, set_point, trim_caption, trim_inputs
-from .notes_ui import notes_panel, notes_toggle
+from .notes_ui import notes_open, notes_panel, notes_toggle
 from .players import media_source
 from .review_ui import (
     approval_control,
@@ -172,7 +172,7 @@ def _item(backend: Backend, board: Board, take: Take, position: int, count: int,
                      query_params=task_query(take))
         # The In and Out inputs come with the player (a hundred number inputs cost a board seconds per run); the
         # caption says the trim while it is closed.
-        if st.session_state.get(f"board_notes_on_{record.id}"):
+        if notes_open(record.id, prefix="board"):
             trim_inputs(backend, board.id, record.id, duration, trim)
         else:
             trim_caption(duration, trim)

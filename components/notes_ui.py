@@ -205,9 +205,18 @@ def notes_toggle(record_id: int, count: NoteCount | None, *, prefix: str, open_n
     starts on when the take has open notes (a board keeps it off: fifty players at once would crawl; the label says
     how many notes wait). Returns whether it is on."""
     count = count or NoteCount()
-    key = f"{prefix}_notes_on_{record_id}"
+    key = _notes_key(prefix, record_id)
     st.session_state.setdefault(key, open_notes_open and count.open > 0)
     return st.toggle(counted(label, count), key=key)
+
+
+def notes_open(record_id: int, *, prefix: str) -> bool:
+    """Whether the take's "Notes at a moment" switch is on in this run (asked before the switch is drawn)."""
+    return bool(st.session_state.get(_notes_key(prefix, record_id)))
+
+
+def _notes_key(prefix: str, record_id: int) -> str:
+    return f"{prefix}_notes_on_{record_id}"
 
 
 def counted(label: str, count: NoteCount | None) -> str:

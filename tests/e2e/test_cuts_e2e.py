@@ -9,6 +9,7 @@ from playwright.sync_api import Page, expect
 
 from starvideos.database import Database
 from starvideos.schema import board_trims, cuts
+from starvideos.showcase import Board
 from tests.e2e.conftest import AppServer, screenshot, wait_idle
 from tests.e2e.test_review_e2e import play_to
 from tests.e2e.test_showcase_e2e import seed, showcase
@@ -18,19 +19,24 @@ pytestmark = pytest.mark.e2e
 PROMPTS = ["A lighthouse in a storm", "A red fox in fresh snow", "Neon street in the rain"]
 
 
+def board_opened(server: AppServer, page: Page, name: str, ids: list[int]) -> Board:
+    """A board of ``ids`` named ``name``, opened as a person does: Boards in the sidebar, then its name."""
+    shows = showcase(server)
+    board = shows.board_named(name)
+    shows.add(board.id, ids)
+    page.get_by_test_id("stSidebarNavItems").get_by_role("link", name="Boards", exact=True).click()
+    wait_idle(page)
+    page.get_by_text(name, exact=True).click()
+    wait_idle(page)
+    return board
+
+
 def test_make_a_cut_see_its_progress_and_present_it(make_server: type, page: Page) -> None:
     """Test that "Make a cut" on a board of three takes shows the cut's progress without a reload, then the cut
     itself, and that its Present link plays it as one item, captioned with the board's name."""
     server: AppServer = make_server(STARVIDEOS_SANDBOX_SPEED="10", STARVIDEOS_POLL_INTERVAL="0.5")
     ids = seed(server, PROMPTS, visit=page)
-    shows = showcase(server)
-    board = shows.board_named("Cut pitch")
-    shows.add(board.id, ids)
-
-    page.get_by_test_id("stSidebarNavItems").get_by_role("link", name="Boards", exact=True).click()
-    wait_idle(page)
-    page.get_by_text("Cut pitch", exact=True).click()
-    wait_idle(page)
+    board = board_opened(server, page, "Cut pitch", ids)
     page.locator(f".st-key-cut_size_b{board.id}").click()
     page.get_by_role("option", name="1920×1080 (landscape)").click()  # a size big enough to watch it being made
     wait_idle(page)
@@ -56,14 +62,7 @@ def test_set_in_and_set_out_from_the_players_moment(make_server: type, page: Pag
     the card says what the cut plays, and the points are kept in the database."""
     server: AppServer = make_server(STARVIDEOS_SANDBOX_SPEED="10", STARVIDEOS_POLL_INTERVAL="0.5")
     ids = seed(server, PROMPTS[:2], visit=page)
-    shows = showcase(server)
-    board = shows.board_named("Trim pitch")
-    shows.add(board.id, ids)
-
-    page.get_by_test_id("stSidebarNavItems").get_by_role("link", name="Boards", exact=True).click()
-    wait_idle(page)
-    page.get_by_text("Trim pitch", exact=True).click()
-    wait_idle(page)
+    board = board_opened(server, page, "Trim pitch", ids)
     card = page.locator(f".st-key-card_board_{ids[0]}")
     card.get_by_text("Player: trim & notes", exact=True).click()
     wait_idle(page)
