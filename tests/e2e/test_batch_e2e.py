@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import re
 import sqlite3
-import time
 from collections import Counter
-from collections.abc import Callable
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from starvideos.sandbox import SandboxServer
 from tests.conftest import DUMMY_KEY
-from tests.e2e.conftest import AppServer, screenshot, wait_idle
+from tests.e2e.conftest import AppServer, screenshot, wait_idle, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -29,13 +27,6 @@ def csv_bytes() -> bytes:
 
 def posts(api: SandboxServer) -> list[tuple[float, str]]:
     return sorted((r.at, r.body["prompt"]) for r in api.received("POST") if isinstance(r.body, dict))
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        time.sleep(0.05)
 
 
 def test_csv_batch_goes_out_paced_and_once_across_a_kill(make_server: type, page: Page) -> None:

@@ -5,6 +5,7 @@ rate, comment), whose rating and comment the owner then sees."""
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -24,11 +25,16 @@ def caption(page: Page):
     return page.locator(".st-key-present_caption")
 
 
-def playing(page: Page) -> str:
-    """Wait until the one video on the page plays, and return what it plays."""
-    page.wait_for_function("() => { const v = document.querySelector('video'); "
-                           "return v && !v.paused && v.currentTime > 0.2; }")
-    return page.locator("video").get_attribute("src") or ""
+def playing(page: Page, record_id: int) -> str:
+    """Wait until Present's stage plays the take ``record_id`` (its own player, keyed by the take), and return the
+    address it plays."""
+    video = page.locator(f".st-key-present_stage .st-key-present_player_{record_id} video")
+    deadline = time.monotonic() + 30
+    while not (src := video.evaluate_all("(vs) => vs.length === 1 && !vs[0].paused && vs[0].currentTime > 0.2 ? "
+                                         "vs[0].src : ''")):
+        assert time.monotonic() < deadline, f"the stage never played take {record_id}"
+        time.sleep(0.05)
+    return str(src)
 
 
 def sign_in(page: Page, password: str) -> None:
@@ -96,14 +102,14 @@ def test_owner_journey(make_server: type, page: Page) -> None:
     wait_idle(page)
     prompts = {rid: PROMPTS[ids.index(rid)] for rid in order}
     expect(caption(page)).to_have_text(prompts[order[0]])
-    first = playing(page)
+    first = playing(page, order[0])
     page.keyboard.press("ArrowRight")
     expect(caption(page)).to_have_text(prompts[order[1]])
-    second = playing(page)
+    second = playing(page, order[1])
     assert second != first
     page.keyboard.press("ArrowLeft")
     expect(caption(page)).to_have_text(prompts[order[0]])
-    assert playing(page) == first
+    assert playing(page, order[0]) == first
     page.keyboard.press("Escape")
     wait_idle(page)
     expect(heading).to_be_visible()
@@ -133,11 +139,11 @@ def test_stranger_journey(make_server: type, browser: Browser) -> None:
     stranger.get_by_test_id("stMain").get_by_text("Present", exact=True).click()
     wait_idle(stranger)
     expect(caption(stranger)).to_have_text(PROMPTS[0])
-    videos = [playing(stranger)]
+    videos = [playing(stranger, ids[0])]
     for key, index in (("ArrowRight", 1), ("ArrowLeft", 0), ("ArrowRight", 1)):
         stranger.keyboard.press(key)
         expect(caption(stranger)).to_have_text(PROMPTS[index])
-        videos.append(playing(stranger))
+        videos.append(playing(stranger, ids[index]))
         assert f"token={token}" in stranger.url and "view=present" in stranger.url
     assert videos[0] == videos[2] != videos[1] == videos[3]
     stranger.keyboard.press("Escape")

@@ -20,7 +20,7 @@ from starvideos.sandbox.clips import render
 from starvideos.showcase import Showcase
 from tests.conftest import DUMMY_KEY
 from tests.creates import create_now
-from tests.e2e.conftest import AppServer, screenshot, wait_idle
+from tests.e2e.conftest import AppServer, screenshot, stage_played_past, wait_idle
 
 pytestmark = pytest.mark.e2e
 
@@ -93,19 +93,25 @@ def test_present_with_the_arrow_keys(make_server: type, page: Page) -> None:
     caption = page.locator(".st-key-present_caption")
     expect(caption).to_have_text(PROMPTS[0])
     expect(page.locator("[data-testid=stSidebar]")).to_be_hidden()
-    page.wait_for_function("() => { const v = document.querySelector('video'); return v && v.currentTime > 0.2; }")
-    box = page.locator("video").bounding_box()
+    box = stage_played_past(page, ids[0], 0.2).bounding_box()
     assert box["height"] >= 700  # as big as a 1080p projector allows, with room for the caption and buttons
     page.keyboard.press("ArrowRight")
     expect(caption).to_have_text(PROMPTS[1])
-    page.wait_for_function("() => { const v = document.querySelector('video'); return v && v.currentTime > 0.5; }")
+    stage_played_past(page, ids[1], 0.5)
     screenshot(page, "present.png")
     page.keyboard.press("ArrowRight")
     expect(caption).to_have_text(PROMPTS[2])
     page.keyboard.press("ArrowLeft")
     expect(caption).to_have_text(PROMPTS[1])
     assert re.search(r"[?&]i=1\b", page.url)
-    page.wait_for_function("() => { const v = document.querySelector('video'); return v && v.currentTime > 0.2; }")
+    # A take shown again plays again (st.video autoplayed an address only the first time it was drawn).
+    stage = stage_played_past(page, ids[1], 0.2)
+    # Opening the notes keeps the take playing where it is: the same video element, still playing.
+    stage.evaluate("(v) => { v.dataset.before = 'notes'; }")
+    page.locator(".st-key-present_notes").get_by_text("Notes at a moment").click()
+    wait_idle(page)
+    expect(page.get_by_role("button", name=re.compile(r"^Note at "))).to_be_visible()
+    assert stage.evaluate("(v) => v.dataset.before === 'notes' && !v.paused")
 
 
 def test_compare_players_stay_in_step(make_server: type, page: Page) -> None:
