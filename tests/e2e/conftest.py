@@ -56,7 +56,9 @@ class AppServer:
         env = {**os.environ, **cleared, "STARVIDEOS_MODE": "sandbox", "STARVIDEOS_API_KEY": "",
                "STARVIDEOS_HISTORY_PATH": str(self.history), "STARVIDEOS_SANDBOX_PORT": str(self.sandbox_port),
                "STARVIDEOS_STORAGE_URL": str(self.history.parent / "media"),
-               "STARVIDEOS_SANDBOX_SPEED": "3", "STARVIDEOS_POLL_INTERVAL": "1", **self.env}
+               # Simulated tasks finish in about a second, looked up twice a second: a test waits for what it
+               # checks, never for a slow provider (a test that needs a task in flight slows it down itself).
+               "STARVIDEOS_SANDBOX_SPEED": "10", "STARVIDEOS_POLL_INTERVAL": "0.5", **self.env}
         log = (self.history.parent / f"streamlit-{self.port}.log").open("wb")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(self.port),

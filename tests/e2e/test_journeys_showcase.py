@@ -47,7 +47,7 @@ def test_owner_journey(make_server: type, page: Page) -> None:
     """Test the owner's path: select three takes in the Gallery, compare them, come back with the three still
     selected, add them to a new board, open it from Boards, make a share link, mark a best take and present the
     board with → ← and Esc, never leaving the board in between."""
-    server: AppServer = make_server(STARVIDEOS_SANDBOX_SPEED="10", STARVIDEOS_POLL_INTERVAL="0.5")
+    server: AppServer = make_server()
     ids = seed(server, visit=page)
     sidebar(page, "Gallery")
     chosen = ids[1:]  # three of the four
@@ -120,8 +120,7 @@ def test_stranger_journey(make_server: type, browser: Browser) -> None:
     """Test a stranger's path through a share link in a fresh browser: Present, → ← →, Esc back to the board,
     rate a take and comment on it; then the owner, in the app, sees the rating and the comment, marked as coming
     through the link."""
-    server: AppServer = make_server(STARVIDEOS_SANDBOX_SPEED="10", STARVIDEOS_POLL_INTERVAL="0.5",
-                                    STARVIDEOS_APP_PASSWORD="team secret")
+    server: AppServer = make_server(STARVIDEOS_APP_PASSWORD="team secret")
     owner = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
     owner.set_default_timeout(30_000)
     ids = seed(server, PROMPTS[:3], visit=owner)
@@ -184,7 +183,7 @@ def test_one_browser_is_one_rater_through_a_share_link(make_server: type, browse
     """Test the stuffing the edges report found: through a share link, rate a take 1★, reload, rate again, over and
     over; the take still has one rater. Another browser is a second rater, and the same browser rating through the
     link keeps its one vote across reloads (a signed visitor cookie, HttpOnly)."""
-    server: AppServer = make_server(STARVIDEOS_SANDBOX_SPEED="10", STARVIDEOS_POLL_INTERVAL="0.5")
+    server: AppServer = make_server()
     owner = browser.new_context().new_page()
     owner.set_default_timeout(30_000)
     ids = seed(server, PROMPTS[:1], visit=owner)
