@@ -72,11 +72,13 @@ def test_csv_batch_goes_out_paced_and_once_across_a_kill(make_server: type, page
         assert set(counts) <= set(PROMPTS) and waiting <= set(counts)
         times = [t for t, _ in before]
         burst = 5  # the queue saves up a few tokens for quick clicks: min(5, pace / 4)
-        # Then one a second, counted from the first claim. These are arrival times at the API, and the first POST
-        # also opens the connection on a busy machine (CI saw it land at least 0.16 s after its claim), so 0.3 s of
-        # slack; one token too many would still show as a whole second early. test_queue checks it at claim time.
+        # Then one a second, counted from the first claim. These are arrival times at the API, not claim times: on
+        # a busy machine the first POST (it also opens the connection) landed 0.16 s after its claim on CI and 0.47 s
+        # with two browsers at once, so 0.6 s of slack. From the seventh POST on, one token too many would still show
+        # as a whole second early (under the bound); test_queue checks the exact schedule at claim time.
+        assert len(times) >= 7
         for i in range(burst, len(times)):
-            assert times[i] - times[0] >= (i - burst + 1) * 1.0 - 0.3, (i, times[i] - times[0])
+            assert times[i] - times[0] >= (i - burst + 1) * 1.0 - 0.6, (i, times[i] - times[0])
         with sqlite3.connect(server.history) as db:
             statuses = Counter(row[0] for row in db.execute("SELECT status FROM tasks"))
             seconds = sum(row[0] for row in db.execute(
