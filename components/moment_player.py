@@ -37,7 +37,10 @@ export default function(component) {
     box.seekN = 0;
   }
   box.classList.toggle("sv-stage", !!data.stage);
+  box.classList.toggle("sv-bare", !!data.bare);
   const video = box.querySelector(".sv-video");
+  // Present's stage plays at once and loops: a new element per take, so a take shown again starts again.
+  if (data.stage && !video.autoplay) { video.muted = true; video.loop = true; video.autoplay = true; }
   const line = box.querySelector(".sv-line");
   const now = box.querySelector(".sv-now");
   const actions = box.querySelector(".sv-actions");
@@ -97,6 +100,8 @@ _PLAYER_CSS = """
 .sv-moment { display: flex; flex-direction: column; gap: 0.35rem; }
 .sv-video { width: 100%; max-height: 60vh; background: #000; border-radius: 0.5rem; }
 .sv-stage .sv-video { max-height: calc(100vh - 16rem); object-fit: contain; }
+.sv-stage.sv-bare .sv-video { max-height: calc(100vh - 11rem); }
+.sv-bare .sv-line, .sv-bare .sv-row { display: none; }
 .sv-line { position: relative; height: 0.9rem; margin: 0 0.5rem; border-radius: 0.45rem;
   background: color-mix(in srgb, var(--st-text-color) 12%, transparent); }
 .sv-mark { position: absolute; top: 0.1rem; width: 0.7rem; height: 0.7rem; margin-left: -0.35rem; padding: 0;
@@ -126,11 +131,12 @@ def moment_player(src: str, *, key: str, take: int, markers: Sequence[float] = (
                   args: tuple[Any, ...] = (), stage: bool = False) -> None:
     """Draw the player of the take (record id) ``take``. ``on_action(*args)`` runs (before the page is drawn
     again) when one of ``actions``' buttons is pressed; it reads what was pressed with ``pressed(key)``.
-    ``stage``: as tall as Present's stage allows."""
+    ``stage``: Present's stage: as tall as it allows, playing at once (muted) and looping; with no markers and no
+    buttons, the video alone."""
     seek = st.session_state.get(_seek_key(take))
     _player(key=key, data={"src": src, "markers": [round(float(m), 3) for m in markers],
                            "actions": [[name, label] for name, label in actions.items()], "seek": seek,
-                           "stage": stage},
+                           "stage": stage, "bare": stage and not markers and not actions},
             on_action_change=(lambda: on_action(*args)) if on_action else (lambda: None))
 
 

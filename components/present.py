@@ -1,9 +1,9 @@
 """Present: one take at a time, as big as the window allows, the prompt as its caption, autoplaying and looping;
 Previous and Next on the ← and → keys, Exit on Esc. The sidebar is out of the way.
 
-Under the stage, "Notes at a moment" (off until asked for, so the projector shows only the take): on, the stage
-becomes the moment player (paused where a person stops it, markers for the notes, "Note at …" when notes may be
-added) and the take's notes are listed by time under it; a note's time moves the stage there."""
+Under the stage, "Notes at a moment" (off until asked for, so the projector shows only the take): on, the stage's
+player (still playing where it was) shows a marker per note, its time and "Note at …" when notes may be added, and
+the take's notes are listed by time under it; a note's time moves the stage there."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ from starvideos.review import Note
 from starvideos.showcase import ShareLink, Take
 
 from . import address
-from .notes_ui import counted, note_inputs, note_player, note_problem, notes_list
+from .moment_player import moment_player
+from .notes_ui import counted, note_inputs, note_player, note_problem, notes_list, player_key
 from .players import video_source
 from .runtime import Backend
 from .styles import present_styles
@@ -57,7 +58,10 @@ def present(backend: Backend, takes: list[Take], *, on_exit: Callable[[], None],
             note_player(backend, take.record, listed, str(source), prefix="present", board_id=notes.board_id,
                         link=notes.link, can_add=notes.can_add, stage=True)
         else:
-            st.video(source, autoplay=True, loop=True, muted=True)
+            # The same player, notes or not (one key per take): opening the notes keeps the take playing where it
+            # is, and a take shown again starts again (st.video autoplays an address only the first time).
+            moment_player(str(source), key=player_key("present", take.record.id), take=take.record.id, actions={},
+                          stage=True)
     plain(take.record.prompt, key="present_caption")
     _controls(index, len(takes), on_exit)
     if notes is not None:

@@ -184,6 +184,9 @@ class HistoryStore:
         """Seconds since the epoch: every time this store writes comes from here (tests replace it)."""
         self.outbox = outbox
         """Where a finished task is announced (with ``STARVIDEOS_NOTIFY_URL``), in the transaction that finished it."""
+        self.copy_queued: Callable[[], None] = lambda: None
+        """Called once a write that queued a video's copy has committed: this process's copier starts it then,
+        instead of at its next look (up to five seconds later)."""
 
     def close(self) -> None:
         self.db.dispose()
@@ -252,10 +255,13 @@ class HistoryStore:
                 task_id=task.id, status=task.status.value, error=task.error, video_url=task.video_url,
                 remote_created=task.created, raw=task.raw or None, updated_at=now, next_lookup_at=None,
                 finished_at=now if task.status.is_terminal else None, lease_owner=None, lease_until=None))
-            if task.status is TaskStatus.COMPLETED and task.video_url:
-                self._queue_copy(conn, record_id, task.video_url)
+            copying = task.status is TaskStatus.COMPLETED and bool(task.video_url)
+            if copying:
+                self._queue_copy(conn, record_id, task.video_url or "")
             if task.status.is_terminal:
                 self.settled(conn, record_id, announce=True)
+        if copying:
+            self.copy_queued()
 
     def mark_rejected(self, record_id: int, error: str) -> None:
         """Settle an attempt the API (or the client) refused: no task exists."""
@@ -296,12 +302,15 @@ class HistoryStore:
                 next_lookup_at=None if terminal else next_lookup_at,
                 finished_at=sa.func.coalesce(tasks.c.finished_at, now) if terminal else None)
                 .returning(tasks.c.id, tasks.c.video_url, tasks.c.batch_id)).all()
-            for row in updated:
-                if task.status is TaskStatus.COMPLETED and row.video_url:
-                    self._queue_copy(conn, row.id, row.video_url)
-                if terminal and self.outbox is not None:
+            copying = [row for row in updated if task.status is TaskStatus.COMPLETED and row.video_url]
+            for row in copying:
+                self._queue_copy(conn, row.id, row.video_url)
+            if terminal and self.outbox is not None:
+                for row in updated:
                     self.outbox.task_settled(conn, row.id, row.batch_id)
-            return bool(updated)
+        if copying:
+            self.copy_queued()
+        return bool(updated)
 
     def _queue_copy(self, conn: sa.Connection, record_id: int, video_url: str) -> None:
         copies.queue_copy(self.db, conn, record_id, video_url, now=self.clock())

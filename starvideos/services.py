@@ -383,6 +383,7 @@ def _build_data_layer(s: Settings, client: StarVideosClient, allow: frozenset[tu
     media = MediaStore(database)
     copier = MediaCopier(media, storage, allow=allow, max_video_mb=s.max_video_mb, connect_timeout=s.connect_timeout,
                          read_timeout=s.read_timeout, heartbeats=heartbeats)
+    store.copy_queued = copier.worker.wake
     estimates = Estimates(database, price_per_second=s.price_per_second, currency=s.currency,
                           monthly_budget=s.monthly_budget)
     queue = CreateQueue(database, store, client, per_minute=s.max_creates_per_minute, max_in_flight=s.max_in_flight,

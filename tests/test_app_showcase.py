@@ -14,6 +14,7 @@ from components import runtime
 from starvideos.models import VideoRequest
 from tests.apptest_support import new_app, plain, served_key, texts
 from tests.creates import create_now
+from tests.player_support import players
 
 
 def takes(count: int, prompt: str = "take") -> list[int]:
@@ -150,13 +151,17 @@ def test_present_one_take_at_a_time(app_env: Path) -> None:
     board = showcase.board_named("Show")
     showcase.add(board.id, ids)
     at = page("pages/present.py", board=str(board.id))
-    [video] = at.get("video")
-    assert video.proto.autoplay and video.proto.loop and video.proto.muted
+    # The stage is the moment player alone (it plays at once, muted and looping, in the browser): no markers, no
+    # buttons until the notes are opened.
+    assert not at.get("video") and players(at) == {f"present_player_{ids[0]}": {
+        "src": players(at)[f"present_player_{ids[0]}"]["src"], "markers": [], "actions": [], "seek": None,
+        "stage": True, "bare": True}}
     assert "take 0" in [t.value for t in at.text] and "1 / 3" in [c.value for c in at.caption]
     assert (at.button(key="present_next").proto.shortcut, at.button(key="present_previous").proto.shortcut) == (
         "right", "left")
     at.button(key="present_next").click().run()
     assert at.query_params["i"] == "1" and "take 1" in [t.value for t in at.text]
+    assert list(players(at)) == [f"present_player_{ids[1]}"]
     at.button(key="present_exit").click().run()
     assert heading(at) == "Show"
 
@@ -316,10 +321,10 @@ def test_a_tab_opened_before_a_revoke_cannot_post_after_it(app_env: Path) -> Non
     assert showcase.ratings([rid]) == {}
     token, third = showcase.share(board.id)
     tab = page("pages/shared.py", token=token, view="present")
-    assert len(tab.get("video")) == 1
+    assert list(players(tab)) == [f"present_player_{rid}"]
     showcase.revoke(third.id)
     tab.button(key="present_exit").click().run()  # any key, any button: the link is checked again
-    assert tab.get("video") == [] and plain(tab.warning[0].value).startswith("This link has been revoked.")
+    assert players(tab) == {} and plain(tab.warning[0].value).startswith("This link has been revoked.")
 
 
 def test_the_gallery_keeps_its_selection_and_filters_in_the_address(app_env: Path) -> None:
@@ -366,12 +371,13 @@ def test_shared_present_moves_between_takes_and_stays_on_the_board(app_env: Path
     at = page("pages/shared.py", token=token)
     at.button(key="shared_present").click().run()
     assert at.query_params == {"token": token, "view": "present"}
-    videos = [at.get("video")[0].proto.url]
+    videos = [src for player in players(at).values() for src in [player["src"]]]
     for button, index in (("present_next", 1), ("present_next", 2), ("present_previous", 1)):
         at.button(key=button).click().run()
         assert at.query_params == {"token": token, "view": "present", "i": str(index)}
         assert f"take {index}" in [t.value for t in at.text]
-        videos.append(at.get("video")[0].proto.url)
+        [stage] = players(at).values()
+        videos.append(stage["src"])
     assert len(set(videos[:3])) == 3 and videos[3] == videos[1]
     at.button(key="present_exit").click().run()
     assert at.query_params == {"token": token} and heading(at) == "For the client"

@@ -219,3 +219,28 @@ def test_unreachable_bucket_fails_the_copy_and_retry_saving_works(sqlite_db: Dat
     assert media.get(rid).due_at == 0.0
     copy = copy_one(MediaCopier(media, open_storage(s3_bucket), allow={("127.0.0.1", sandbox.port)}), rid)
     assert copy.state == SAVED
+
+
+def test_a_queued_copy_wakes_the_copier_after_its_write_commits(database: Database) -> None:
+    """Test that the history calls ``copy_queued`` once per write that queued a copy (a task completed by a lookup,
+    or already completed when created), after the write committed: another connection already sees the pending
+    copy. A status that queues no copy calls nothing."""
+    store = HistoryStore(database)
+    elsewhere = MediaStore(Database(database.url.render_as_string(hide_password=False)))
+    ids: list[int] = []
+    seen: list[list[int]] = []
+    store.copy_queued = lambda: seen.append([i for i in ids if (m := elsewhere.get(i)) and m.state == "pending"])
+    looked_up = store.record_attempt(VideoRequest("completed by a lookup"))
+    ids.append(looked_up)
+    store.mark_created(looked_up, VideoTask("video_a", TaskStatus.QUEUED))
+    store.update_task(VideoTask("video_a", TaskStatus.PROCESSING))
+    assert seen == []
+    store.update_task(VideoTask("video_a", TaskStatus.COMPLETED, video_url="http://127.0.0.1:9/a.mp4"))
+    assert seen == [[looked_up]]
+    at_once = store.record_attempt(VideoRequest("completed when created"))
+    ids.append(at_once)
+    store.mark_created(at_once, VideoTask("video_b", TaskStatus.COMPLETED, video_url="http://127.0.0.1:9/b.mp4"))
+    assert seen == [[looked_up], [looked_up, at_once]]
+    store.update_task(VideoTask("video_b", TaskStatus.FAILED, error="no"))
+    assert len(seen) == 2
+    elsewhere.db.dispose()

@@ -64,12 +64,14 @@ def test_an_unusable_storage_setting_is_a_plain_message_and_starts_nothing(app_e
 
 
 def test_the_workers_start_once_the_data_layer_is_whole(app_env: Path) -> None:
-    """Test that starting the services twice starts each worker once."""
+    """Test that starting the services twice starts each worker once, and that the history wakes the copier."""
     services = runtime.backend()
     before = len(worker_threads())
     services.start()
     services.start()
     assert len(worker_threads()) == before + 3
     assert all(services.data.workers().values())
+    # A task completed by this process's poller is copied at once, not at the copier's next look.
+    assert services.data.store.copy_queued == services.data.copier.worker.wake
     runtime.reset()
     assert len(worker_threads()) == before

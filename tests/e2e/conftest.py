@@ -8,13 +8,13 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 import requests
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, sync_playwright
 
 from starvideos.settings import SETTINGS_DOC
 
@@ -56,7 +56,9 @@ class AppServer:
         env = {**os.environ, **cleared, "STARVIDEOS_MODE": "sandbox", "STARVIDEOS_API_KEY": "",
                "STARVIDEOS_HISTORY_PATH": str(self.history), "STARVIDEOS_SANDBOX_PORT": str(self.sandbox_port),
                "STARVIDEOS_STORAGE_URL": str(self.history.parent / "media"),
-               "STARVIDEOS_SANDBOX_SPEED": "3", "STARVIDEOS_POLL_INTERVAL": "1", **self.env}
+               # Simulated tasks finish in about a second, looked up twice a second: a test waits for what it
+               # checks, never for a slow provider (a test that needs a task in flight slows it down itself).
+               "STARVIDEOS_SANDBOX_SPEED": "10", "STARVIDEOS_POLL_INTERVAL": "0.5", **self.env}
         log = (self.history.parent / f"streamlit-{self.port}.log").open("wb")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(self.port),
@@ -134,3 +136,20 @@ def screenshot(page: Page, name: str) -> None:
         target = ROOT / "docs" / "screenshots"
         target.mkdir(parents=True, exist_ok=True)
         shutil.copy(SHOTS / name, target / name)
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 60.0) -> None:
+    """Wait for a condition outside the page (a row, a request the sandbox saw), checking every 50 ms."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not reached in time"
+        time.sleep(0.05)
+
+
+def stage_played_past(page: Page, record_id: int, seconds: float, timeout: float = 30.0) -> Locator:
+    """Wait until Present's stage has played the take ``record_id`` past ``seconds``; returns its video. It is the
+    take's own player (inside its shadow root: Playwright's locators reach it, ``document.querySelector`` does not),
+    and the outgoing take's video lingers for a moment, so the take is named."""
+    video = page.locator(f".st-key-present_stage .st-key-present_player_{record_id} video")
+    wait_until(lambda: video.evaluate_all("(vs, s) => vs.length === 1 && vs[0].currentTime > s", seconds), timeout)
+    return video

@@ -57,7 +57,7 @@ def pick(page: Page, label: str, option: str) -> None:
 def test_history_search_filters_and_page_survive_a_task_and_back(make_server: type, page: Page) -> None:
     """Test that History's search, mode filter and page 2 stay as they were after opening a task and coming back
     by "All tasks", by the browser's Back, by the sidebar and by a reload, and that they are in the address."""
-    server: AppServer = make_server(STARVIDEOS_SANDBOX_SPEED="10", STARVIDEOS_POLL_INTERVAL="0.5")
+    server: AppServer = make_server()
     page.goto(server.url)
     wait_idle(page)
     tasks(server, [f"fox {n}" for n in range(25)] + [f"owl {n}" for n in range(5)])
@@ -117,7 +117,7 @@ def test_history_search_filters_and_page_survive_a_task_and_back(make_server: ty
 def test_history_shows_the_whole_time(make_server: type, page: Page) -> None:
     """Test that History's Time column is wide enough for the date and time it shows, seconds included, on a
     desktop and on a phone (the grid is a canvas: each drawn text is measured against its cell's clip)."""
-    server: AppServer = make_server(STARVIDEOS_SANDBOX_SPEED="10", STARVIDEOS_POLL_INTERVAL="0.5")
+    server: AppServer = make_server()
     page.add_init_script(CANVAS_TEXT)
     page.goto(server.url)
     wait_idle(page)

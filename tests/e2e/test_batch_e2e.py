@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import re
 import sqlite3
-import time
 from collections import Counter
-from collections.abc import Callable
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from starvideos.sandbox import SandboxServer
 from tests.conftest import DUMMY_KEY
-from tests.e2e.conftest import AppServer, screenshot, wait_idle
+from tests.e2e.conftest import AppServer, screenshot, wait_idle, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -29,13 +27,6 @@ def csv_bytes() -> bytes:
 
 def posts(api: SandboxServer) -> list[tuple[float, str]]:
     return sorted((r.at, r.body["prompt"]) for r in api.received("POST") if isinstance(r.body, dict))
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        time.sleep(0.05)
 
 
 def test_csv_batch_goes_out_paced_and_once_across_a_kill(make_server: type, page: Page) -> None:
@@ -81,11 +72,13 @@ def test_csv_batch_goes_out_paced_and_once_across_a_kill(make_server: type, page
         assert set(counts) <= set(PROMPTS) and waiting <= set(counts)
         times = [t for t, _ in before]
         burst = 5  # the queue saves up a few tokens for quick clicks: min(5, pace / 4)
-        # Then one a second, counted from the first claim. These are arrival times at the API, and the first POST
-        # also opens the connection on a busy machine (CI saw it land at least 0.16 s after its claim), so 0.3 s of
-        # slack; one token too many would still show as a whole second early. test_queue checks it at claim time.
+        # Then one a second, counted from the first claim. These are arrival times at the API, not claim times: on
+        # a busy machine the first POST (it also opens the connection) landed 0.16 s after its claim on CI and 0.47 s
+        # with two browsers at once, so 0.6 s of slack. From the seventh POST on, one token too many would still show
+        # as a whole second early (under the bound); test_queue checks the exact schedule at claim time.
+        assert len(times) >= 7
         for i in range(burst, len(times)):
-            assert times[i] - times[0] >= (i - burst + 1) * 1.0 - 0.3, (i, times[i] - times[0])
+            assert times[i] - times[0] >= (i - burst + 1) * 1.0 - 0.6, (i, times[i] - times[0])
         with sqlite3.connect(server.history) as db:
             statuses = Counter(row[0] for row in db.execute("SELECT status FROM tasks"))
             seconds = sum(row[0] for row in db.execute(

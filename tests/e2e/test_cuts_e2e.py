@@ -34,7 +34,7 @@ def board_opened(server: AppServer, page: Page, name: str, ids: list[int]) -> Bo
 def test_make_a_cut_see_its_progress_and_present_it(make_server: type, page: Page) -> None:
     """Test that "Make a cut" on a board of three takes shows the cut's progress without a reload, then the cut
     itself, and that its Present link plays it as one item, captioned with the board's name."""
-    server: AppServer = make_server(STARVIDEOS_SANDBOX_SPEED="10", STARVIDEOS_POLL_INTERVAL="0.5")
+    server: AppServer = make_server()
     ids = seed(server, PROMPTS, visit=page)
     board = board_opened(server, page, "Cut pitch", ids)
     page.locator(f".st-key-cut_size_b{board.id}").click()
@@ -60,7 +60,7 @@ def test_set_in_and_set_out_from_the_players_moment(make_server: type, page: Pag
     """Test that on a board (reached by clicking) a member opens a take's player without any note, stops it at a
     moment and presses "Set in 0:01.0", then at another "Set out 0:02.5": the In and Out inputs show those points,
     the card says what the cut plays, and the points are kept in the database."""
-    server: AppServer = make_server(STARVIDEOS_SANDBOX_SPEED="10", STARVIDEOS_POLL_INTERVAL="0.5")
+    server: AppServer = make_server()
     ids = seed(server, PROMPTS[:2], visit=page)
     board = board_opened(server, page, "Trim pitch", ids)
     card = page.locator(f".st-key-card_board_{ids[0]}")

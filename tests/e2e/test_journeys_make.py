@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import re
 import sqlite3
-import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from tests.e2e.conftest import AppServer, screenshot, wait_idle
+from tests.e2e.conftest import AppServer, screenshot, wait_idle, wait_until
 from tests.hosts import Handler, Host, misbehaving_host
 
 pytestmark = pytest.mark.e2e
@@ -32,13 +31,6 @@ def host() -> Iterator[Host]:
     with misbehaving_host() as h:
         Handler.hits.clear()
         yield h
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        time.sleep(0.1)
 
 
 def prompt_box(page: Page) -> Locator:

@@ -38,7 +38,7 @@ def grainy_copy(server: AppServer, record_id: int) -> None:
 def test_a_pinned_note_arrives_with_its_picture(make_server: type, page: Page) -> None:
     """Test that pressing "Note at 0:02.0" on a board lists the note with its frame's picture in the run that
     press causes, even when that frame takes a moment to decode: the note's row never shows "Picture…"."""
-    server: AppServer = make_server(STARVIDEOS_SANDBOX_SPEED="10", STARVIDEOS_POLL_INTERVAL="0.5")
+    server: AppServer = make_server()
     [rid] = seed(server, PROMPTS[:1], visit=page)
     grainy_copy(server, rid)
     shows = showcase(server)

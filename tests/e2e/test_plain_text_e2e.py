@@ -87,7 +87,7 @@ def test_people_text_is_never_markdown_in_chromium(make_server: type, page: Page
     """Test the Gallery, the "Add to board" dialog, Boards, a board, Present, Compare, History, a task and its
     lineage, and a shared board with its Present, Compare and a visitor's comment, each reached by clicking, with a
     prompt, a board name, a comment and a name full of Markdown aimed at a loopback listener."""
-    server: AppServer = make_server(STARVIDEOS_SANDBOX_SPEED="10", STARVIDEOS_POLL_INTERVAL="0.5")
+    server: AppServer = make_server()
     text = strings(listener.port)
     first, second = seed(server, [text["prompt"], text["prompt"] + " (take 2)"], visit=page)
     store = HistoryStore(Database(f"sqlite:///{server.history}"))

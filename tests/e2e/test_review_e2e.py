@@ -51,7 +51,7 @@ def test_a_link_holder_pins_a_note_and_the_owner_sees_that_moment(make_server: t
     """Test that a stranger with a share link pins "Note at 0:03.0" with its frame's picture, and that the owner,
     on the board, sees the note and pressing its time seeks the player to 3.0 s; retakes from it, approves the
     retake (resolving the note), and finds the note on Present, where its time moves the stage."""
-    server: AppServer = make_server(STARVIDEOS_SANDBOX_SPEED="10", STARVIDEOS_POLL_INTERVAL="0.5")
+    server: AppServer = make_server()
     team = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
     ids = seed(server, PROMPTS[:2], visit=team)
     shows = showcase(server)
@@ -151,7 +151,7 @@ def test_a_blind_vote_in_two_browsers_shows_the_tally_only_after_reveal(make_ser
     """Test a blind vote: the owner starts it from two selected takes (reached by clicking); a link holder in a
     separate browser sees no prompt and picks once (a reload does not give a second vote); no count per take shows
     before Reveal; after the owner reveals, both see the tally with the prompts."""
-    server: AppServer = make_server(STARVIDEOS_SANDBOX_SPEED="10", STARVIDEOS_POLL_INTERVAL="0.5")
+    server: AppServer = make_server()
     team = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
     ids = seed(server, PROMPTS[:2], visit=team)
     shows = showcase(server)

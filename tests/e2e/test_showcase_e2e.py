@@ -20,7 +20,7 @@ from starvideos.sandbox.clips import render
 from starvideos.showcase import Showcase
 from tests.conftest import DUMMY_KEY
 from tests.creates import create_now
-from tests.e2e.conftest import AppServer, screenshot, wait_idle
+from tests.e2e.conftest import AppServer, screenshot, stage_played_past, wait_idle
 
 pytestmark = pytest.mark.e2e
 
@@ -54,7 +54,7 @@ def showcase(server: AppServer) -> Showcase:
 def test_gallery_posters_selection_and_add_to_a_new_board(make_server: type, page: Page) -> None:
     """Test that the Gallery's posters load (and no video does), and that two selected takes go to a board whose
     name is typed in the "Add to board" dialog."""
-    server: AppServer = make_server(STARVIDEOS_SANDBOX_SPEED="10", STARVIDEOS_POLL_INTERVAL="0.5")
+    server: AppServer = make_server()
     ids = seed(server, visit=page)
     page.goto(f"{server.url}/gallery")
     wait_idle(page)
@@ -82,7 +82,7 @@ def test_gallery_posters_selection_and_add_to_a_new_board(make_server: type, pag
 
 def test_present_with_the_arrow_keys(make_server: type, page: Page) -> None:
     """Test Present: a big playing video with its prompt; → and ← move between takes; the sidebar is out of the way."""
-    server: AppServer = make_server(STARVIDEOS_SANDBOX_SPEED="10", STARVIDEOS_POLL_INTERVAL="0.5")
+    server: AppServer = make_server()
     ids = seed(server, visit=page)
     shows = showcase(server)
     board = shows.board_named("Show")
@@ -93,24 +93,30 @@ def test_present_with_the_arrow_keys(make_server: type, page: Page) -> None:
     caption = page.locator(".st-key-present_caption")
     expect(caption).to_have_text(PROMPTS[0])
     expect(page.locator("[data-testid=stSidebar]")).to_be_hidden()
-    page.wait_for_function("() => { const v = document.querySelector('video'); return v && v.currentTime > 0.2; }")
-    box = page.locator("video").bounding_box()
+    box = stage_played_past(page, ids[0], 0.2).bounding_box()
     assert box["height"] >= 700  # as big as a 1080p projector allows, with room for the caption and buttons
     page.keyboard.press("ArrowRight")
     expect(caption).to_have_text(PROMPTS[1])
-    page.wait_for_function("() => { const v = document.querySelector('video'); return v && v.currentTime > 0.5; }")
+    stage_played_past(page, ids[1], 0.5)
     screenshot(page, "present.png")
     page.keyboard.press("ArrowRight")
     expect(caption).to_have_text(PROMPTS[2])
     page.keyboard.press("ArrowLeft")
     expect(caption).to_have_text(PROMPTS[1])
     assert re.search(r"[?&]i=1\b", page.url)
-    page.wait_for_function("() => { const v = document.querySelector('video'); return v && v.currentTime > 0.2; }")
+    # A take shown again plays again (st.video autoplayed an address only the first time it was drawn).
+    stage = stage_played_past(page, ids[1], 0.2)
+    # Opening the notes keeps the take playing where it is: the same video element, still playing.
+    stage.evaluate("(v) => { v.dataset.before = 'notes'; }")
+    page.locator(".st-key-present_notes").get_by_text("Notes at a moment").click()
+    wait_idle(page)
+    expect(page.get_by_role("button", name=re.compile(r"^Note at "))).to_be_visible()
+    assert stage.evaluate("(v) => v.dataset.before === 'notes' && !v.paused")
 
 
 def test_compare_players_stay_in_step(make_server: type, page: Page) -> None:
     """Test Compare: one bar plays, pauses and seeks every player; after a seek their currentTime agrees."""
-    server: AppServer = make_server(STARVIDEOS_SANDBOX_SPEED="10", STARVIDEOS_POLL_INTERVAL="0.5")
+    server: AppServer = make_server()
     ids = seed(server, visit=page)
     page.goto(f"{server.url}/compare?ids={','.join(map(str, ids[:3]))}")
     wait_idle(page)
@@ -137,7 +143,7 @@ def test_compare_players_stay_in_step(make_server: type, page: Page) -> None:
 
 def test_stars_and_a_comment_round_trip(make_server: type, page: Page) -> None:
     """Test that clicking a star and posting a comment on a take are stored and shown, as plain text."""
-    server: AppServer = make_server(STARVIDEOS_SANDBOX_SPEED="10", STARVIDEOS_POLL_INTERVAL="0.5")
+    server: AppServer = make_server()
     [rid] = seed(server, PROMPTS[:1], visit=page)
     task_id = HistoryStore(Database(f"sqlite:///{server.history}")).get(rid).task_id
     page.goto(f"{server.url}/history?task={task_id}")
@@ -158,8 +164,7 @@ def test_stars_and_a_comment_round_trip(make_server: type, page: Page) -> None:
 def test_a_share_link_in_a_fresh_browser(make_server: type, browser: Browser) -> None:
     """Test that a share link opens its board in a fresh browser without the password, and that /history in that
     same browser still asks for it."""
-    server: AppServer = make_server(STARVIDEOS_SANDBOX_SPEED="10", STARVIDEOS_POLL_INTERVAL="0.5",
-                                    STARVIDEOS_APP_PASSWORD="team secret")
+    server: AppServer = make_server(STARVIDEOS_APP_PASSWORD="team secret")
     team = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
     ids = seed(server, PROMPTS[:2], visit=team)
     shows = showcase(server)
@@ -197,7 +202,7 @@ def test_a_share_link_in_a_fresh_browser(make_server: type, browser: Browser) ->
 def test_comfortable_on_a_phone(make_server: type, browser: Browser, where: str) -> None:
     """Test that at 390 px the page never scrolls sideways, cards stand in one column with their prompt visible,
     and History shows time, status and prompt."""
-    server: AppServer = make_server(STARVIDEOS_SANDBOX_SPEED="10", STARVIDEOS_POLL_INTERVAL="0.5")
+    server: AppServer = make_server()
     phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True).new_page()
     ids = seed(server, PROMPTS[:3], visit=phone)
     shows = showcase(server)
@@ -233,7 +238,7 @@ def test_a_board_stays_open_through_every_action(make_server: type, browser: Bro
     """Test that a board opened by clicking its name in Boards is in the address (?board=N) and stays open through
     Up, Down, Remove, Rename, Share link, Revoke, Compare and back, Present and Esc, a reload and Back; and that
     the address pasted in another browser opens the same board."""
-    server: AppServer = make_server(STARVIDEOS_SANDBOX_SPEED="10", STARVIDEOS_POLL_INTERVAL="0.5")
+    server: AppServer = make_server()
     ids = seed(server, PROMPTS, visit=page)
     shows = showcase(server)
     shows.board_named("Another board")
@@ -335,8 +340,7 @@ def test_a_poster_appears_in_the_open_gallery(make_server: type, page: Page) -> 
     then a newer take, appear in the open page on their own, without a reload."""
     held = HeldVideo(render("video_held_1", "A heron lifts off the river at dawn", "16:9"))
     try:
-        server: AppServer = make_server(STARVIDEOS_SANDBOX_SPEED="10", STARVIDEOS_POLL_INTERVAL="0.5",
-                                        STARVIDEOS_ALLOW_PRIVATE_HOSTS=f"127.0.0.1:{held.port}")
+        server: AppServer = make_server(STARVIDEOS_ALLOW_PRIVATE_HOSTS=f"127.0.0.1:{held.port}")
         [rid] = seed(server, PROMPTS[:1], visit=page)
         store = HistoryStore(Database(f"sqlite:///{server.history}"))
         waiting = store.record_attempt(VideoRequest("A heron lifts off the river at dawn"))

@@ -25,8 +25,11 @@ def enter(page: Page, password: str) -> None:
 
 
 def gate_shown(page: Page) -> bool:
-    """Whether the gate is what the page shows, once it shows either the gate or the app's page list."""
-    page.locator("input[type=password]").or_(page.locator("[data-testid=stSidebarNav]")).first.wait_for()
+    """Whether the gate is what the page shows, once the script has drawn either the gate's password box or a
+    page's own heading (not the page list: Streamlit draws that from the pages folder before the first run; nor the
+    gate's title, which may arrive before its box)."""
+    heading = page.locator("[data-testid=stMain] h1").filter(has_not_text="StarVideos Studio")
+    page.locator("input[type=password]").or_(heading).first.wait_for()
     wait_idle(page)
     return page.locator("input[type=password]").count() > 0
 

@@ -23,7 +23,7 @@ def test_a_refused_comment_keeps_its_words_and_a_posted_one_keeps_the_name(make_
                                                                               browser: Browser) -> None:
     """Test that a link holder's comment refused for a missing name keeps every word typed (only the message is
     new), and that once it is posted the box empties for the next one while the name stays."""
-    server: AppServer = make_server(STARVIDEOS_SANDBOX_SPEED="10", STARVIDEOS_POLL_INTERVAL="0.5")
+    server: AppServer = make_server()
     stranger = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
     [rid] = seed(server, PROMPTS[:1], visit=stranger)
     shows = showcase(server)
@@ -58,7 +58,7 @@ def test_a_board_cards_decision_buttons_show_whole_on_a_laptop_screen(make_serve
     """Test that on a 1280×720 laptop screen every one of a board card's Approved / Needs changes / Rejected
     buttons shows whole inside its card (none runs past the card's edge, cut off), and that pressing Rejected
     stores it."""
-    server: AppServer = make_server(STARVIDEOS_SANDBOX_SPEED="10", STARVIDEOS_POLL_INTERVAL="0.5")
+    server: AppServer = make_server()
     page.set_viewport_size({"width": 1280, "height": 720})
     [rid] = seed(server, PROMPTS[:1], visit=page)
     shows = showcase(server)
@@ -84,8 +84,7 @@ def test_a_board_cards_decision_buttons_show_whole_on_a_laptop_screen(make_serve
 def test_compare_shows_every_row_of_what_differs_without_scrolling_inside_it(make_server: type, page: Page) -> None:
     """Test that Compare's table of settings, with a price set (so it has its Cost and Took rows), shows every row
     down to Rating at once: nothing is hidden behind a scrollbar inside the table."""
-    server: AppServer = make_server(STARVIDEOS_SANDBOX_SPEED="10", STARVIDEOS_POLL_INTERVAL="0.5",
-                                    STARVIDEOS_PRICE_PER_SECOND="0.05", STARVIDEOS_CURRENCY="EUR")
+    server: AppServer = make_server(STARVIDEOS_PRICE_PER_SECOND="0.05", STARVIDEOS_CURRENCY="EUR")
     ids = seed(server, PROMPTS[:2], visit=page)
     shows = showcase(server)
     board = shows.board_named("For the client")
@@ -108,7 +107,7 @@ def test_an_open_blind_vote_shows_votes_arriving_and_the_reveal_without_a_click(
                                                                                  page: Page) -> None:
     """Test that the owner's board, left open while a blind vote runs, counts each vote as it arrives (so Reveal
     is not pressed on a stale "0 votes so far"), and shows the tally once the vote is revealed elsewhere."""
-    server: AppServer = make_server(STARVIDEOS_SANDBOX_SPEED="10", STARVIDEOS_POLL_INTERVAL="0.5")
+    server: AppServer = make_server()
     ids = seed(server, PROMPTS[:2], visit=page)
     shows = showcase(server)
     board = shows.board_named("For the client")
