@@ -113,11 +113,20 @@ def _bytes_for(page: object, url: str) -> int:
     return total[0]
 
 
+# The stage's video lives in its player's shadow root; for a moment the outgoing take's video is there too.
+_STAGE_VIDEOS = ("[...document.querySelectorAll('.st-key-present_stage *')].flatMap("
+                 "(el) => el.shadowRoot ? [...el.shadowRoot.querySelectorAll('video')] : [])")
+
+
+def _stage_src(page: object) -> str:
+    return str(page.evaluate(f"() => {_STAGE_VIDEOS}.map((v) => v.currentSrc).join(' ')"))  # type: ignore[attr-defined]
+
+
 def _playing(page: object, previous: str) -> None:
     page.wait_for_function(  # type: ignore[attr-defined]
-        "(previous) => { const v = document.querySelector('video');"
-        " return v && v.currentSrc && v.currentSrc !== previous && v.currentTime > 0; }", arg=previous,
-        timeout=30_000, polling=5)
+        f"(previous) => {{ const vs = {_STAGE_VIDEOS};"
+        " return vs.length === 1 && vs[0].currentSrc && vs[0].currentSrc !== previous && vs[0].currentTime > 0; }",
+        arg=previous, timeout=30_000, polling=5)
 
 
 def b13_present_next(quick: bool) -> tuple[list[float], list[float]]:
@@ -143,7 +152,7 @@ def b13_present_next(quick: bool) -> tuple[list[float], list[float]]:
             counter.wait_for_function("(n) => document.body.innerText.includes('Take ' + n)", arg=n + 1, polling=5)
             baseline.append(time.perf_counter() - started)
             present.bring_to_front()
-            previous = present.evaluate("() => document.querySelector('video')?.currentSrc || ''")
+            previous = _stage_src(present)
             started = time.perf_counter()
             present.keyboard.press("ArrowRight")
             _playing(present, previous)

@@ -250,6 +250,8 @@ def test_usage_page_and_budget_refusal(app_env: Path, priced: None, monkeypatch:
     assert "Estimated cost: 0.25 EUR · 0.30 EUR left of this month's 0.30 EUR budget" in [c.value for c in at.caption]
     b = runtime.backend()
     # Another replica queues 5 s meanwhile: this page still shows its last reading, and the press reads afresh.
+    # The queue is paused while it waits, so this process's worker cannot send it before it is cancelled below.
+    b.queue.pause()
     b.store.record_attempt(VideoRequest("elsewhere"), status="pending")
     at.button(key="create_button").click().run()
     shown = plain(" ".join(e.value for e in at.error))
@@ -264,6 +266,7 @@ def test_usage_page_and_budget_refusal(app_env: Path, priced: None, monkeypatch:
         "(STARVIDEOS_MONTHLY_BUDGET): 0.25 EUR is already spent or queued. Remove some, or raise "
         "STARVIDEOS_MONTHLY_BUDGET.")
     assert b.queue.cancel_pending() == 1  # the other replica's item is cancelled: it costs nothing
+    b.queue.resume()
     b.estimates.forget_standing()
     at.run()
     at.button(key="create_button").click().run()
