@@ -5,12 +5,11 @@ rate, comment), whose rating and comment the owner then sees."""
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import AppServer, wait_idle
+from tests.e2e.conftest import AppServer, stage_played_past, wait_idle
 from tests.e2e.test_showcase_e2e import PROMPTS, seed, showcase
 
 pytestmark = pytest.mark.e2e
@@ -28,13 +27,9 @@ def caption(page: Page):
 def playing(page: Page, record_id: int) -> str:
     """Wait until Present's stage plays the take ``record_id`` (its own player, keyed by the take), and return the
     address it plays."""
-    video = page.locator(f".st-key-present_stage .st-key-present_player_{record_id} video")
-    deadline = time.monotonic() + 30
-    while not (src := video.evaluate_all("(vs) => vs.length === 1 && !vs[0].paused && vs[0].currentTime > 0.2 ? "
-                                         "vs[0].src : ''")):
-        assert time.monotonic() < deadline, f"the stage never played take {record_id}"
-        time.sleep(0.05)
-    return str(src)
+    video = stage_played_past(page, record_id, 0.2)
+    assert video.evaluate("(v) => !v.paused")
+    return video.get_attribute("src") or ""
 
 
 def sign_in(page: Page, password: str) -> None:
