@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
+from typing import NoReturn
 
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
@@ -194,6 +195,17 @@ def _settle() -> None:
 def _memory_key() -> str:
     ctx = get_script_run_ctx()
     return f"address_of_{ctx.page_script_hash if ctx is not None else ''}"
+
+
+def switch_page_keeping_back(path: str) -> NoReturn:
+    """Open another page so that the browser's Back returns to this one as it is (History's open task, not its list).
+
+    ``st.switch_page`` first writes the new page's parameters (none, by default) into *this* page's address, and the
+    browser keeps that as an entry of its own; Back then lands there: on this page without its parameters. Handing
+    the current parameters on changes nothing here, so the page switch is the only new entry. The next page carries
+    them in its address but reads none of them."""
+    _settle()
+    st.switch_page(path, query_params=st.query_params.to_dict())
 
 
 def ids_value(ids: Iterable[int]) -> str:

@@ -14,7 +14,7 @@ from starvideos.history import HistoryRecord
 from starvideos.review import FRAME_PENDING, MAX_NOTE_CHARS, Note, NoteCount, Review
 from starvideos.showcase import MAX_NAME_CHARS, ShareLink
 
-from . import registry
+from . import address, registry
 from .changes_ui import what_changed
 from .create_form import reuse_settings
 from .moment_player import NOTE_AT, MomentAction, moment_player, pressed, seek_to
@@ -244,8 +244,7 @@ def _open_retake(backend: Backend, note: Note, *, with_frame: bool) -> None:
     st.session_state.form_prompt = retake_prompt(record.prompt, note.body)
     st.session_state.form_note = (note.id, note.timecode, note.body)
     st.session_state.pop("variants_on", None)  # one note, one retake
-    st.query_params.clear()
-    st.switch_page(registry.CREATE.path)
+    address.switch_page_keeping_back(registry.CREATE.path)
 
 
 def retake_prompt(prompt: str, note: str) -> str:

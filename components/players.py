@@ -10,7 +10,7 @@ from starvideos.errors import StarVideosError
 from starvideos.history import HistoryRecord
 from starvideos.models import is_http_url
 
-from . import registry
+from . import address, registry
 from .form_state import fill_form
 from .media_links import media_url
 from .runtime import Backend, current_user
@@ -100,8 +100,7 @@ def continue_button(backend: Backend, record: HistoryRecord, copy: MediaRecord |
         if problem:
             st.error(md_escape(problem))
             return
-        st.query_params.clear()
-        st.switch_page(registry.CREATE.path)
+        address.switch_page_keeping_back(registry.CREATE.path)
 
 
 def continue_from(backend: Backend, record: HistoryRecord, copy: MediaRecord) -> str | None:

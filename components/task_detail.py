@@ -8,7 +8,7 @@ import streamlit as st
 
 from starvideos.history import HistoryRecord
 
-from . import registry
+from . import address, registry
 from .create_form import reuse_settings
 from .cuts_ui import Subject, cut_panel
 from .history_view import go_to, show_task
@@ -208,8 +208,7 @@ def _to_create(backend: Backend, record: HistoryRecord) -> None:
     """The one way from a task to a new one: Create, with the form filled from it. Create makes it (through the
     queue, asking first when the same request was just sent), never this page."""
     reuse_settings(record, backend.upload_link)
-    st.query_params.clear()
-    st.switch_page(registry.CREATE.path)
+    address.switch_page_keeping_back(registry.CREATE.path)
 
 
 def _outcome_unknown(backend: Backend, record: HistoryRecord) -> None:
