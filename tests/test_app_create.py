@@ -418,7 +418,7 @@ def test_continue_from_last_frame_on_create(app_env: Path) -> None:
     create(fill(at, prompt=parent_prompt, duration=7, ratio="9:16"))
     b = runtime.backend()
     [parent] = b.store.list()
-    rerun_until(at, lambda: any(x.label == "Continue from last frame" for x in at.button))
+    rerun_until(at, lambda: f"created_continue_{parent.id}" in [b.key for b in at.button])
     at.button(key=f"created_continue_{parent.id}").click().run()
     assert not at.exception
     assert at.radio(key="form_mode").value == "Image to video"
