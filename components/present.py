@@ -12,10 +12,13 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from starvideos.copies import FAILED
+from starvideos.models import UNSETTLED, TaskStatus
 from starvideos.review import Note
 from starvideos.showcase import ShareLink, Take
 
 from . import address
+from .labels import state_label
 from .moment_player import moment_player
 from .notes_ui import counted, note_inputs, note_player, note_problem, notes_list, player_key
 from .players import video_source
@@ -24,6 +27,8 @@ from .styles import present_styles
 from .text import plain
 
 NOTES_ON = "present_notes_on"
+WAIT_FOR_VIDEO = 2.0
+"""Seconds between looks at a take that is still being made or saved."""
 
 
 @dataclass(frozen=True)
@@ -53,7 +58,7 @@ def present(backend: Backend, takes: list[Take], *, on_exit: Callable[[], None],
     listed = backend.review.notes(take.record.id) if noting else []
     with st.container(key="present_stage"):
         if source is None:
-            st.info("This take has no video yet.", icon=":material/videocam_off:")
+            _no_video(backend, take)
         elif noting and notes is not None:
             note_player(backend, take.record, listed, str(source), prefix="present", board_id=notes.board_id,
                         link=notes.link, can_add=notes.can_add, stage=True)
@@ -66,6 +71,32 @@ def present(backend: Backend, takes: list[Take], *, on_exit: Callable[[], None],
     _controls(index, len(takes), on_exit)
     if notes is not None:
         _notes(backend, take, notes, listed, playable=source is not None)
+
+
+def _no_video(backend: Backend, take: Take) -> None:
+    """Why the stage is empty, in words a room can read; a take still on its way replaces this once it can play."""
+    record, copy = take.record, take.copy
+    waiting = False
+    if record.status in UNSETTLED:
+        message, waiting = (f"This take is still being made ({state_label(record.status)}). "
+                            "It plays here once it is ready."), True
+    elif record.status != TaskStatus.COMPLETED:
+        message = f"This take has no video: {state_label(record.status).lower()}."
+    elif copy is not None and copy.state == FAILED:
+        message = "This take's video could not be saved, so it cannot play here. Its task page can retry."
+    else:
+        message, waiting = "Saving this take. It plays here in a moment.", True
+    st.info(message, icon=":material/videocam_off:")
+    if waiting:
+        _play_when_ready(backend, record.id)
+
+
+@st.fragment(run_every=WAIT_FOR_VIDEO)
+def _play_when_ready(backend: Backend, record_id: int) -> None:
+    """Looks again every few seconds; once the take can play, the whole page is drawn again with it on the stage."""
+    found = backend.showcase.takes([record_id])
+    if found and video_source(backend, found[0].record, found[0].copy) is not None:
+        st.rerun()
 
 
 def _controls(index: int, count: int, on_exit: Callable[[], None]) -> None:

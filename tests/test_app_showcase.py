@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from components import runtime
-from starvideos.models import VideoRequest
+from starvideos.models import TaskStatus, VideoRequest, VideoTask
 from tests.apptest_support import new_app, plain, served_key, texts
 from tests.creates import create_now
 from tests.player_support import players
@@ -164,6 +164,36 @@ def test_present_one_take_at_a_time(app_env: Path) -> None:
     assert list(players(at)) == [f"present_player_{ids[1]}"]
     at.button(key="present_exit").click().run()
     assert heading(at) == "Show"
+
+
+def test_present_says_why_a_take_has_no_video_and_plays_it_once_it_can(app_env: Path) -> None:
+    """Test that Present shows, for a take with no video, why in plain words (still being made, or not made at all),
+    with no player and the notes switch off; and that the take plays on the stage once it has a video."""
+    new_app().run()
+    [done] = takes(1)
+    b = runtime.backend()
+    waiting = b.store.record_attempt(VideoRequest("a take on its way"))
+    failed = b.store.record_attempt(VideoRequest("a take that failed"))
+    b.store.mark_created(failed, VideoTask("video_failed_1", TaskStatus.FAILED, error="Content policy"))
+    board = b.showcase.board_named("Mixed")
+    b.showcase.add(board.id, [waiting, failed, done])
+    at = page("pages/present.py", board=str(board.id))
+
+    def stage() -> tuple[list[str], list[str], bool]:
+        return ([i.value for i in at.info], [t.value for t in at.text if t.value.startswith("a take")],
+                at.toggle(key="present_notes_on").disabled)
+
+    assert stage() == (["This take is still being made (Sending). It plays here once it is ready."],
+                       ["a take on its way"], True) and players(at) == {}
+    at.button(key="present_next").click().run()
+    assert stage() == (["This take has no video: failed."], ["a take that failed"], True) and players(at) == {}
+    at.button(key="present_next").click().run()
+    assert not at.info and list(players(at)) == [f"present_player_{done}"]
+    assert not at.toggle(key="present_notes_on").disabled
+    b.store.mark_created(waiting, VideoTask("video_late_1", TaskStatus.COMPLETED, video_url="http://127.0.0.1:9/v.mp4"))
+    at.query_params["i"] = "0"
+    at.run()
+    assert not at.info and [p["src"] for p in players(at).values()] == ["http://127.0.0.1:9/v.mp4"]
 
 
 def test_compare_highlights_what_differs(app_env: Path) -> None:
