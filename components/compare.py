@@ -17,11 +17,13 @@ from .references import describe, reference_pictures
 from .runtime import Backend
 from .showcase_ui import stars_text
 from .styles import compare_styles
+from .text import md_inert
 
 # Trusted, static code: it reads the players on the page and drives them together; no user text ever reaches it.
+# ``data``: {seek: {to, n}}, a note's moment asked for from Python (numbers only).
 _SYNC_JS = """
 export default function(component) {
-  const { parentElement } = component;
+  const { parentElement, data } = component;
   const root = parentElement;
   if (!root.querySelector(".sv-sync")) {
     const bar = document.createElement("div");
@@ -47,6 +49,11 @@ export default function(component) {
     all((v) => { v.muted = true; if (start) { v.play(); } else { v.pause(); } });
   };
   seek.oninput = () => seekAll((seek.value / 1000) * longest());
+  const ask = data && data.seek;
+  if (ask && ask.n > (root.seekN || 0) && players().length) {
+    root.seekN = ask.n;
+    seekAll(ask.to);
+  }
   const wired = new WeakSet();
   const wire = () => players().forEach((v) => {
     if (wired.has(v)) return;
@@ -88,6 +95,7 @@ _SYNC_CSS = """
 .sv-seek { flex: 1; accent-color: var(--st-primary-color); }
 .sv-time { font-variant-numeric: tabular-nums; min-width: 4rem; text-align: right; color: var(--st-text-color); }
 """
+_MOMENT = "compare_moment"
 _sync_bar = st.components.v2.component("starvideos_compare_sync", js=_SYNC_JS, css=_SYNC_CSS)
 
 
@@ -108,13 +116,35 @@ def compare(backend: Backend, takes: list[Take], *, for_link_holder: bool = Fals
                 else:
                     st.video(source, muted=True)
                 st.caption(f"Take {takes.index(take) + 1} · {stars_text(take.rating)}")
-    _sync_bar(key="compare_sync", height=48)
+                _notes(backend, take)
+    _sync_bar(key="compare_sync", height=48, data={"seek": st.session_state.get(_MOMENT)})
     if any(take.record.images for take in takes):
         columns = st.columns(len(takes))
         for column, take in zip(columns, takes, strict=True):
             with column:
                 reference_pictures(backend, take.record, key=f"compare_{take.record.id}")
     differences(backend, takes, people=not for_link_holder)
+
+
+def _notes(backend: Backend, take: Take) -> None:
+    """The take's notes by time, folded under its player; a note's time moves every player there (they are in
+    step), so the room sees that moment in each take."""
+    found = backend.review.notes(take.record.id)
+    if not found:
+        return
+    with st.expander(f"Notes at a moment ({len(found)})", icon=":material/sticky_note_2:"), \
+            st.container(key=f"compare_notes_{take.record.id}"):
+        for note in found:
+            st.button(note.timecode, key=f"compare_seek_{note.id}", icon=":material/play_arrow:", type="tertiary",
+                      help="Show this moment in every player", on_click=_seek, args=(note.at,))
+            st.caption(f"**{md_inert(note.author)}**" + (" · resolved" if note.resolved else ""))
+            st.text(note.body)  # plain text: never Markdown or HTML
+
+
+def _seek(seconds: float) -> None:
+    """Ask the bar to move every player to ``seconds``; counted, so asking for the same moment again seeks again."""
+    previous = st.session_state.get(_MOMENT) or {"n": 0}
+    st.session_state[_MOMENT] = {"to": round(float(seconds), 3), "n": int(previous["n"]) + 1}
 
 
 def differences(backend: Backend, takes: list[Take], *, people: bool = True) -> None:

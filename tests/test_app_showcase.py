@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 import re
 import time
 from pathlib import Path
@@ -206,6 +207,36 @@ def test_compare_highlights_what_differs(app_env: Path) -> None:
     assert list(table.columns) == ["Take 1", "Take 2", "Take 3"]
     assert list(table.loc["Aspect ratio"]) == ["16:9", "9:16", "16:9"]
     assert "Settings that differ are highlighted." in [c.value for c in at.caption]
+
+
+def test_compare_lists_each_takes_notes_and_a_notes_time_moves_every_player(app_env: Path) -> None:
+    """Test that Compare lists each take's notes by time under its player (the words as plain text, who wrote them),
+    and that pressing a note's time asks the bar that drives the players to move them all to that moment (again
+    when pressed again)."""
+    new_app().run()
+    ids = takes(2)
+    review = runtime.backend().review
+    late = review.pin(ids[0], 3.25, "**Slower** <b>here</b>", author="Carla").id
+    early = review.pin(ids[0], 0.5, "Too dark", author="Ann").id
+    at = page("pages/compare.py", ids=",".join(map(str, ids)))
+    assert [e.label for e in at.expander] == ["Notes at a moment (2)"]  # the second take has none
+    assert [at.button(key=f"compare_seek_{n}").label for n in (early, late)] == ["0:00.5", "0:03.2"]
+    assert [t.value for t in at.text if t.value in ("Too dark", "**Slower** <b>here</b>")] == [
+        "Too dark", "**Slower** <b>here</b>"]
+    assert "**Carla**" in [c.value for c in at.caption]
+
+    def asked() -> object:
+        [bar] = [json.loads(e.proto.json) for e in at.get("bidi_component")
+                 if e.proto.component_name.endswith("starvideos_compare_sync")]
+        return bar["seek"]
+
+    assert asked() is None and len(at.get("video")) == 2
+    at.button(key=f"compare_seek_{late}").click().run()
+    assert asked() == {"to": 3.25, "n": 1}
+    at.button(key=f"compare_seek_{late}").click().run()
+    assert asked() == {"to": 3.25, "n": 2}  # counted: the same moment asked again seeks again
+    at.button(key=f"compare_seek_{early}").click().run()
+    assert asked() == {"to": 0.5, "n": 3}
 
 
 def test_a_share_link_opens_one_board_without_the_password(app_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
