@@ -12,12 +12,12 @@ from starvideos.showcase import Take
 
 from .changes_ui import what_changed
 from .labels import mode_label
+from .notes_ui import note_author
 from .players import video_source
 from .references import describe, reference_pictures
 from .runtime import Backend
 from .showcase_ui import stars_text
 from .styles import compare_styles
-from .text import md_inert
 
 # Trusted, static code: it reads the players on the page and drives them together; no user text ever reaches it.
 # ``data``: {seek: {to, n}}, a note's moment asked for from Python (numbers only).
@@ -116,7 +116,7 @@ def compare(backend: Backend, takes: list[Take], *, for_link_holder: bool = Fals
                 else:
                     st.video(source, muted=True)
                 st.caption(f"Take {takes.index(take) + 1} · {stars_text(take.rating)}")
-                _notes(backend, take)
+                _notes(backend, take, for_link_holder=for_link_holder)
     _sync_bar(key="compare_sync", height=48, data={"seek": st.session_state.get(_MOMENT)})
     if any(take.record.images for take in takes):
         columns = st.columns(len(takes))
@@ -126,7 +126,7 @@ def compare(backend: Backend, takes: list[Take], *, for_link_holder: bool = Fals
     differences(backend, takes, people=not for_link_holder)
 
 
-def _notes(backend: Backend, take: Take) -> None:
+def _notes(backend: Backend, take: Take, *, for_link_holder: bool) -> None:
     """The take's notes by time, folded under its player; a note's time moves every player there (they are in
     step), so the room sees that moment in each take."""
     found = backend.review.notes(take.record.id)
@@ -137,7 +137,8 @@ def _notes(backend: Backend, take: Take) -> None:
         for note in found:
             st.button(note.timecode, key=f"compare_seek_{note.id}", icon=":material/play_arrow:", type="tertiary",
                       help="Show this moment in every player", on_click=_seek, args=(note.at,))
-            st.caption(f"**{md_inert(note.author)}**" + (" · resolved" if note.resolved else ""))
+            st.caption(f"**{note_author(note, for_link_holder=for_link_holder)}**"
+                       + (" · via share link" if note.share_link_id else "") + (" · resolved" if note.resolved else ""))
             st.text(note.body)  # plain text: never Markdown or HTML
 
 

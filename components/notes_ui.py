@@ -20,7 +20,8 @@ from .create_form import reuse_settings
 from .moment_player import NOTE_AT, MomentAction, moment_player, pressed, seek_to
 from .players import media_source, use_picture, video_source
 from .runtime import Backend, current_user
-from .text import md_escape, md_inert
+from .showcase_ui import author
+from .text import md_escape
 from .timing import ago
 
 
@@ -39,7 +40,7 @@ def notes_panel(backend: Backend, record: HistoryRecord, *, prefix: str, board_i
         note_player(backend, record, notes, str(source), prefix=prefix, board_id=board_id, link=link,
                     can_add=can_add, tools=tools, on_tool=on_tool)
     note_problem(prefix, record.id)
-    notes_list(backend, notes, prefix=prefix, member=link is None)
+    notes_list(backend, notes, prefix=prefix, member=link is None, for_link_holder=link is not None)
 
 
 def note_player(backend: Backend, record: HistoryRecord, notes: list[Note], source: str, *, prefix: str,
@@ -117,15 +118,16 @@ def _made_meanwhile(backend: Backend, note: Note, prefix: str) -> Note:
     return (backend.note_frames.picture(note.id) or note) if note.frame_state == FRAME_PENDING else note
 
 
-def notes_list(backend: Backend, notes: list[Note], *, prefix: str, member: bool) -> None:
-    """The notes by time, each with the picture of its frame; a note's time moves every player of its take."""
+def notes_list(backend: Backend, notes: list[Note], *, prefix: str, member: bool, for_link_holder: bool) -> None:
+    """The notes by time, each with the picture of its frame; a note's time moves every player of its take.
+    ``member``: with the tools to resolve and retake; ``for_link_holder``: seen through a share link."""
     if not notes:
         st.caption("No notes yet.")
         return
     threads = backend.review.threads([n.id for n in notes])
     with st.container(key=f"{prefix}_notes_{notes[0].record_id}"):
         for note in notes:
-            _note_row(backend, note, prefix=prefix, member=member)
+            _note_row(backend, note, prefix=prefix, member=member, for_link_holder=for_link_holder)
             if threads.get(note.id):
                 _thread(backend, note, threads[note.id], prefix=prefix, member=member)
 
@@ -143,7 +145,7 @@ def _thread(backend: Backend, note: Note, retake_ids: list[int], *, prefix: str,
                 what_changed(backend, original, retake, spend=member)
 
 
-def _note_row(backend: Backend, note: Note, *, prefix: str, member: bool) -> None:
+def _note_row(backend: Backend, note: Note, *, prefix: str, member: bool, for_link_holder: bool) -> None:
     note = _made_meanwhile(backend, note, prefix)
     with st.container(border=True, key=f"{prefix}_noterow_{note.id}"):
         picture, words = st.columns([1, 3], vertical_alignment="top")
@@ -155,7 +157,8 @@ def _note_row(backend: Backend, note: Note, *, prefix: str, member: bool) -> Non
         with words:
             st.button(note.timecode, key=f"{prefix}_seek_{note.id}", icon=":material/play_arrow:", type="tertiary",
                       help="Show this moment in the player", on_click=seek_to, args=(note.record_id, note.at))
-            st.caption(f"**{md_inert(note.author)}**" + (" · via share link" if note.share_link_id else "")
+            st.caption(f"**{note_author(note, for_link_holder=for_link_holder)}**"
+                       + (" · via share link" if note.share_link_id else "")
                        + f" · {ago(note.created_at)}" + (" · resolved" if note.resolved else ""))
             st.text(note.body)  # plain text: never Markdown or HTML
             if member:
@@ -177,6 +180,10 @@ def _picture(backend: Backend, note: Note) -> None:
     else:
         st.caption(":material/hourglass_top: Picture…" if note.frame_state == FRAME_PENDING
                    else ":material/image_not_supported: No picture")
+
+
+def note_author(note: Note, *, for_link_holder: bool) -> str:
+    return author(note.author, via_link=note.share_link_id is not None, for_link_holder=for_link_holder)
 
 
 def _member_tools(backend: Backend, note: Note, prefix: str) -> None:

@@ -131,14 +131,20 @@ def feedback_panel(backend: Backend, take: Take, *, prefix: str, link: ShareLink
 
 
 def byline(comment: Comment, *, for_link_holder: bool) -> str:
-    """Who wrote a comment and when, as Markdown. A comment through a share link says so (its name is whatever
-    the visitor typed); the team's e-mail addresses are never shown to someone holding a link."""
-    name = comment.author
+    """Who wrote a comment and when, as Markdown. A comment through a share link says so."""
+    name = author(comment.author, via_link=comment.share_link_id is not None, for_link_holder=for_link_holder)
     if comment.share_link_id is not None:
-        return f"{md_inert(name)} · :gray-badge[via share link] · {ago(comment.created_at)}"
-    if for_link_holder:
+        return f"{name} · :gray-badge[via share link] · {ago(comment.created_at)}"
+    return f"{name} · {ago(comment.created_at)}"
+
+
+def author(name: str, *, via_link: bool, for_link_holder: bool) -> str:
+    """Who wrote a comment or a note, as inert Markdown. A name typed through a share link is shown as typed; a
+    team member's is their e-mail address when signed in, and someone holding a link sees only the part before
+    the @: the team's addresses stay with the team."""
+    if for_link_holder and not via_link:
         name = _EMAIL.sub(lambda m: m.group(1), name)
-    return f"{md_inert(name)} · {ago(comment.created_at)}"
+    return md_inert(name)
 
 
 def _rate(showcase: Showcase, record_id: int, rater: str, key: str, link: ShareLink | None) -> None:

@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import ButtonGroup
 
 from components import runtime
+from components.text import md_inert
 from starvideos.models import VideoRequest
 from starvideos.review import APPROVED, CHANGES, REJECTED
 from starvideos.schema import tasks
@@ -368,6 +369,37 @@ def test_present_shows_a_takes_notes_and_a_member_pins_one(app_env: Path) -> Non
     at.button(key="present_next").click().run()
     assert at.toggle(key="present_notes_on").value is True and list(players(at)) == [f"present_player_{b}"]
     assert "No notes yet." in [c.value for c in at.caption]
+
+
+def test_a_members_address_on_a_note_never_reaches_a_link_holder(app_env: Path) -> None:
+    """Test that a note a signed-in member pinned (its author is their e-mail address) shows only the part before
+    the @ to someone holding a share link, on the shared board, its Present and its Compare, as comments do; that a
+    name typed through a link is shown as typed; and that members still see the address."""
+    page("pages/boards.py")
+    ids = takes(2)
+    backend = runtime.backend()
+    board = backend.showcase.board_named("Client")
+    backend.showcase.add(board.id, ids)
+    backend.review.pin(ids[0], 1.0, "Logo too small", author="ann.lee@studio.example",
+                       created_by="ann.lee@studio.example", board_id=board.id)
+    token, link = backend.showcase.share(board.id)
+    backend.review.pin(ids[0], 2.0, "Warmer", author="carla@client.example", board_id=board.id, link_id=link.id)
+
+    def captions(at: AppTest) -> str:
+        return " ".join(c.value for c in at.caption)
+
+    stranger = page("pages/shared.py", new_app().run(), token=token)
+    stranger.toggle(key=f"shared_notes_on_{ids[0]}").set_value(True).run()
+    present = page("pages/shared.py", new_app().run(), token=token, view="present")
+    present.toggle(key="present_notes_on").set_value(True).run()
+    compared = page("pages/shared.py", new_app().run(), token=token, view="compare",
+                    ids=",".join(map(str, ids)))
+    for at in (stranger, present, compared):
+        assert "Logo too small" in [t.value for t in at.text]
+        assert f"**{md_inert('ann.lee')}**" in captions(at) and "studio" not in captions(at)
+        assert f"**{md_inert('carla@client.example')}** · via share link" in captions(at)  # typed: as typed
+    member = page("pages/compare.py", ids=",".join(map(str, ids)))
+    assert f"**{md_inert('ann.lee@studio.example')}**" in captions(member)
 
 
 def test_present_through_a_share_link_pins_notes_only_when_the_link_allows(app_env: Path) -> None:
