@@ -28,8 +28,8 @@ from . import address
 from .labels import BadgeColor
 from .players import video_source
 from .runtime import Backend, current_user
-from .showcase_ui import viewer
-from .text import md_escape, md_inert, plain
+from .showcase_ui import author, viewer
+from .text import md_escape, plain
 from .timing import ago
 
 UNDECIDED = "undecided"
@@ -95,14 +95,17 @@ def approval_control(backend: Backend, board: Board, record_id: int, state: Appr
                                                                                key))
     if state is not None:
         st.badge(state.label, icon=ICONS[state.state], color=COLORS[state.state])
-        st.caption(f"by {md_inert(who(state))} · {ago(state.at)}")
+        st.caption(f"by {who(state, for_link_holder=False)} · {ago(state.at)}")
     problem = st.session_state.pop(f"{key}_problem", None)
     if problem:
         st.warning(md_escape(problem), icon=":material/error:")
 
 
-def who(state: Approval) -> str:
-    return state.set_by + (" (via share link)" if state.share_link_id is not None else "")
+def who(state: Approval, *, for_link_holder: bool) -> str:
+    """Who set a take's state, as inert Markdown (a member's address is cut to its name for a link holder)."""
+    via_link = state.share_link_id is not None
+    return author(state.set_by, via_link=via_link, for_link_holder=for_link_holder) + (
+        " (via share link)" if via_link else "")
 
 
 def _decide(review: Review, board_id: int, record_id: int, key: str) -> None:
@@ -119,7 +122,7 @@ def link_decision(backend: Backend, board: Board, record_id: int, state: Approva
     """What a link holder sees of a take's state, and "Request changes" when the link allows it."""
     if state is not None:
         st.badge(state.label, icon=ICONS[state.state], color=COLORS[state.state])
-        st.caption(f"by {md_inert(who(state))} · {ago(state.at)}")
+        st.caption(f"by {who(state, for_link_holder=True)} · {ago(state.at)}")
     if rights.requests and (state is None or state.state != CHANGES):
         st.button("Request changes", key=f"request_changes_{record_id}", icon=":material/edit_note:",
                   on_click=_request, args=(backend.review, board.id, record_id, link))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -372,9 +373,9 @@ def test_present_shows_a_takes_notes_and_a_member_pins_one(app_env: Path) -> Non
 
 
 def test_a_members_address_on_a_note_never_reaches_a_link_holder(app_env: Path) -> None:
-    """Test that a note a signed-in member pinned (its author is their e-mail address) shows only the part before
-    the @ to someone holding a share link, on the shared board, its Present and its Compare, as comments do; that a
-    name typed through a link is shown as typed; and that members still see the address."""
+    """Test that a note a signed-in member pinned, or a decision they made (named by their e-mail address), shows
+    only the part before the @ to someone holding a share link, on the shared board, its Present and its Compare,
+    as comments do; that a name typed through a link is shown as typed; and that members still see the address."""
     page("pages/boards.py")
     ids = takes(2)
     backend = runtime.backend()
@@ -384,6 +385,8 @@ def test_a_members_address_on_a_note_never_reaches_a_link_holder(app_env: Path) 
                        created_by="ann.lee@studio.example", board_id=board.id)
     token, link = backend.showcase.share(board.id)
     backend.review.pin(ids[0], 2.0, "Warmer", author="carla@client.example", board_id=board.id, link_id=link.id)
+    backend.review.set_state(board.id, ids[1], APPROVED, by="ann.lee@studio.example",
+                             created_by="ann.lee@studio.example")
 
     def captions(at: AppTest) -> str:
         return " ".join(c.value for c in at.caption)
@@ -398,6 +401,7 @@ def test_a_members_address_on_a_note_never_reaches_a_link_holder(app_env: Path) 
         assert "Logo too small" in [t.value for t in at.text]
         assert f"**{md_inert('ann.lee')}**" in captions(at) and "studio" not in captions(at)
         assert f"**{md_inert('carla@client.example')}** · via share link" in captions(at)  # typed: as typed
+    assert re.search(rf"by {re.escape(md_inert('ann.lee'))} · ", captions(stranger))  # the decision
     member = page("pages/compare.py", ids=",".join(map(str, ids)))
     assert f"**{md_inert('ann.lee@studio.example')}**" in captions(member)
 
