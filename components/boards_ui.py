@@ -183,7 +183,7 @@ def _item(backend: Backend, board: Board, take: Take, position: int, count: int,
         # wait for a first note.
         if notes_toggle(record.id, notes, prefix="board", open_notes_open=False, label="Player: trim & notes"):
             notes_panel(backend, record, prefix="board", board_id=board.id, tools=SET_POINTS,
-                        on_tool=partial(set_point, backend, board.id, record.id, duration))
+                        on_tool=partial(set_point, backend, board.id, record.id, duration), beside=True)
 
     board_card(backend, board, take, prefix="board", under_words=decision, tools=tools, player=player,
                comments=comments)

@@ -17,7 +17,8 @@ from typing import Any
 
 import streamlit as st
 
-# Trusted, static code. ``data``: {src, markers: [seconds], actions: [[id, label]], seek: {to, n}, stage: bool}.
+# Trusted, static code. ``data``: {src, markers: [seconds], actions: [[id, label]], seek: {to, n}, stage: bool,
+# reveal: bool (just opened by a person: scroll it, buttons and all, into view)}.
 _PLAYER_JS = """
 const timecode = (s) => {
   const tenths = Math.floor(Math.max(0, s) * 10 + 1e-6);
@@ -82,7 +83,10 @@ export default function(component) {
   };
   video.ontimeupdate = draw;
   video.onseeked = draw;
-  video.onloadedmetadata = () => { draw(); place(); seek(); };
+  // Its height is known only once the video's size is: scroll then too.
+  const reveal = () => { if (box.reveal) box.scrollIntoView({ block: "nearest" }); };
+  if (data.reveal && !box.revealed) { box.revealed = true; box.reveal = true; }
+  video.onloadedmetadata = () => { draw(); place(); seek(); reveal(); box.reveal = false; };
   const seek = () => {
     const ask = data.seek;
     if (!ask || ask.n <= box.seekN || !(video.readyState >= 1)) return;
@@ -94,10 +98,11 @@ export default function(component) {
   draw();
   place();
   seek();
+  reveal();
 }
 """
 _PLAYER_CSS = """
-.sv-moment { display: flex; flex-direction: column; gap: 0.35rem; }
+.sv-moment { display: flex; flex-direction: column; gap: 0.35rem; scroll-margin: 1rem 0; }
 .sv-video { width: 100%; max-height: 60vh; background: #000; border-radius: 0.5rem; }
 .sv-stage .sv-video { max-height: calc(100vh - 16rem); object-fit: contain; }
 .sv-stage.sv-bare .sv-video { max-height: calc(100vh - 11rem); }
@@ -128,15 +133,15 @@ class MomentAction:
 
 def moment_player(src: str, *, key: str, take: int, markers: Sequence[float] = (),
                   actions: Mapping[str, str] = NOTE_AT, on_action: Callable[..., None] | None = None,
-                  args: tuple[Any, ...] = (), stage: bool = False) -> None:
+                  args: tuple[Any, ...] = (), stage: bool = False, reveal: bool = False) -> None:
     """Draw the player of the take (record id) ``take``. ``on_action(*args)`` runs (before the page is drawn
     again) when one of ``actions``' buttons is pressed; it reads what was pressed with ``pressed(key)``.
     ``stage``: Present's stage: as tall as it allows, playing at once (muted) and looping; with no markers and no
-    buttons, the video alone."""
+    buttons, the video alone. ``reveal``: a person has just opened it: it scrolls into view, its buttons too."""
     seek = st.session_state.get(_seek_key(take))
     _player(key=key, data={"src": src, "markers": [round(float(m), 3) for m in markers],
                            "actions": [[name, label] for name, label in actions.items()], "seek": seek,
-                           "stage": stage, "bare": stage and not markers and not actions},
+                           "stage": stage, "bare": stage and not markers and not actions, "reveal": reveal},
             on_action_change=(lambda: on_action(*args)) if on_action else (lambda: None))
 
 

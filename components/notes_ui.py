@@ -27,31 +27,40 @@ from .timing import ago
 
 def notes_panel(backend: Backend, record: HistoryRecord, *, prefix: str, board_id: int | None = None,
                 link: ShareLink | None = None, can_add: bool = True, tools: Mapping[str, str] | None = None,
-                on_tool: Callable[[MomentAction], None] | None = None) -> None:
+                on_tool: Callable[[MomentAction], None] | None = None, beside: bool = False) -> None:
     """The player and the take's notes. Through a share link only what the link allows; members resolve.
-    ``tools``: more buttons on the same player (a board's "Set in" / "Set out"), handled by ``on_tool``."""
+    ``tools``: more buttons on the same player (a board's "Set in" / "Set out"), handled by ``on_tool``.
+    ``beside``: the notes to the right of the player, not under it (a board's card: a player the card's whole width
+    would push its own buttons below a laptop's screen)."""
     notes = backend.review.notes(record.id)
     source = video_source(backend, record, backend.media.get(record.id))
+    player_area, notes_area = st.columns([3, 2]) if beside else (st.container(), st.container())
     if source is None:
-        st.caption(":material/hourglass_top: The player opens once the app has its copy of the take.")
+        with player_area:
+            st.caption(":material/hourglass_top: The player opens once the app has its copy of the take.")
     else:
-        if can_add:
-            note_inputs(prefix, record.id)
-        note_player(backend, record, notes, str(source), prefix=prefix, board_id=board_id, link=link,
-                    can_add=can_add, tools=tools, on_tool=on_tool)
-    note_problem(prefix, record.id)
-    notes_list(backend, notes, prefix=prefix, member=link is None, for_link_holder=link is not None)
+        with notes_area if beside else player_area:
+            if can_add:
+                note_inputs(prefix, record.id)
+        with player_area:
+            note_player(backend, record, notes, str(source), prefix=prefix, board_id=board_id, link=link,
+                        can_add=can_add, tools=tools, on_tool=on_tool,
+                        reveal=bool(st.session_state.pop(_opened_key(prefix, record.id), False)))
+    with player_area:
+        note_problem(prefix, record.id)
+    with notes_area:
+        notes_list(backend, notes, prefix=prefix, member=link is None, for_link_holder=link is not None)
 
 
 def note_player(backend: Backend, record: HistoryRecord, notes: list[Note], source: str, *, prefix: str,
                 board_id: int | None, link: ShareLink | None, can_add: bool,
                 tools: Mapping[str, str] | None = None, on_tool: Callable[[MomentAction], None] | None = None,
-                stage: bool = False) -> None:
+                stage: bool = False, reveal: bool = False) -> None:
     """The moment player of one take: a marker per note, "Note at …" when notes may be added, and ``tools``."""
     actions = {**(NOTE_AT if can_add else {}), **(tools or {})}
     moment_player(source, key=player_key(prefix, record.id), take=record.id, markers=[n.at for n in notes],
                   actions=actions, on_action=_on_press, args=(backend, record.id, prefix, board_id, link, on_tool),
-                  stage=stage)
+                  stage=stage, reveal=reveal)
 
 
 def player_key(prefix: str, record_id: int) -> str:
@@ -214,7 +223,17 @@ def notes_toggle(record_id: int, count: NoteCount | None, *, prefix: str, open_n
     count = count or NoteCount()
     key = _notes_key(prefix, record_id)
     st.session_state.setdefault(key, open_notes_open and count.open > 0)
-    return st.toggle(counted(label, count), key=key)
+    return st.toggle(counted(label, count), key=key, on_change=_opened, args=(prefix, record_id))
+
+
+def _opened(prefix: str, record_id: int) -> None:
+    """Switched on by a person: the player it opens comes into view (once: not on every later run)."""
+    if st.session_state.get(_notes_key(prefix, record_id)):
+        st.session_state[_opened_key(prefix, record_id)] = True
+
+
+def _opened_key(prefix: str, record_id: int) -> str:
+    return f"{_notes_key(prefix, record_id)}_opened"
 
 
 def notes_open(record_id: int, *, prefix: str) -> bool:

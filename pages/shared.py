@@ -115,7 +115,8 @@ def shared_card(board: Board, take: Take, link: ShareLink, selected: list[int], 
 
     def player() -> None:
         if notes_toggle(record.id, notes, prefix="shared", open_notes_open=False):
-            notes_panel(backend, record, prefix="shared", board_id=board.id, link=link, can_add=rights.notes)
+            notes_panel(backend, record, prefix="shared", board_id=board.id, link=link, can_add=rights.notes,
+                        beside=True)
 
     board_card(backend, board, take, prefix="shared", link=link, picture=picture, under_words=under_words,
                player=player, comments=comments)

@@ -198,8 +198,8 @@ def test_retake_from_a_note_joins_its_thread_and_approving_it_resolves_the_note(
     assert [t.record.id for t in backend.showcase.items(board.id)] == [first, original, retake.id]
     assert "form_note" not in at.session_state  # the next take is a take of its own
     at = page("pages/history.py", at, task=backend.store.get(original).task_id)
-    assert [x.label for x in at.get("page_link") if x.label.startswith("Retake · ")] == [
-        f"Retake · {backend.store.get(retake.id).status}"]
+    [shown] = [x.label for x in at.get("page_link") if x.label.startswith("Retake · ")]
+    assert shown in {"Retake · queued", "Retake · processing", "Retake · completed"}  # live: it moves on meanwhile
     assert r"A red fox runs through snow :red[~~1~~] :green[1\. The fox should turn left]" in [
         m.value for m in at.markdown]
     at = page("pages/boards.py", at, board=str(board.id))

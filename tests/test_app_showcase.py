@@ -156,7 +156,7 @@ def test_present_one_take_at_a_time(app_env: Path) -> None:
     # buttons until the notes are opened.
     assert not at.get("video") and players(at) == {f"present_player_{ids[0]}": {
         "src": players(at)[f"present_player_{ids[0]}"]["src"], "markers": [], "actions": [], "seek": None,
-        "stage": True, "bare": True}}
+        "stage": True, "bare": True, "reveal": False}}
     assert "take 0" in [t.value for t in at.text] and "1 / 3" in [c.value for c in at.caption]
     assert (at.button(key="present_next").proto.shortcut, at.button(key="present_previous").proto.shortcut) == (
         "right", "left")
