@@ -20,7 +20,7 @@ from .create_form import reuse_settings
 from .moment_player import NOTE_AT, MomentAction, moment_player, pressed, seek_to
 from .players import media_source, use_picture, video_source
 from .runtime import Backend, current_user
-from .showcase_ui import author
+from .showcase_ui import author, typed_by_link_holder
 from .text import md_escape
 from .timing import ago
 
@@ -183,7 +183,8 @@ def _picture(backend: Backend, note: Note) -> None:
 
 
 def note_author(note: Note, *, for_link_holder: bool) -> str:
-    return author(note.author, via_link=note.share_link_id is not None, for_link_holder=for_link_holder)
+    return author(note.author, typed=typed_by_link_holder(note.share_link_id, note.created_by),
+                  for_link_holder=for_link_holder)
 
 
 def _member_tools(backend: Backend, note: Note, prefix: str) -> None:

@@ -406,6 +406,34 @@ def test_a_members_address_on_a_note_never_reaches_a_link_holder(app_env: Path) 
     assert f"**{md_inert('ann.lee@studio.example')}**" in captions(member)
 
 
+def test_a_signed_in_members_address_through_a_share_link_never_reaches_a_link_holder(app_env: Path) -> None:
+    """Test that a member who, signed in, opened the board's share link and pinned a note or posted a comment
+    through it (stored under their e-mail address, with the link) is shown to link holders by the part before
+    the @ like any member, still marked "via share link", on the board and in its Compare."""
+    page("pages/boards.py")
+    ids = takes(2)
+    backend = runtime.backend()
+    board = backend.showcase.board_named("Client")
+    backend.showcase.add(board.id, ids)
+    token, link = backend.showcase.share(board.id)
+    backend.review.pin(ids[0], 1.0, "Logo too small", author="ann.lee@studio.example",
+                       created_by="ann.lee@studio.example", board_id=board.id, link_id=link.id)
+    backend.showcase.comment(ids[0], "ann.lee@studio.example", "Looks good", created_by="ann.lee@studio.example",
+                             share_link_id=link.id)
+
+    def captions(at: AppTest) -> str:
+        return " ".join(c.value for c in at.caption)
+
+    stranger = page("pages/shared.py", new_app().run(), token=token)
+    stranger.toggle(key=f"shared_notes_on_{ids[0]}").set_value(True)
+    stranger.toggle(key=f"shared_feedback_on_{ids[0]}").set_value(True).run()
+    compared = page("pages/shared.py", new_app().run(), token=token, view="compare",
+                    ids=",".join(map(str, ids)))
+    for at in (stranger, compared):
+        assert f"**{md_inert('ann.lee')}** · via share link" in captions(at) and "studio" not in captions(at)
+    assert f"{md_inert('ann.lee')} · :gray-badge[via share link]" in captions(stranger)  # the comment
+
+
 def test_present_through_a_share_link_pins_notes_only_when_the_link_allows(app_env: Path) -> None:
     """Test a link holder's Present: the take's notes are listed, "Note at" pins one through the link (counted
     against it), and when the link does not allow notes the notes are still listed but nothing can be added."""
