@@ -124,7 +124,7 @@ def _notes(backend: Backend, take: Take, notes: PresentNotes, listed: list[Note]
         if notes.can_add:
             note_inputs("present", record_id)
         note_problem("present", record_id)
-        notes_list(backend, listed, prefix="present", member=False, for_link_holder=notes.link is not None)
+        notes_list(backend, listed, prefix="present", member=False, link=notes.link)
 
 
 def _index(count: int) -> int:

@@ -15,7 +15,7 @@ from components.text import md_inert
 from starvideos.models import VideoRequest
 from starvideos.review import APPROVED, CHANGES, REJECTED
 from starvideos.schema import tasks
-from tests.apptest_support import new_app, plain, served_key
+from tests.apptest_support import new_app, plain, served_key, texts
 from tests.player_support import players, press
 from tests.test_app_showcase import page, takes
 
@@ -432,6 +432,35 @@ def test_a_signed_in_members_address_through_a_share_link_never_reaches_a_link_h
     for at in (stranger, compared):
         assert f"**{md_inert('ann.lee')}** · via share link" in captions(at) and "studio" not in captions(at)
     assert f"{md_inert('ann.lee')} · :gray-badge[via share link]" in captions(stranger)  # the comment
+
+
+def test_a_link_holder_sees_only_the_retakes_on_the_board_and_no_way_off_it(app_env: Path) -> None:
+    """Test that under a note, someone holding the board's share link sees the retakes made from it that are on the
+    board (their status and what changed) but not one kept off the board (not its prompt, not its status), and no
+    link to a task's page (members only); the board's members see both retakes, each linked to its task."""
+    page("pages/boards.py")
+    [original] = takes(1, "A lighthouse")
+    backend = runtime.backend()
+    board = backend.showcase.board_named("Client")
+    backend.showcase.add(board.id, [original])
+    note = backend.review.pin(original, 1.0, "Brighter", author="Ann", board_id=board.id)
+    kept_off = backend.store.record_attempt(VideoRequest("A lighthouse, team draft", duration=8), note_id=note.id)
+    shown_retake = backend.store.record_attempt(VideoRequest("A lighthouse, brighter"), note_id=note.id)
+    backend.showcase.add(board.id, [shown_retake])
+    token, _link = backend.showcase.share(board.id)
+
+    stranger = page("pages/shared.py", new_app().run(), token=token)
+    stranger.toggle(key=f"shared_notes_on_{original}").set_value(True).run()
+    thread = next(x for x in stranger.get("flex_container") if x.key == f"shared_thread_{note.id}")
+    assert [plain(m.value) for m in thread.markdown] == [
+        ":material/subdirectory_arrow_right: Retake · sending", "A :red[~~lighthouse 0~~] :green[lighthouse, brighter]"]
+    assert thread.caption == [] and thread.get("page_link") == []  # kept_off's "Duration: 5 s → 8 s" is not here
+    assert "team draft" not in texts(stranger)
+    member = page("pages/boards.py", new_app().run(), board=str(board.id))
+    member.toggle(key=f"board_notes_on_{original}").set_value(True).run()
+    thread = next(x for x in member.get("flex_container") if x.key == f"board_thread_{note.id}")
+    assert [link.proto.query_string for link in thread.get("page_link")] == [
+        f"record={kept_off}", f"record={shown_retake}"]
 
 
 def test_present_through_a_share_link_pins_notes_only_when_the_link_allows(app_env: Path) -> None:
