@@ -31,7 +31,7 @@ def notes_panel(backend: Backend, record: HistoryRecord, *, prefix: str, board_i
     """The player and the take's notes. Through a share link only what the link allows; members resolve.
     ``tools``: more buttons on the same player (a board's "Set in" / "Set out"), handled by ``on_tool``."""
     notes = backend.review.notes(record.id)
-    source = video_source(backend, record, backend.media.get(record.id))
+    source = video_source(backend, record, backend.media.get(record.id), for_link_holder=link is not None)
     if source is None:
         st.caption(":material/hourglass_top: The player opens once the app has its copy of the take.")
     else:

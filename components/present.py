@@ -52,13 +52,14 @@ def present(backend: Backend, takes: list[Take], *, on_exit: Callable[[], None],
         return
     index = _index(len(takes))
     take = takes[index]
-    source = video_source(backend, take.record, take.copy)
+    shared = notes is not None and notes.link is not None
+    source = video_source(backend, take.record, take.copy, for_link_holder=shared)
     # The toggle is drawn under the stage, but its state (changed by the press that caused this run) is known now.
     noting = notes is not None and source is not None and bool(st.session_state.get(NOTES_ON))
     listed = backend.review.notes(take.record.id) if noting else []
     with st.container(key="present_stage"):
         if source is None:
-            _no_video(backend, take)
+            _no_video(backend, take, for_link_holder=shared)
         elif noting and notes is not None:
             note_player(backend, take.record, listed, str(source), prefix="present", board_id=notes.board_id,
                         link=notes.link, can_add=notes.can_add, stage=True)
@@ -73,7 +74,7 @@ def present(backend: Backend, takes: list[Take], *, on_exit: Callable[[], None],
         _notes(backend, take, notes, listed, playable=source is not None)
 
 
-def _no_video(backend: Backend, take: Take) -> None:
+def _no_video(backend: Backend, take: Take, *, for_link_holder: bool) -> None:
     """Why the stage is empty, in words a room can read; a take still on its way replaces this once it can play."""
     record, copy = take.record, take.copy
     waiting = False
@@ -88,14 +89,14 @@ def _no_video(backend: Backend, take: Take) -> None:
         message, waiting = "Saving this take. It plays here in a moment.", True
     st.info(message, icon=":material/videocam_off:")
     if waiting:
-        _play_when_ready(backend, record.id)
+        _play_when_ready(backend, record.id, for_link_holder=for_link_holder)
 
 
 @st.fragment(run_every=WAIT_FOR_VIDEO)
-def _play_when_ready(backend: Backend, record_id: int) -> None:
+def _play_when_ready(backend: Backend, record_id: int, *, for_link_holder: bool) -> None:
     """Looks again every few seconds; once the take can play, the whole page is drawn again with it on the stage."""
     found = backend.showcase.takes([record_id])
-    if found and video_source(backend, found[0].record, found[0].copy) is not None:
+    if found and video_source(backend, found[0].record, found[0].copy, for_link_holder=for_link_holder) is not None:
         st.rerun()
 
 

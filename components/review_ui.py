@@ -184,7 +184,7 @@ def blind_vote(backend: Backend, board: Board, takes: Sequence[Take], *, member:
             with column:
                 letter = vote_letter(position)
                 st.markdown(f"**Take {letter}**")
-                source = video_source(backend, by_id[rid].record, by_id[rid].copy)
+                source = video_source(backend, by_id[rid].record, by_id[rid].copy, for_link_holder=link is not None)
                 if source is not None:
                     st.video(str(source), muted=True)
                 if mine is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -12,7 +13,7 @@ from streamlit.testing.v1.element_tree import ButtonGroup
 
 from components import runtime
 from components.text import md_inert
-from starvideos.models import VideoRequest
+from starvideos.models import TaskStatus, VideoRequest, VideoTask
 from starvideos.review import APPROVED, CHANGES, REJECTED
 from starvideos.schema import tasks
 from tests.apptest_support import new_app, plain, served_key, texts
@@ -461,6 +462,49 @@ def test_a_link_holder_sees_only_the_retakes_on_the_board_and_no_way_off_it(app_
     thread = next(x for x in member.get("flex_container") if x.key == f"board_thread_{note.id}")
     assert [link.proto.query_string for link in thread.get("page_link")] == [
         f"record={kept_off}", f"record={shown_retake}"]
+
+
+def _sent(at: AppTest) -> str:
+    """Everything the app sent for the page (every element's message, attributes and data included)."""
+    out: list[str] = []
+
+    def walk(node: Any) -> None:
+        if getattr(node, "proto", None) is not None:
+            out.append(str(node.proto))
+        children = getattr(node, "children", None) or {}
+        for child in children.values() if isinstance(children, dict) else children:
+            walk(child)
+
+    walk(at._tree)
+    return "\n".join(out)
+
+
+def test_a_link_holder_never_gets_the_providers_address_of_a_take(app_env: Path) -> None:
+    """Test that a take the app has no copy of yet (its provider's address may carry the provider's credentials)
+    does not play from that address for someone holding a share link: not on the board's player or its notes'
+    player, not in Present, Compare or a blind vote, where members' pages play it from there meanwhile."""
+    page("pages/boards.py")
+    [saved] = takes(1)
+    backend = runtime.backend()
+    secret = "https://cdn.provider.example/v.mp4?X-Amz-Credential=AKIDSECRET"
+    unsaved = backend.store.record_attempt(VideoRequest("Provider only"))
+    backend.store.mark_created(unsaved, VideoTask("video_provider_only", TaskStatus.COMPLETED, video_url=secret))
+    board = backend.showcase.board_named("Client")
+    backend.showcase.add(board.id, [unsaved, saved])
+    backend.review.start_vote(board.id, [unsaved, saved])
+    token, _link = backend.showcase.share(board.id)
+
+    stranger = page("pages/shared.py", new_app().run(), token=token)
+    stranger.toggle(key=f"play_shared_{unsaved}").set_value(True)
+    stranger.toggle(key=f"shared_notes_on_{unsaved}").set_value(True).run()
+    present = page("pages/shared.py", new_app().run(), token=token, view="present")
+    compared = page("pages/shared.py", new_app().run(), token=token, view="compare", ids=f"{unsaved},{saved}")
+    for at in (stranger, present, compared):
+        assert "cdn.provider.example" not in _sent(at) and "AKIDSECRET" not in _sent(at)
+    assert [i.icon for i in present.info] == [":material/videocam_off:"]  # says why the stage is empty
+    assert "Take A" in texts(stranger)  # the blind vote is on the board
+    member = page("pages/compare.py", new_app().run(), ids=f"{unsaved},{saved}")
+    assert "AKIDSECRET" in _sent(member)  # the team's page plays it from there meanwhile
 
 
 def test_present_through_a_share_link_pins_notes_only_when_the_link_allows(app_env: Path) -> None:
