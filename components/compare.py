@@ -110,7 +110,7 @@ def compare(backend: Backend, takes: list[Take], *, for_link_holder: bool = Fals
         columns = st.columns(len(takes))
         for column, take in zip(columns, takes, strict=True):
             with column:
-                source = video_source(backend, take.record, take.copy)
+                source = video_source(backend, take.record, take.copy, for_link_holder=for_link_holder)
                 if source is None:
                     st.info("No video yet.", icon=":material/videocam_off:")
                 else:

@@ -20,7 +20,7 @@ from .create_form import reuse_settings
 from .moment_player import NOTE_AT, MomentAction, moment_player, pressed, seek_to
 from .players import media_source, use_picture, video_source
 from .runtime import Backend, current_user
-from .showcase_ui import author
+from .showcase_ui import author, typed_by_link_holder
 from .text import md_escape
 from .timing import ago
 
@@ -33,7 +33,7 @@ def notes_panel(backend: Backend, record: HistoryRecord, *, prefix: str, board_i
     ``beside``: the notes to the right of the player, not under it (a board's card: a player the card's whole width
     would push its own buttons below a laptop's screen)."""
     notes = backend.review.notes(record.id)
-    source = video_source(backend, record, backend.media.get(record.id))
+    source = video_source(backend, record, backend.media.get(record.id), for_link_holder=link is not None)
     player_area, notes_area = st.columns([3, 2]) if beside else (st.container(), st.container())
     if source is None:
         with player_area:
@@ -49,7 +49,7 @@ def notes_panel(backend: Backend, record: HistoryRecord, *, prefix: str, board_i
     with player_area:
         note_problem(prefix, record.id)
     with notes_area:
-        notes_list(backend, notes, prefix=prefix, member=link is None, for_link_holder=link is not None)
+        notes_list(backend, notes, prefix=prefix, member=link is None, link=link)
 
 
 def note_player(backend: Backend, record: HistoryRecord, notes: list[Note], source: str, *, prefix: str,
@@ -127,29 +127,40 @@ def _made_meanwhile(backend: Backend, note: Note, prefix: str) -> Note:
     return (backend.note_frames.picture(note.id) or note) if note.frame_state == FRAME_PENDING else note
 
 
-def notes_list(backend: Backend, notes: list[Note], *, prefix: str, member: bool, for_link_holder: bool) -> None:
+def notes_list(backend: Backend, notes: list[Note], *, prefix: str, member: bool,
+               link: ShareLink | None = None) -> None:
     """The notes by time, each with the picture of its frame; a note's time moves every player of its take.
-    ``member``: with the tools to resolve and retake; ``for_link_holder``: seen through a share link."""
+    ``member``: with the tools to resolve and retake; ``link``: seen through that share link."""
     if not notes:
         st.caption("No notes yet.")
         return
     threads = backend.review.threads([n.id for n in notes])
     with st.container(key=f"{prefix}_notes_{notes[0].record_id}"):
         for note in notes:
-            _note_row(backend, note, prefix=prefix, member=member, for_link_holder=for_link_holder)
+            _note_row(backend, note, prefix=prefix, member=member, for_link_holder=link is not None)
             if threads.get(note.id):
-                _thread(backend, note, threads[note.id], prefix=prefix, member=member)
+                _thread(backend, note, threads[note.id], prefix=prefix, member=member, link=link)
 
 
-def _thread(backend: Backend, note: Note, retake_ids: list[int], *, prefix: str, member: bool) -> None:
+def _thread(backend: Backend, note: Note, retake_ids: list[int], *, prefix: str, member: bool,
+            link: ShareLink | None) -> None:
     """The retakes made from a note, under it: each one's status, and what changed from the take it answers (with
-    what each cost, for members)."""
+    what each cost, for members). Through a share link, only the retakes on its board (a link opens that board's
+    takes, no other), and no link to the task's page (members only: it leads off the board)."""
     original = backend.store.get(note.record_id)
+    retakes = [r for r in filter(None, (backend.store.get(rid) for rid in retake_ids))
+               if link is None or link.board_id in {b.id for b in backend.showcase.boards_of(r.id)}]
+    if not retakes:
+        return
     with st.container(key=f"{prefix}_thread_{note.id}"):
-        for retake in filter(None, (backend.store.get(rid) for rid in retake_ids)):
-            query = {"task": retake.task_id} if retake.task_id else {"record": str(retake.id)}
-            st.page_link(registry.HISTORY.path, label=f"Retake · {retake.status.replace('_', ' ')}",
-                         icon=":material/subdirectory_arrow_right:", query_params=query)
+        for retake in retakes:
+            label = f"Retake · {retake.status.replace('_', ' ')}"
+            if link is None:
+                query = {"task": retake.task_id} if retake.task_id else {"record": str(retake.id)}
+                st.page_link(registry.HISTORY.path, label=label, icon=":material/subdirectory_arrow_right:",
+                             query_params=query)
+            else:
+                st.markdown(f":material/subdirectory_arrow_right: {label}")
             if original is not None:
                 what_changed(backend, original, retake, spend=member)
 
@@ -192,7 +203,8 @@ def _picture(backend: Backend, note: Note) -> None:
 
 
 def note_author(note: Note, *, for_link_holder: bool) -> str:
-    return author(note.author, via_link=note.share_link_id is not None, for_link_holder=for_link_holder)
+    return author(note.author, typed=typed_by_link_holder(note.share_link_id, note.created_by),
+                  for_link_holder=for_link_holder)
 
 
 def _member_tools(backend: Backend, note: Note, prefix: str) -> None:

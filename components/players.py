@@ -24,12 +24,14 @@ def media_source(backend: Backend, key: str | None) -> str | None:
     return media_url(backend, key) if key else None
 
 
-def video_source(backend: Backend, record: HistoryRecord, copy: MediaRecord | None) -> str | None:
+def video_source(backend: Backend, record: HistoryRecord, copy: MediaRecord | None, *,
+                 for_link_holder: bool = False) -> str | None:
     """The stored copy when there is one; else the provider's link (an http(s) URL only), except the sandbox's:
-    its loopback address is not a teammate's browser's, so that take waits the moment its copy takes."""
+    its loopback address is not a teammate's browser's, so that take waits the moment its copy takes. Someone holding
+    a share link gets the stored copy only: the provider's address may carry the provider's own credentials."""
     if copy is not None and copy.saved:
         return media_source(backend, copy.video_key)
-    if not is_http_url(record.video_url):
+    if for_link_holder or not is_http_url(record.video_url):
         return None
     if backend.sandbox is not None and str(record.video_url).startswith(backend.sandbox.base_url + "/"):
         return None

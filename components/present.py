@@ -52,13 +52,14 @@ def present(backend: Backend, takes: list[Take], *, on_exit: Callable[[], None],
         return
     index = _index(len(takes))
     take = takes[index]
-    source = video_source(backend, take.record, take.copy)
+    shared = notes is not None and notes.link is not None
+    source = video_source(backend, take.record, take.copy, for_link_holder=shared)
     # The toggle is drawn under the stage, but its state (changed by the press that caused this run) is known now.
     noting = notes is not None and source is not None and bool(st.session_state.get(NOTES_ON))
     listed = backend.review.notes(take.record.id) if noting else []
     with st.container(key="present_stage"):
         if source is None:
-            _no_video(backend, take)
+            _no_video(backend, take, for_link_holder=shared)
         elif noting and notes is not None:
             note_player(backend, take.record, listed, str(source), prefix="present", board_id=notes.board_id,
                         link=notes.link, can_add=notes.can_add, stage=True)
@@ -73,7 +74,7 @@ def present(backend: Backend, takes: list[Take], *, on_exit: Callable[[], None],
         _notes(backend, take, notes, listed, playable=source is not None)
 
 
-def _no_video(backend: Backend, take: Take) -> None:
+def _no_video(backend: Backend, take: Take, *, for_link_holder: bool) -> None:
     """Why the stage is empty, in words a room can read; a take still on its way replaces this once it can play."""
     record, copy = take.record, take.copy
     waiting = False
@@ -83,19 +84,20 @@ def _no_video(backend: Backend, take: Take) -> None:
     elif record.status != TaskStatus.COMPLETED:
         message = f"This take has no video: {state_label(record.status).lower()}."
     elif copy is not None and copy.state == FAILED:
-        message = "This take's video could not be saved, so it cannot play here. Its task page can retry."
+        message = "This take's video could not be saved, so it cannot play here." + (
+            "" if for_link_holder else " Its task page can retry.")  # a members' page
     else:
         message, waiting = "Saving this take. It plays here in a moment.", True
     st.info(message, icon=":material/videocam_off:")
     if waiting:
-        _play_when_ready(backend, record.id)
+        _play_when_ready(backend, record.id, for_link_holder=for_link_holder)
 
 
 @st.fragment(run_every=WAIT_FOR_VIDEO)
-def _play_when_ready(backend: Backend, record_id: int) -> None:
+def _play_when_ready(backend: Backend, record_id: int, *, for_link_holder: bool) -> None:
     """Looks again every few seconds; once the take can play, the whole page is drawn again with it on the stage."""
     found = backend.showcase.takes([record_id])
-    if found and video_source(backend, found[0].record, found[0].copy) is not None:
+    if found and video_source(backend, found[0].record, found[0].copy, for_link_holder=for_link_holder) is not None:
         st.rerun()
 
 
@@ -124,7 +126,7 @@ def _notes(backend: Backend, take: Take, notes: PresentNotes, listed: list[Note]
         if notes.can_add:
             note_inputs("present", record_id)
         note_problem("present", record_id)
-        notes_list(backend, listed, prefix="present", member=False, for_link_holder=notes.link is not None)
+        notes_list(backend, listed, prefix="present", member=False, link=notes.link)
 
 
 def _index(count: int) -> int:

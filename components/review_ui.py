@@ -28,7 +28,7 @@ from . import address
 from .labels import BadgeColor
 from .players import video_source
 from .runtime import Backend, current_user
-from .showcase_ui import author, viewer
+from .showcase_ui import author, typed_by_link_holder, viewer
 from .text import md_escape, plain
 from .timing import ago
 
@@ -103,9 +103,8 @@ def approval_control(backend: Backend, board: Board, record_id: int, state: Appr
 
 def who(state: Approval, *, for_link_holder: bool) -> str:
     """Who set a take's state, as inert Markdown (a member's address is cut to its name for a link holder)."""
-    via_link = state.share_link_id is not None
-    return author(state.set_by, via_link=via_link, for_link_holder=for_link_holder) + (
-        " (via share link)" if via_link else "")
+    return author(state.set_by, typed=typed_by_link_holder(state.share_link_id, state.created_by),
+                  for_link_holder=for_link_holder) + (" (via share link)" if state.share_link_id is not None else "")
 
 
 def _decide(review: Review, board_id: int, record_id: int, key: str) -> None:
@@ -185,7 +184,7 @@ def blind_vote(backend: Backend, board: Board, takes: Sequence[Take], *, member:
             with column:
                 letter = vote_letter(position)
                 st.markdown(f"**Take {letter}**")
-                source = video_source(backend, by_id[rid].record, by_id[rid].copy)
+                source = video_source(backend, by_id[rid].record, by_id[rid].copy, for_link_holder=link is not None)
                 if source is not None:
                     st.video(str(source), muted=True)
                 if mine is None:

@@ -132,19 +132,26 @@ def feedback_panel(backend: Backend, take: Take, *, prefix: str, link: ShareLink
 
 def byline(comment: Comment, *, for_link_holder: bool) -> str:
     """Who wrote a comment and when, as Markdown. A comment through a share link says so."""
-    name = author(comment.author, via_link=comment.share_link_id is not None, for_link_holder=for_link_holder)
+    name = author(comment.author, typed=typed_by_link_holder(comment.share_link_id, comment.created_by),
+                  for_link_holder=for_link_holder)
     if comment.share_link_id is not None:
         return f"{name} · :gray-badge[via share link] · {ago(comment.created_at)}"
     return f"{name} · {ago(comment.created_at)}"
 
 
-def author(name: str, *, via_link: bool, for_link_holder: bool) -> str:
-    """Who wrote a comment or a note, as inert Markdown. A name typed through a share link is shown as typed; a
-    team member's is their e-mail address when signed in, and someone holding a link sees only the part before
-    the @: the team's addresses stay with the team."""
-    if for_link_holder and not via_link:
+def author(name: str, *, typed: bool, for_link_holder: bool) -> str:
+    """Who wrote a comment or a note, or made a decision, as inert Markdown. A name ``typed`` through a share link
+    is shown as typed; a team member's is their e-mail address when signed in, and someone holding a link sees only
+    the part before the @: the team's addresses stay with the team."""
+    if for_link_holder and not typed:
         name = _EMAIL.sub(lambda m: m.group(1), name)
     return md_inert(name)
+
+
+def typed_by_link_holder(share_link_id: int | None, created_by: str | None) -> bool:
+    """Whether a name was typed through a share link. A signed-in member who opens one stores their e-mail address
+    (``created_by``) as the name: that is still a member's name, not a link holder's."""
+    return share_link_id is not None and created_by is None
 
 
 def _rate(showcase: Showcase, record_id: int, rater: str, key: str, link: ShareLink | None) -> None:

@@ -102,7 +102,7 @@ def shared_card(board: Board, take: Take, link: ShareLink, selected: list[int], 
 
     def picture() -> None:
         if st.session_state.get(f"play_shared_{record.id}"):
-            source = video_source(backend, record, take.copy)
+            source = video_source(backend, record, take.copy, for_link_holder=True)
             if source is not None:
                 st.video(str(source), autoplay=True, muted=True)
         else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -12,10 +13,10 @@ from streamlit.testing.v1.element_tree import ButtonGroup
 
 from components import runtime
 from components.text import md_inert
-from starvideos.models import VideoRequest
+from starvideos.models import TaskStatus, VideoRequest, VideoTask
 from starvideos.review import APPROVED, CHANGES, REJECTED
 from starvideos.schema import tasks
-from tests.apptest_support import new_app, plain, served_key
+from tests.apptest_support import new_app, plain, served_key, texts
 from tests.player_support import players, press
 from tests.test_app_showcase import page, takes
 
@@ -404,6 +405,106 @@ def test_a_members_address_on_a_note_never_reaches_a_link_holder(app_env: Path) 
     assert re.search(rf"by {re.escape(md_inert('ann.lee'))} · ", captions(stranger))  # the decision
     member = page("pages/compare.py", ids=",".join(map(str, ids)))
     assert f"**{md_inert('ann.lee@studio.example')}**" in captions(member)
+
+
+def test_a_signed_in_members_address_through_a_share_link_never_reaches_a_link_holder(app_env: Path) -> None:
+    """Test that a member who, signed in, opened the board's share link and pinned a note or posted a comment
+    through it (stored under their e-mail address, with the link) is shown to link holders by the part before
+    the @ like any member, still marked "via share link", on the board and in its Compare."""
+    page("pages/boards.py")
+    ids = takes(2)
+    backend = runtime.backend()
+    board = backend.showcase.board_named("Client")
+    backend.showcase.add(board.id, ids)
+    token, link = backend.showcase.share(board.id)
+    backend.review.pin(ids[0], 1.0, "Logo too small", author="ann.lee@studio.example",
+                       created_by="ann.lee@studio.example", board_id=board.id, link_id=link.id)
+    backend.showcase.comment(ids[0], "ann.lee@studio.example", "Looks good", created_by="ann.lee@studio.example",
+                             share_link_id=link.id)
+
+    def captions(at: AppTest) -> str:
+        return " ".join(c.value for c in at.caption)
+
+    stranger = page("pages/shared.py", new_app().run(), token=token)
+    stranger.toggle(key=f"shared_notes_on_{ids[0]}").set_value(True)
+    stranger.toggle(key=f"shared_feedback_on_{ids[0]}").set_value(True).run()
+    compared = page("pages/shared.py", new_app().run(), token=token, view="compare",
+                    ids=",".join(map(str, ids)))
+    for at in (stranger, compared):
+        assert f"**{md_inert('ann.lee')}** · via share link" in captions(at) and "studio" not in captions(at)
+    assert f"{md_inert('ann.lee')} · :gray-badge[via share link]" in captions(stranger)  # the comment
+
+
+def test_a_link_holder_sees_only_the_retakes_on_the_board_and_no_way_off_it(app_env: Path) -> None:
+    """Test that under a note, someone holding the board's share link sees the retakes made from it that are on the
+    board (their status and what changed) but not one kept off the board (not its prompt, not its status), and no
+    link to a task's page (members only); the board's members see both retakes, each linked to its task."""
+    page("pages/boards.py")
+    [original] = takes(1, "A lighthouse")
+    backend = runtime.backend()
+    board = backend.showcase.board_named("Client")
+    backend.showcase.add(board.id, [original])
+    note = backend.review.pin(original, 1.0, "Brighter", author="Ann", board_id=board.id)
+    kept_off = backend.store.record_attempt(VideoRequest("A lighthouse, team draft", duration=8), note_id=note.id)
+    shown_retake = backend.store.record_attempt(VideoRequest("A lighthouse, brighter"), note_id=note.id)
+    backend.showcase.add(board.id, [shown_retake])
+    token, _link = backend.showcase.share(board.id)
+
+    stranger = page("pages/shared.py", new_app().run(), token=token)
+    stranger.toggle(key=f"shared_notes_on_{original}").set_value(True).run()
+    thread = next(x for x in stranger.get("flex_container") if x.key == f"shared_thread_{note.id}")
+    assert [plain(m.value) for m in thread.markdown] == [
+        ":material/subdirectory_arrow_right: Retake · sending", "A :red[~~lighthouse 0~~] :green[lighthouse, brighter]"]
+    assert thread.caption == [] and thread.get("page_link") == []  # kept_off's "Duration: 5 s → 8 s" is not here
+    assert "team draft" not in texts(stranger)
+    member = page("pages/boards.py", new_app().run(), board=str(board.id))
+    member.toggle(key=f"board_notes_on_{original}").set_value(True).run()
+    thread = next(x for x in member.get("flex_container") if x.key == f"board_thread_{note.id}")
+    assert [link.proto.query_string for link in thread.get("page_link")] == [
+        f"record={kept_off}", f"record={shown_retake}"]
+
+
+def _sent(at: AppTest) -> str:
+    """Everything the app sent for the page (every element's message, attributes and data included)."""
+    out: list[str] = []
+
+    def walk(node: Any) -> None:
+        if getattr(node, "proto", None) is not None:
+            out.append(str(node.proto))
+        children = getattr(node, "children", None) or {}
+        for child in children.values() if isinstance(children, dict) else children:
+            walk(child)
+
+    walk(at._tree)
+    return "\n".join(out)
+
+
+def test_a_link_holder_never_gets_the_providers_address_of_a_take(app_env: Path) -> None:
+    """Test that a take the app has no copy of yet (its provider's address may carry the provider's credentials)
+    does not play from that address for someone holding a share link: not on the board's player or its notes'
+    player, not in Present, Compare or a blind vote, where members' pages play it from there meanwhile."""
+    page("pages/boards.py")
+    [saved] = takes(1)
+    backend = runtime.backend()
+    secret = "https://cdn.provider.example/v.mp4?X-Amz-Credential=AKIDSECRET"
+    unsaved = backend.store.record_attempt(VideoRequest("Provider only"))
+    backend.store.mark_created(unsaved, VideoTask("video_provider_only", TaskStatus.COMPLETED, video_url=secret))
+    board = backend.showcase.board_named("Client")
+    backend.showcase.add(board.id, [unsaved, saved])
+    backend.review.start_vote(board.id, [unsaved, saved])
+    token, _link = backend.showcase.share(board.id)
+
+    stranger = page("pages/shared.py", new_app().run(), token=token)
+    stranger.toggle(key=f"play_shared_{unsaved}").set_value(True)
+    stranger.toggle(key=f"shared_notes_on_{unsaved}").set_value(True).run()
+    present = page("pages/shared.py", new_app().run(), token=token, view="present")
+    compared = page("pages/shared.py", new_app().run(), token=token, view="compare", ids=f"{unsaved},{saved}")
+    for at in (stranger, present, compared):
+        assert "cdn.provider.example" not in _sent(at) and "AKIDSECRET" not in _sent(at)
+    assert [i.icon for i in present.info] == [":material/videocam_off:"]  # says why the stage is empty
+    assert "Take A" in texts(stranger)  # the blind vote is on the board
+    member = page("pages/compare.py", new_app().run(), ids=f"{unsaved},{saved}")
+    assert "AKIDSECRET" in _sent(member)  # the team's page plays it from there meanwhile
 
 
 def test_present_through_a_share_link_pins_notes_only_when_the_link_allows(app_env: Path) -> None:
