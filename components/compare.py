@@ -158,7 +158,7 @@ def differences(backend: Backend, takes: list[Take], *, people: bool = True) -> 
         info = take.copy.video_info if take.copy is not None and take.copy.saved else None
         return {"Prompt": record.prompt, "Mode": mode_label(record.mode), "Model": record.model,
                 "Duration": f"{record.duration} s", "Aspect ratio": record.ratio,
-                "Reference images": "\n".join(describe(backend, str(u), k) for u, k in zip(
+                "Reference images": "\n".join(describe(backend, str(u), k, for_link_holder=not people) for u, k in zip(
                     record.images, list(record.image_keys) + [None] * len(record.images), strict=False)) or "—",
                 **({"Created by": record.created_by or "—"} if people else {}),
                 "Video": f"{info.width}×{info.height} {info.codec.upper()}" if info else "—",

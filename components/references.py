@@ -27,9 +27,13 @@ def frame_names(count: int) -> list[str]:
     return ["Reference image"] if count == 1 else ["First frame", "Last frame"][:count]
 
 
-def describe(backend: Backend, url: str, key: str | None) -> str:
+def describe(backend: Backend, url: str, key: str | None, *, for_link_holder: bool = False) -> str:
     """The words for one reference where a picture cannot go (tables): an uploaded picture by its file name, a
-    picture at a server-only address as such, a public address as it is (a teammate may want to copy it)."""
+    picture at a server-only address as such, a public address as it is (a teammate may want to copy it). Someone
+    holding a share link is told only that there is one: an address a teammate typed may carry its own token, and
+    a file name is the team's."""
+    if for_link_holder:
+        return "Reference picture"
     if key:
         upload = backend.uploads.get_by_key(key)
         return f"Uploaded picture “{upload.name}”" if upload is not None and upload.name else "Uploaded picture"

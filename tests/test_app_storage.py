@@ -228,6 +228,18 @@ def test_reference_pictures_are_pictures_never_server_addresses(app_env: Path) -
         "Uploaded picture “first frame.png”\nPicture served by this app"] * 2
     assert b.sandbox.base_url not in words(at) and not at.exception
 
+    # Someone holding the board's link is told there are pictures (and sees them), not the team's file names or
+    # the addresses a teammate typed.
+    board = b.showcase.board_named("Client")
+    b.showcase.add(board.id, [m.record_id for m in made])
+    token, _ = b.showcase.share(board.id)
+    stranger = new_app().run()
+    stranger.query_params.update(token=token, view="compare", ids=",".join(str(m.record_id) for m in made))
+    stranger.switch_page("pages/shared.py").run()
+    rerun_until(stranger, lambda: len(stranger.get("image")) == 4)
+    assert stranger.dataframe[0].value.loc["Reference images"].tolist() == ["Reference picture\nReference picture"] * 2
+    assert "first frame.png" not in texts(stranger) and not stranger.exception
+
 
 def words(at: AppTest) -> str:
     """What the page writes for people to read (the raw answer's expander is the provider's own words, as sent)."""
