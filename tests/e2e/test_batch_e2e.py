@@ -58,6 +58,8 @@ def test_csv_batch_goes_out_paced_and_once_across_a_kill(make_server: type, page
         with sqlite3.connect(server.history) as db:
             waiting = {row[0] for row in db.execute("SELECT prompt FROM tasks WHERE status = 'pending'")}
             sending = {row[0] for row in db.execute("SELECT prompt FROM tasks WHERE status = 'sending'")}
+            # When each was claimed: the attempt record, committed just before its POST.
+            claims = sorted(row[0] for row in db.execute("SELECT attempted_at FROM tasks WHERE status != 'pending'"))
         assert waiting and len(waiting) + len(before) + len(sending - {p for _, p in before}) == 12
 
         server.start()
@@ -70,15 +72,15 @@ def test_csv_batch_goes_out_paced_and_once_across_a_kill(make_server: type, page
         counts = Counter(p for _, p in sent)
         assert all(n == 1 for n in counts.values()), counts  # nothing twice, before or after the kill
         assert set(counts) <= set(PROMPTS) and waiting <= set(counts)
-        times = [t for t, _ in before]
         burst = 5  # the queue saves up a few tokens for quick clicks: min(5, pace / 4)
-        # Then one a second, counted from the first claim. These are arrival times at the API, not claim times: on
-        # a busy machine the first POST (it also opens the connection) landed 0.16 s after its claim on CI and 0.47 s
-        # with two browsers at once, so 0.6 s of slack. From the seventh POST on, one token too many would still show
-        # as a whole second early (under the bound); test_queue checks the exact schedule at claim time.
-        assert len(times) >= 7
-        for i in range(burst, len(times)):
-            assert times[i] - times[0] >= (i - burst + 1) * 1.0 - 0.6, (i, times[i] - times[0])
+        # Then one a second, counted from the first claim. Claim times, not arrival times at the API: on a busy
+        # machine a POST lands up to half a second and more after its claim (the first also opens the connection),
+        # which left a pace check on arrivals too little slack. The 0.25 s is for the pace's clock being read a
+        # moment before the attempt's, in one transaction; one token too many would show as a whole second early.
+        # test_queue checks the exact schedule with a fake clock.
+        assert len(before) >= 7 and len(claims) >= len(before)
+        for i in range(burst, len(claims)):
+            assert claims[i] - claims[0] >= (i - burst + 1) * 1.0 - 0.25, (i, claims[i] - claims[0])
         with sqlite3.connect(server.history) as db:
             statuses = Counter(row[0] for row in db.execute("SELECT status FROM tasks"))
             seconds = sum(row[0] for row in db.execute(

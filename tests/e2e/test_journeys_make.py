@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import time
 from collections import Counter
 from collections.abc import Iterator
 
@@ -81,6 +82,12 @@ def posts(server: AppServer) -> list[dict]:
     return [r["body"] for r in server.sandbox_requests() if r["method"] == "POST"]
 
 
+def sending(server: AppServer) -> int:
+    """Tasks claimed for sending whose POST has not been answered yet."""
+    with sqlite3.connect(server.history) as db:
+        return db.execute("SELECT COUNT(*) FROM tasks WHERE status = 'sending'").fetchone()[0]
+
+
 def test_teammate_creates_watches_finds_reuses_and_continues(make_server: type, page: Page) -> None:
     """Test the teammate's journey: a task in each mode watched to its video on Create (the page then stops
     refreshing), found with History's search, reused, continued from its last frame with the parent's prompt and a
@@ -98,7 +105,8 @@ def test_teammate_creates_watches_finds_reuses_and_continues(make_server: type, 
     page.locator(".st-key-create_result").scroll_into_view_if_needed()
     screenshot(page, "create-finished.png")
     quiet = len(sent)
-    page.wait_for_timeout(3_000)  # an observation window: a strip still refreshing would ask for a rerun every second
+    # An observation window of two refreshes: a strip still refreshing would ask for a rerun every second.
+    page.wait_for_timeout(2_000)
     assert len(sent) == quiet, "the page kept refreshing after everything on it had settled"
     newest = page.locator(".st-key-create_result")
     expect(newest.get_by_role("link", name="Open")).to_be_visible()
@@ -128,6 +136,9 @@ def test_teammate_creates_watches_finds_reuses_and_continues(make_server: type, 
     expect(page.get_by_text(re.compile(r"^You created this "))).to_be_visible()  # the same request: asked first
     page.get_by_role("button", name="Create again").click()
     wait_idle(page)
+    # The click's run may not have begun: wait for a result that is none of the tasks made before, then read it.
+    made_before = re.compile("|".join(re.escape(task_id) for task_id in ids.values()))
+    expect(page.locator(".st-key-create_result code")).not_to_have_text(made_before)
     again = page.locator(".st-key-create_result").locator("code").inner_text().strip()
     assert again not in ids.values()
     playing(card_of(page, again), 5)
@@ -138,12 +149,15 @@ def test_teammate_creates_watches_finds_reuses_and_continues(make_server: type, 
     note = page.locator(".st-key-continues_note")
     expect(note).to_contain_text(re.compile(
         rf"^Continues: {re.escape(PROMPTS['Image to video'])} · \d\d:\d\d"))
-    frame = page.get_by_role("textbox", name="Image URL").input_value()
-    assert f"{server.sandbox_url}/files/uploads/" in frame  # the last frame, stored, as the image
+    image_url = page.get_by_role("textbox", name="Image URL")
+    # the last frame, stored, as the image
+    expect(image_url).to_have_value(re.compile(rf"^{re.escape(server.sandbox_url)}/files/uploads/"))
+    frame = image_url.input_value()
     child_prompt = "The hills at night under stars, same framing, slow push-in"
     type_prompt(page, child_prompt)
     page.get_by_role("button", name="Create video").click()
     wait_idle(page)
+    expect(page.locator(".st-key-create_result").get_by_text(child_prompt, exact=True)).to_be_visible()
     child = page.locator(".st-key-create_result").locator("code").inner_text().strip()
     body = posts(server)[-1]
     assert body == {"prompt": child_prompt, "model": "starvideos_v3", "duration": 5, "ratio": "16:9",
@@ -209,6 +223,10 @@ def test_batch_runner_queues_once_pauses_resumes_and_sees_the_spend(make_server:
     wait_idle(page)
     expect(page.get_by_role("button", name="Queue all (6)")).to_have_count(0)  # not offered again as if new
     expect(page.locator(".st-key-queue_switch").get_by_role("button", name="Resume")).to_be_enabled()
+    paused_at = time.monotonic()
+    wait_until(lambda: sending(server) == 0)  # a claim made just before the pause has gone out
+    held = len(posts(server))
+    assert held < 6
     card = page.locator("[class*='st-key-batch_']").filter(has_text=name)
     expect(card).to_contain_text("just queued")
 
@@ -226,9 +244,9 @@ def test_batch_runner_queues_once_pauses_resumes_and_sees_the_spend(make_server:
     wait_idle(tab)
     expect(tab.get_by_text(re.compile(r"The queue is paused; \d tasks? waiting\."))).to_be_visible()
     tab.close()
-    held = len(posts(server))
-    assert held < 6
-    page.wait_for_timeout(6_000)  # an observation window longer than the pace (one every 5 s): nothing goes out
+    # An observation window longer than the pace (one every 5 s), counted from the pause (the other tab's visit
+    # is inside it): nothing more goes out.
+    page.wait_for_timeout(max(0.0, paused_at + 6 - time.monotonic()) * 1000)
     assert len(posts(server)) == held
 
     page.get_by_role("button", name="Resume").click()
@@ -299,7 +317,7 @@ def test_peoples_words_are_plain_text_on_create_batch_and_usage(make_server: typ
     go(page, "Batch")
     pick_csv(page, "![px](pixel-from-file.png).csv", batch_csv([f"Row {n} {picture}" for n in range(2)]))
     batch_name = page.get_by_role("textbox", name="Batch name")
-    assert batch_name.input_value().startswith("![px](pixel-from-file.png) · ")
+    expect(batch_name).to_have_value(re.compile(r"^!\[px\]\(pixel-from-file\.png\) · "))
     batch_name.fill(f"Launch {link}")
     batch_name.press("Enter")
     wait_idle(page)
@@ -318,4 +336,4 @@ def test_peoples_words_are_plain_text_on_create_batch_and_usage(make_server: typ
     assert sum(Handler.hits.values()) == 0, Handler.hits  # nothing fetched from the address in the words
     assert host.base not in pages_seen and "pixel-from-file" not in pages_seen
     for pointer in (host.base, "pixel-from-file"):
-        assert page.locator(f"a[href*='{pointer}'], img[src*='{pointer}']").count() == 0
+        expect(page.locator(f"a[href*='{pointer}'], img[src*='{pointer}']")).to_have_count(0)

@@ -60,10 +60,31 @@ def strings(port: int) -> dict[str, str]:
     }
 
 
+def watch(page: Page, listener: Listener) -> None:
+    """From the page's first script on, keep every address aimed at the listener that any element ever held (a
+    picture drawn for a moment and removed is caught too, with no wait for it to start loading)."""
+    page.add_init_script(f"""(() => {{
+      window.__aimed = [];
+      const check = (e) => {{
+        for (const name of ['src', 'href', 'srcset', 'poster']) {{
+          const v = e.getAttribute && e.getAttribute(name);
+          if (v && v.includes('127.0.0.1:{listener.port}')) window.__aimed.push(e.tagName + ' ' + name + '=' + v);
+        }}
+      }};
+      new MutationObserver((records) => {{
+        for (const r of records) {{
+          const nodes = r.type === 'attributes' ? [r.target] : [...r.addedNodes];
+          for (const n of nodes) if (n.nodeType === 1) [n, ...n.querySelectorAll('*')].forEach(check);
+        }}
+      }}).observe(document, {{ subtree: true, childList: true, attributes: true,
+                               attributeFilter: ['src', 'href', 'srcset', 'poster'] }});
+    }})()""")
+
+
 def inert(page: Page, listener: Listener, where: str) -> None:
-    """Nothing fetched from the listener, and no link, picture or heading made of people's text."""
+    """Nothing fetched from the listener, and no link, picture or heading made of people's text. Called once the
+    view checked has been drawn (a sign of it was waited for), so it reads that view, not the one before."""
     wait_idle(page)
-    page.wait_for_timeout(300)  # a picture in the DOM starts loading at once
     found = page.evaluate(f"""() => ({{
         links: [...document.querySelectorAll('a[href]')].map(a => a.getAttribute('href'))
             .filter(h => /127\\.0\\.0\\.1:{listener.port}|example|mailto:/.test(h)),
@@ -72,8 +93,9 @@ def inert(page: Page, listener: Listener, where: str) -> None:
         headings: [...document.querySelectorAll('h1, h2, h3, h4, h5, h6')].map(h => h.innerText)
             .filter(t => /big|done|===/.test(t)),
         icons: [...document.querySelectorAll('[data-testid=stMain] [role=img][aria-label="home icon"]')].length,
+        aimed: window.__aimed,
     }})""")
-    assert found == {"links": [], "pictures": [], "headings": [], "icons": 0}, (where, found)
+    assert found == {"links": [], "pictures": [], "headings": [], "icons": 0, "aimed": []}, (where, found)
     assert listener.hits == [], (where, listener.hits)
 
 
@@ -89,6 +111,7 @@ def test_people_text_is_never_markdown_in_chromium(make_server: type, page: Page
     prompt, a board name, a comment and a name full of Markdown aimed at a loopback listener."""
     server: AppServer = make_server()
     text = strings(listener.port)
+    watch(page, listener)
     first, second = seed(server, [text["prompt"], text["prompt"] + " (take 2)"], visit=page)
     store = HistoryStore(Database(f"sqlite:///{server.history}"))
     store.record_attempt(VideoRequest("The next shot"), parent_id=first)
@@ -99,21 +122,23 @@ def test_people_text_is_never_markdown_in_chromium(make_server: type, page: Page
     token, _ = shows.share(board.id)
 
     sidebar(page, "Gallery")
-    inert(page, listener, "gallery")
     expect(page.locator(f".st-key-prompt_gallery_{first}")).to_contain_text(text["prompt"].split("\n")[0])
+    inert(page, listener, "gallery")
     page.locator(f".st-key-select_gallery_{second} label").click()
     wait_idle(page)
     page.get_by_role("button", name="Add to board (1)").click()
     dialog = page.get_by_role("dialog")
     dialog.get_by_role("combobox").click()
     page.get_by_role("option").first.click()
+    expect(dialog.get_by_role("combobox")).to_have_value(text["board"])  # the board picked, as its name
     wait_idle(page)
     inert(page, listener, "add to board dialog")
     dialog.get_by_role("button", name="Add").click()
-    wait_idle(page)
+    expect(page.get_by_text(re.compile(r"^Added 1 take to “"))).to_be_visible()
     inert(page, listener, "board notice")
 
     sidebar(page, "Boards")
+    expect(page.get_by_role("heading", name="Boards")).to_be_visible()
     inert(page, listener, "boards")
     page.get_by_test_id("stMain").get_by_text(re.compile(r"^!\[b\]")).first.click()
     wait_idle(page)
@@ -124,16 +149,20 @@ def test_people_text_is_never_markdown_in_chromium(make_server: type, page: Page
     expect(page.get_by_text(text["comment"])).to_be_visible()
     inert(page, listener, "board")
     page.get_by_role("link", name="Present").click()
-    inert(page, listener, "present")
     expect(page.locator(".st-key-present_caption")).to_contain_text("# big")
+    inert(page, listener, "present")
     page.keyboard.press("Escape")
     wait_idle(page)
     page.get_by_role("button", name="Compare (2)").click()
+    expect(page.get_by_role("heading", name="Compare")).to_be_visible()
+    expect(page.locator(".st-key-compare_players")).to_be_visible()
     inert(page, listener, "compare")
     page.get_by_role("link", name=re.compile("^Back to")).click()
     wait_idle(page)
 
     sidebar(page, "History")
+    expect(page.get_by_role("heading", name="History")).to_be_visible()
+    expect(page.locator("[data-testid=stDataFrame] canvas").first).to_be_visible()
     inert(page, listener, "history")
     box = page.locator("[data-testid=stDataFrame] canvas").first.bounding_box()
     page.mouse.click(box["x"] + box["width"] * 0.45, box["y"] + 36 + 35 * 2 + 17)  # the oldest: the first take
@@ -146,18 +175,21 @@ def test_people_text_is_never_markdown_in_chromium(make_server: type, page: Page
     inert(page, listener, "a task that continues it")
 
     stranger = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    watch(stranger, listener)
     stranger.goto(f"{server.url}/shared?token={token}")
-    inert(stranger, listener, "shared board")
     card = stranger.locator(f".st-key-card_shared_{first}")
+    expect(card).to_be_visible()
+    inert(stranger, listener, "shared board")
     card.get_by_text("Rate & comment (1 comment)", exact=True).click()
     wait_idle(stranger)
     card.get_by_text(re.compile(r"^Comments \(1\)")).click()
     card.get_by_label("Your name").fill(text["name"])
     card.get_by_label("Comment", exact=True).fill(text["comment"])
     card.get_by_role("button", name="Post comment").click()
-    inert(stranger, listener, "a visitor's comment")
     expect(card.get_by_text("via share link")).to_be_visible()
+    inert(stranger, listener, "a visitor's comment")
     stranger.get_by_test_id("stMain").get_by_text("Present", exact=True).click()
+    expect(stranger.locator(".st-key-present_caption")).to_contain_text("# big")
     inert(stranger, listener, "shared present")
     stranger.keyboard.press("Escape")
     wait_idle(stranger)
@@ -168,5 +200,6 @@ def test_people_text_is_never_markdown_in_chromium(make_server: type, page: Page
         stranger.locator(f".st-key-select_shared_{record_id} label").click()
         wait_idle(stranger)
     stranger.get_by_role("button", name="Compare (2)").click()
+    expect(stranger.locator(".st-key-compare_players")).to_be_visible()
     inert(stranger, listener, "shared compare")
     store.close()

@@ -61,6 +61,9 @@ def test_history_export_arrives_as_a_download(make_server: type, page: Page) -> 
     open_history(page)
     page.get_by_role("textbox", name="Search").fill("paper boat")
     page.get_by_role("textbox", name="Search").press("Enter")
+    grid = page.locator("[data-testid=stDataFrame]")
+    expect(grid).not_to_contain_text("a crow on a wire")  # the search has been run: the export is drawn from it
+    expect(grid).to_contain_text("a paper boat")
     wait_idle(page)
     page.get_by_role("button", name="Export").click()
     with page.expect_download() as caught:
