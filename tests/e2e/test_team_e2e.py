@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import statistics
 import threading
 import time
 from collections.abc import Iterator
@@ -185,8 +186,10 @@ def test_three_replicas_share_history_and_lookups(make_server: type, browser: Br
             assert time.monotonic() < deadline, "the tasks are not followed"  # and still followed, again and again
             time.sleep(0.1)
         # Between them the replicas look a task up once per interval (1 s): each lookup sets when the next is due
-        # for the whole deployment. Three replicas each on their own clock would leave gaps of a third of that.
+        # for the whole deployment. Three replicas each on their own clock would leave gaps of a third of that. The
+        # times are arrivals at the API, and one request delayed by a loaded machine shortens the gap after it, so
+        # the typical gap is judged (the schedule itself is tested on a fake clock in test_poller).
         gaps = {task: [b - a for a, b in itertools.pairwise(times)] for task, times in lookup_times(api).items()}
-        assert all(gap >= 0.5 for times in gaps.values() for gap in times), gaps
+        assert statistics.median(gap for times in gaps.values() for gap in times) >= 0.75, gaps
         for page in pages:
             page.context.close()
