@@ -630,7 +630,8 @@ def test_a_link_holder_sees_only_the_notes_and_comments_of_their_board(app_env: 
     at.text_input(key=f"board_name_{rid}").set_value("Bo")
     at.text_area(key=f"board_comment_{rid}").set_value("B gets the short cut")
     at.button(key=f"FormSubmitter:board_comment_form_{rid}-Post comment").click().run()
-    assert [(c.body, c.board_id) for c in showcase.comments(rid)][0] == ("B gets the short cut", board_b.id)
+    assert [(c.body, c.board_id) for c in showcase.comments(rid)] == [("B gets the short cut", board_b.id),
+                                                                       ("A says: too slow", board_a.id)]
 
     stranger = page("pages/shared.py", new_app().run(), token=token_b)
     assert stranger.toggle(key=f"shared_notes_on_{rid}").label == "Notes at a moment (1 open)"
@@ -640,8 +641,8 @@ def test_a_link_holder_sees_only_the_notes_and_comments_of_their_board(app_env: 
     stranger.text_input(key=f"shared_name_{rid}").set_value("Dana")
     stranger.text_area(key=f"shared_comment_{rid}").set_value("B likes it")
     stranger.button(key=f"FormSubmitter:shared_comment_form_{rid}-Post comment").click().run()
-    assert [(c.body, c.board_id, c.share_link_id) for c in showcase.comments(rid)][0] == (
-        "B likes it", board_b.id, link_b.id)
+    newest = showcase.comments(rid)[0]
+    assert (newest.body, newest.board_id, newest.share_link_id) == ("B likes it", board_b.id, link_b.id)
     said = [t.value for t in stranger.text]
     assert {"Logo too small", "B gets the short cut", "B likes it"} <= set(said) and not elsewhere & set(said)
     assert players(stranger)[f"shared_player_{rid}"]["markers"] == [3.0]

@@ -129,7 +129,8 @@ def test_a_boards_comments_are_those_posted_on_it_and_counted_alike(database: Da
     assert showcase.comment_counts([take], board_id=second.id) == {take: 1}
     assert showcase.comment_counts([take], board_id=999) == {} and showcase.comments(take, board_id=999) == []
     showcase.delete(second.id)  # the comment stays, on no board
-    assert [(c.body, c.board_id) for c in showcase.comments(take)][0] == ("On B", None)
+    assert [(c.body, c.board_id) for c in showcase.comments(take)] == [
+        ("On B", None), ("Client X hates this", None), ("From client A", first.id)]
 
 
 def test_share_links_are_stored_as_hashes_and_can_end(database: Database) -> None:
