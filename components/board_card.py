@@ -44,7 +44,7 @@ def board_card(backend: Backend, board: Board, take: Take, *, prefix: str, link:
             st.caption(take_caption(take))
             under_words()
             if feedback_toggle(record.id, comments, prefix=prefix):
-                feedback_panel(backend, take, prefix=prefix, link=link)
+                feedback_panel(backend, take, prefix=prefix, link=link, board_id=board.id)
         if tools is not None:
             with columns[2]:
                 tools()

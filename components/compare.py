@@ -8,7 +8,7 @@ import streamlit as st
 from starvideos.changes import prompt_changed, take_cost, time_taken
 from starvideos.history import HistoryRecord
 from starvideos.pricing import money
-from starvideos.showcase import Take
+from starvideos.showcase import ShareLink, Take
 
 from .changes_ui import what_changed
 from .labels import mode_label
@@ -16,7 +16,7 @@ from .notes_ui import note_author
 from .players import video_source
 from .references import describe, reference_pictures
 from .runtime import Backend
-from .showcase_ui import stars_text
+from .showcase_ui import board_scope, stars_text
 from .styles import compare_styles
 
 # Trusted, static code: it reads the players on the page and drives them together; no user text ever reaches it.
@@ -99,9 +99,11 @@ _MOMENT = "compare_moment"
 _sync_bar = st.components.v2.component("starvideos_compare_sync", js=_SYNC_JS, css=_SYNC_CSS)
 
 
-def compare(backend: Backend, takes: list[Take], *, for_link_holder: bool = False) -> None:
-    """Players side by side, one bar driving them all, and what differs between them (without who made them,
-    for someone holding a share link: the team's e-mail addresses stay with the team)."""
+def compare(backend: Backend, takes: list[Take], *, link: ShareLink | None = None) -> None:
+    """Players side by side, one bar driving them all, and what differs between them. Seen through a share
+    ``link``: without who made them (the team's e-mail addresses stay with the team), and only the notes pinned on
+    the link's board."""
+    for_link_holder = link is not None
     compare_styles()
     if not 2 <= len(takes) <= 4:
         st.info("Select two to four takes to compare.", icon=":material/compare:")
@@ -116,7 +118,7 @@ def compare(backend: Backend, takes: list[Take], *, for_link_holder: bool = Fals
                 else:
                     st.video(source, muted=True)
                 st.caption(f"Take {takes.index(take) + 1} · {stars_text(take.rating)}")
-                _notes(backend, take, for_link_holder=for_link_holder)
+                _notes(backend, take, link=link)
     _sync_bar(key="compare_sync", height=48, data={"seek": st.session_state.get(_MOMENT)})
     if any(take.record.images for take in takes):
         columns = st.columns(len(takes))
@@ -126,10 +128,11 @@ def compare(backend: Backend, takes: list[Take], *, for_link_holder: bool = Fals
     differences(backend, takes, people=not for_link_holder)
 
 
-def _notes(backend: Backend, take: Take, *, for_link_holder: bool) -> None:
-    """The take's notes by time, folded under its player; a note's time moves every player there (they are in
-    step), so the room sees that moment in each take."""
-    found = backend.review.notes(take.record.id)
+def _notes(backend: Backend, take: Take, *, link: ShareLink | None) -> None:
+    """The take's notes by time (through a share link: its board's only), folded under its player; a note's time
+    moves every player there (they are in step), so the room sees that moment in each take."""
+    for_link_holder = link is not None
+    found = backend.review.notes(take.record.id, board_id=board_scope(link))
     if not found:
         return
     with st.expander(f"Notes at a moment ({len(found)})", icon=":material/sticky_note_2:"), \

@@ -20,7 +20,7 @@ from .create_form import reuse_settings
 from .moment_player import NOTE_AT, MomentAction, moment_player, pressed, seek_to
 from .players import media_source, use_picture, video_source
 from .runtime import Backend, current_user
-from .showcase_ui import author, typed_by_link_holder
+from .showcase_ui import author, board_scope, typed_by_link_holder
 from .text import md_escape
 from .timing import ago
 
@@ -28,11 +28,12 @@ from .timing import ago
 def notes_panel(backend: Backend, record: HistoryRecord, *, prefix: str, board_id: int | None = None,
                 link: ShareLink | None = None, can_add: bool = True, tools: Mapping[str, str] | None = None,
                 on_tool: Callable[[MomentAction], None] | None = None, beside: bool = False) -> None:
-    """The player and the take's notes. Through a share link only what the link allows; members resolve.
+    """The player and the take's notes. Through a share link only the link's board's notes and what the link
+    allows; members see every note of the take and resolve.
     ``tools``: more buttons on the same player (a board's "Set in" / "Set out"), handled by ``on_tool``.
     ``beside``: the notes to the right of the player, not under it (a board's card: a player the card's whole width
     would push its own buttons below a laptop's screen)."""
-    notes = backend.review.notes(record.id)
+    notes = backend.review.notes(record.id, board_id=board_scope(link))
     source = video_source(backend, record, backend.media.get(record.id), for_link_holder=link is not None)
     player_area, notes_area = st.columns([3, 2]) if beside else (st.container(), st.container())
     if source is None:

@@ -23,6 +23,7 @@ from .moment_player import moment_player
 from .notes_ui import counted, note_inputs, note_player, note_problem, notes_list, player_key
 from .players import video_source
 from .runtime import Backend
+from .showcase_ui import board_scope
 from .styles import present_styles
 from .text import plain
 
@@ -34,7 +35,8 @@ WAIT_FOR_VIDEO = 2.0
 @dataclass(frozen=True)
 class PresentNotes:
     """Whose Present this is, for its notes: the board (None for chosen takes), the share link it is seen
-    through (None for members), and whether notes may be added (a link's right)."""
+    through (None for members: they see every note of a take; a link's holder only its board's), and whether notes
+    may be added (a link's right)."""
 
     board_id: int | None = None
     link: ShareLink | None = None
@@ -56,7 +58,8 @@ def present(backend: Backend, takes: list[Take], *, on_exit: Callable[[], None],
     source = video_source(backend, take.record, take.copy, for_link_holder=shared)
     # The toggle is drawn under the stage, but its state (changed by the press that caused this run) is known now.
     noting = notes is not None and source is not None and bool(st.session_state.get(NOTES_ON))
-    listed = backend.review.notes(take.record.id) if noting else []
+    listed = backend.review.notes(take.record.id, board_id=board_scope(notes.link if notes else None)) \
+        if noting else []
     with st.container(key="present_stage"):
         if source is None:
             _no_video(backend, take, for_link_holder=shared)
@@ -120,7 +123,7 @@ def _notes(backend: Backend, take: Take, notes: PresentNotes, listed: list[Note]
     """The compact notes area under the stage: one switch for every take (it stays on from take to take)."""
     record_id = take.record.id
     with st.container(key="present_notes"):
-        count = backend.review.note_counts([record_id]).get(record_id)
+        count = backend.review.note_counts([record_id], board_id=board_scope(notes.link)).get(record_id)
         if not st.toggle(counted("Notes at a moment", count), key=NOTES_ON, disabled=not playable):
             return
         if notes.can_add:

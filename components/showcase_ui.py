@@ -96,10 +96,19 @@ def clear_selection() -> None:
     address.change({"selected": None})
 
 
-def feedback_panel(backend: Backend, take: Take, *, prefix: str, link: ShareLink | None = None) -> None:
-    """Stars (st.feedback) and comments for one take. Through a share link, every rating and comment is checked
-    against the link when it is stored, comments are rate-limited per link and marked as such, and the team's
-    e-mail addresses are not shown."""
+def board_scope(link: ShareLink | None) -> int | None:
+    """Whose notes and comments of a take someone sees: a share link's holder only those on the link's board (the
+    take may be on another board, shared with another client; the team's own are not for them), a member (no link)
+    all of them (None)."""
+    return link.board_id if link is not None else None
+
+
+def feedback_panel(backend: Backend, take: Take, *, prefix: str, link: ShareLink | None = None,
+                   board_id: int | None = None) -> None:
+    """Stars (st.feedback) and comments for one take; a comment posted here is on ``board_id`` (a board's card).
+    Through a share link, only the link's board's comments are shown, every rating and comment is checked against
+    the link when it is stored, comments are rate-limited per link and marked as such, and the team's e-mail
+    addresses are not shown."""
     showcase: Showcase = backend.showcase
     rater, name = viewer(link)
     record_id = take.record.id
@@ -109,7 +118,7 @@ def feedback_panel(backend: Backend, take: Take, *, prefix: str, link: ShareLink
     problem = st.session_state.pop(f"{prefix}_rate_problem_{record_id}", None)
     if problem:
         st.warning(md_escape(problem), icon=":material/link_off:")
-    notes = showcase.comments(record_id, limit=20)
+    notes = showcase.comments(record_id, board_id=board_scope(link), limit=20)
     # A key keeps the expander open when its label's count changes after a post.
     with st.expander(f"Comments ({len(notes)})", icon=":material/chat:", key=f"{prefix}_comments_{record_id}"):
         for comment in notes:
@@ -124,7 +133,7 @@ def feedback_panel(backend: Backend, take: Take, *, prefix: str, link: ShareLink
             st.text_area("Comment", max_chars=MAX_COMMENT_CHARS, key=f"{prefix}_comment_{record_id}")
             # A callback: the comment is stored before the page is drawn again, so it shows at once.
             st.form_submit_button("Post comment", icon=":material/send:", on_click=_post,
-                                  args=(backend, record_id, prefix, name if signed_in else None, link))
+                                  args=(backend, record_id, prefix, name if signed_in else None, link, board_id))
         problem = st.session_state.pop(f"{prefix}_comment_problem_{record_id}", None)
         if problem:
             st.warning(md_escape(problem), icon=":material/edit:")
@@ -165,7 +174,8 @@ def _rate(showcase: Showcase, record_id: int, rater: str, key: str, link: ShareL
         st.session_state[key.replace("_stars_", "_rate_problem_")] = f"{exc.message} {exc.hint}"
 
 
-def _post(backend: Backend, record_id: int, prefix: str, signed_name: str | None, link: ShareLink | None) -> None:
+def _post(backend: Backend, record_id: int, prefix: str, signed_name: str | None, link: ShareLink | None,
+          board_id: int | None) -> None:
     ss = st.session_state
     showcase: Showcase = backend.showcase
     name = signed_name or str(ss.get(f"{prefix}_name_{record_id}") or "")
@@ -174,8 +184,8 @@ def _post(backend: Backend, record_id: int, prefix: str, signed_name: str | None
         ss.your_name = name.strip()
     limiter = showcase.comment_limiter(link.id) if link else None
     try:
-        showcase.comment(record_id, name, body, created_by=current_user(), share_link_id=link.id if link else None,
-                         limiter=limiter)
+        showcase.comment(record_id, name, body, created_by=current_user(), board_id=board_id,
+                         share_link_id=link.id if link else None, limiter=limiter)
     except StarVideosError as exc:
         ss[f"{prefix}_comment_problem_{record_id}"] = f"{exc.message} {exc.hint}"
         return

@@ -80,8 +80,9 @@ def show_board(board: Board, link: ShareLink, takes: list[Take]) -> None:
     card_styles()
     states = backend.review.approvals(board.id)
     rights = backend.review.rights(link.id)
-    counts = backend.review.note_counts([t.record.id for t in takes])
-    said = backend.showcase.comment_counts([t.record.id for t in takes])
+    # Counted as the cards list them: this board's only (the take may be on another client's board too).
+    counts = backend.review.note_counts([t.record.id for t in takes], board_id=board.id)
+    said = backend.showcase.comment_counts([t.record.id for t in takes], board_id=board.id)
     for take in takes:
         shared_card(board, take, link, selected, states.get(take.record.id), rights, counts.get(take.record.id),
                     said.get(take.record.id, 0))
@@ -132,6 +133,6 @@ elif view == "present":
 elif view == "compare":
     ids = [i for i in address.query_ids("ids", limit=4) if i in on_board]
     st.button("Back to the board", key="shared_back", icon=":material/arrow_back:", on_click=back_to_board)
-    compare(backend, [t for t in takes if t.record.id in ids], for_link_holder=True)
+    compare(backend, [t for t in takes if t.record.id in ids], link=link)
 else:
     show_board(board, link, takes)

@@ -36,7 +36,7 @@ from .schema import (
     task_media,
     tasks,
 )
-from .showcase import MAX_NAME_CHARS, clean_text
+from .showcase import MAX_NAME_CHARS, clean_text, on_board
 
 if TYPE_CHECKING:
     from .notifications import Outbox
@@ -233,9 +233,10 @@ class Review:
                 .returning(*notes.c)).one()
         return _note(row._mapping)
 
-    def notes(self, record_id: int) -> list[Note]:
-        """A take's notes in the order of their moments."""
-        rows = self.db.rows(sa.select(notes).where(notes.c.record_id == record_id)
+    def notes(self, record_id: int, *, board_id: int | None = None) -> list[Note]:
+        """A take's notes in the order of their moments: all of them, or with ``board_id`` only those pinned on that
+        board (what a share link's holder sees: not another board's clients', not the team's from History)."""
+        rows = self.db.rows(sa.select(notes).where(notes.c.record_id == record_id, *on_board(notes, board_id))
                             .order_by(notes.c.at_seconds, notes.c.id))
         return [_note(row._mapping) for row in rows]
 
@@ -249,13 +250,14 @@ class Review:
             return {}
         return {row.id: _note(row._mapping) for row in self.db.rows(sa.select(notes).where(notes.c.id.in_(wanted)))}
 
-    def note_counts(self, record_ids: Sequence[int]) -> dict[int, NoteCount]:
-        """Open and resolved notes per take, in one grouped read (a board shows counts, not notes)."""
+    def note_counts(self, record_ids: Sequence[int], *, board_id: int | None = None) -> dict[int, NoteCount]:
+        """Open and resolved notes per take (with ``board_id``: pinned on that board, the ones ``notes`` lists), in
+        one grouped read (a board shows counts, not notes)."""
         if not record_ids:
             return {}
         resolved = notes.c.resolved_at.is_not(None)
         rows = self.db.rows(sa.select(notes.c.record_id, resolved.label("resolved"), sa.func.count())
-                            .where(notes.c.record_id.in_(list(record_ids)))
+                            .where(notes.c.record_id.in_(list(record_ids)), *on_board(notes, board_id))
                             .group_by(notes.c.record_id, resolved))
         found: dict[int, dict[str, int]] = {}
         for record_id, is_resolved, count in rows:

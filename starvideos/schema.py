@@ -12,7 +12,7 @@ metadata = sa.MetaData()
 
 # Alembic revisions in order; the database layer checks a database's revision against these without importing
 # Alembic, so an up-to-date database opens fast and a newer one is refused.
-REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008")
+REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009")
 HEAD = REVISIONS[-1]
 
 tasks = sa.Table(
@@ -155,6 +155,8 @@ comments = sa.Table(
     sa.Column("created_by", sa.String(320)),
     sa.Column("share_link_id", sa.Integer, sa.ForeignKey("share_links.id", ondelete="SET NULL")),
     sa.Column("created_at", sa.Float, nullable=False),
+    # The board whose card it was posted from (see migration 0009): a share link's holder sees only its board's.
+    sa.Column("board_id", sa.Integer, sa.ForeignKey("boards.id", ondelete="SET NULL")),
     sa.Index("comments_record", "record_id", "id"),
 )
 

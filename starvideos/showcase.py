@@ -95,6 +95,9 @@ class Comment:
     created_at: float
     created_by: str | None
     share_link_id: int | None
+    board_id: int | None
+    """The board whose card it was posted from (a member's on the board page, or through that board's link); None
+    from a task's page. A link holder sees only their board's."""
 
 
 @dataclass(frozen=True)
@@ -244,8 +247,10 @@ class Showcase:
         return found
 
     def comment(self, record_id: int, author: str, body: str, *, created_by: str | None = None,
-                share_link_id: int | None = None, limiter: RateLimiter | None = None) -> Comment:
-        """Store a plain-text comment; ``ValidationError`` for an empty or too long one, ``ThrottledError`` when
+                board_id: int | None = None, share_link_id: int | None = None,
+                limiter: RateLimiter | None = None) -> Comment:
+        """Store a plain-text comment, on ``board_id`` when posted from that board's card (through a share link: the
+        link's board, whatever is asked); ``ValidationError`` for an empty or too long one, ``ThrottledError`` when
         the share link it came through is posting too fast, ``LinkClosedError`` when that link no longer opens a
         board holding this take. Both are settled in the transaction that stores it, as for a rating: a tab opened
         before a revoke cannot post after it, and a comment that is not stored spends none of the link's
@@ -255,26 +260,31 @@ class Showcase:
         now = time.time()
         with self.db.write() as conn:
             if share_link_id is not None:
-                _check_link(conn, share_link_id, record_id, now)
+                board_id = _check_link(conn, share_link_id, record_id, now)
             grant = limiter.take_in(conn) if limiter is not None else None
             if grant is not None and grant.granted == 0:
                 raise ThrottledError("Comments through this link are coming too fast.", wait_seconds=grant.wait)
             row = conn.execute(comments.insert().values(
                 record_id=record_id, author=author, body=body, created_by=created_by, share_link_id=share_link_id,
-                created_at=now).returning(*comments.c)).one()
+                board_id=board_id, created_at=now).returning(*comments.c)).one()
         return Comment(**row._mapping)
 
-    def comments(self, record_id: int, *, limit: int = 50) -> list[Comment]:
-        rows = self.db.rows(sa.select(comments).where(comments.c.record_id == record_id)
+    def comments(self, record_id: int, *, board_id: int | None = None, limit: int = 50) -> list[Comment]:
+        """A take's comments, newest first: all of them, or with ``board_id`` only those posted on that board (what
+        a share link's holder sees: not another board's clients', not the team's from a task's page)."""
+        rows = self.db.rows(sa.select(comments).where(comments.c.record_id == record_id,
+                                                      *on_board(comments, board_id))
                             .order_by(comments.c.id.desc()).limit(limit))
         return [Comment(**row._mapping) for row in rows]
 
-    def comment_counts(self, record_ids: Sequence[int]) -> dict[int, int]:
-        """How many comments each take has, in one grouped read (a board's cards say it without their forms)."""
+    def comment_counts(self, record_ids: Sequence[int], *, board_id: int | None = None) -> dict[int, int]:
+        """How many comments each take has (with ``board_id``: on that board), in one grouped read (a board's cards
+        say it without their forms)."""
         if not record_ids:
             return {}
-        rows = self.db.rows(sa.select(comments.c.record_id, sa.func.count()).where(comments.c.record_id.in_(
-            list(record_ids))).group_by(comments.c.record_id))
+        rows = self.db.rows(sa.select(comments.c.record_id, sa.func.count())
+                            .where(comments.c.record_id.in_(list(record_ids)), *on_board(comments, board_id))
+                            .group_by(comments.c.record_id))
         return {int(record_id): int(count) for record_id, count in rows}
 
     # Boards ----------------------------------------------------------------------------------------------------
@@ -433,17 +443,24 @@ class Showcase:
                            clock=self._clock)
 
 
-def _check_link(conn: sa.Connection, link_id: int, record_id: int, now: float) -> None:
-    """Raise ``LinkClosedError`` unless the link is active and its board holds the take."""
+def on_board(table: sa.Table, board_id: int | None) -> list[sa.ColumnElement[bool]]:
+    """The condition that keeps a table's rows (comments, notes) to one board's: none when ``board_id`` is None
+    (every board's, and those from no board: what members see)."""
+    return [] if board_id is None else [table.c.board_id == board_id]
+
+
+def _check_link(conn: sa.Connection, link_id: int, record_id: int, now: float) -> int:
+    """The link's board; ``LinkClosedError`` unless the link is active and its board holds the take."""
     row = conn.execute(sa.select(share_links).where(share_links.c.id == link_id)).first()
     state = _link(row._mapping).state(now) if row is not None else "revoked"
     if row is None or state != "active":
         raise LinkClosedError(f"This link {'has expired' if state == 'expired' else 'has been revoked'}: nothing "
                               "was saved.")
-    on_board = conn.execute(sa.select(board_items.c.record_id).where(board_items.c.board_id == row.board_id,
-                                                                     board_items.c.record_id == record_id)).first()
-    if on_board is None:
+    held = conn.execute(sa.select(board_items.c.record_id).where(board_items.c.board_id == row.board_id,
+                                                                 board_items.c.record_id == record_id)).first()
+    if held is None:
         raise LinkClosedError("That take is not on this board any more: nothing was saved.")
+    return int(row.board_id)
 
 
 def _board(row: Any) -> Board:

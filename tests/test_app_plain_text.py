@@ -80,7 +80,7 @@ def test_people_text_stays_text_on_every_showcase_page(app_env: Path) -> None:
     showcase = b.showcase
     board = showcase.board_named(BOARD)
     showcase.add(board.id, [first, second])
-    showcase.comment(first, NAME, COMMENT)
+    showcase.comment(first, NAME, COMMENT, board_id=board.id)  # on the board's card: its link's holders see it
     token, _ = showcase.share(board.id)
 
     at = page("pages/gallery.py")

@@ -602,3 +602,70 @@ def test_what_changed_says_what_each_take_cost_and_how_long_it_took(app_env: Pat
     assert [plain(c.value) for c in thread.caption] == ["Duration: 5 s → 8 s"]
     stranger = page("pages/shared.py", stranger, token=token, view="compare", ids=f"{original},{retake}")
     assert "Cost" not in stranger.dataframe[0].value.index and "Took" not in stranger.dataframe[0].value.index
+
+
+def test_a_link_holder_sees_only_the_notes_and_comments_of_their_board(app_env: Path) -> None:
+    """Test that a take on two boards, each shared with its own client, shows board B's link holder only what was
+    said on B (a note pinned on B, a comment a member posted on B's card, their own comment): not client A's note
+    and comment through A's link, nor the team's note from History; on the shared board, its Present and its
+    Compare, with the counts to match; and that members see everything said about the take."""
+    at = page("pages/boards.py")
+    ids = takes(2)
+    rid = ids[0]
+    backend = runtime.backend()
+    review, showcase = backend.review, backend.showcase
+    board_a, board_b = showcase.board_named("Client A"), showcase.board_named("Client B")
+    showcase.add(board_a.id, ids)
+    showcase.add(board_b.id, ids)
+    _, link_a = showcase.share(board_a.id)
+    token_b, link_b = showcase.share(board_b.id)
+    review.pin(rid, 1.0, "A wants it warmer", author="Carla", link_id=link_a.id)
+    showcase.comment(rid, "Carla", "A says: too slow", share_link_id=link_a.id)
+    review.pin(rid, 2.0, "Client X hates this", author="Ann")  # the team's, from History: on no board
+    review.pin(rid, 3.0, "Logo too small", author="Bo", board_id=board_b.id)
+    elsewhere = {"A wants it warmer", "A says: too slow", "Client X hates this"}
+
+    at = page("pages/boards.py", at, board=str(board_b.id))  # a member comments on B's card
+    at.toggle(key=f"board_feedback_on_{rid}").set_value(True).run()
+    at.text_input(key=f"board_name_{rid}").set_value("Bo")
+    at.text_area(key=f"board_comment_{rid}").set_value("B gets the short cut")
+    at.button(key=f"FormSubmitter:board_comment_form_{rid}-Post comment").click().run()
+    assert [(c.body, c.board_id) for c in showcase.comments(rid)] == [("B gets the short cut", board_b.id),
+                                                                       ("A says: too slow", board_a.id)]
+
+    stranger = page("pages/shared.py", new_app().run(), token=token_b)
+    assert stranger.toggle(key=f"shared_notes_on_{rid}").label == "Notes at a moment (1 open)"
+    assert stranger.toggle(key=f"shared_feedback_on_{rid}").label == "Rate & comment (1 comment)"
+    stranger.toggle(key=f"shared_notes_on_{rid}").set_value(True)
+    stranger.toggle(key=f"shared_feedback_on_{rid}").set_value(True).run()
+    stranger.text_input(key=f"shared_name_{rid}").set_value("Dana")
+    stranger.text_area(key=f"shared_comment_{rid}").set_value("B likes it")
+    stranger.button(key=f"FormSubmitter:shared_comment_form_{rid}-Post comment").click().run()
+    newest = showcase.comments(rid)[0]
+    assert (newest.body, newest.board_id, newest.share_link_id) == ("B likes it", board_b.id, link_b.id)
+    said = [t.value for t in stranger.text]
+    assert {"Logo too small", "B gets the short cut", "B likes it"} <= set(said) and not elsewhere & set(said)
+    assert players(stranger)[f"shared_player_{rid}"]["markers"] == [3.0]
+    assert stranger.toggle(key=f"shared_feedback_on_{rid}").label == "Rate & comment (2 comments)"
+    assert [e.label for e in stranger.expander if e.label.startswith("Comments")] == ["Comments (2)"]
+
+    present = page("pages/shared.py", new_app().run(), token=token_b, view="present")
+    assert present.toggle(key="present_notes_on").label == "Notes at a moment (1 open)"
+    present.toggle(key="present_notes_on").set_value(True).run()
+    said = [t.value for t in present.text]
+    assert "Logo too small" in said and not elsewhere & set(said)
+    assert players(present)[f"present_player_{rid}"]["markers"] == [3.0]
+
+    compared = page("pages/shared.py", new_app().run(), token=token_b, view="compare", ids=",".join(map(str, ids)))
+    assert [e.label for e in compared.expander] == ["Notes at a moment (1)"]
+    said = [t.value for t in compared.text]
+    assert "Logo too small" in said and not elsewhere & set(said)
+
+    member = page("pages/boards.py", at, board=str(board_b.id))
+    assert member.toggle(key=f"board_notes_on_{rid}").label == "Player: trim & notes (3 open)"
+    assert member.toggle(key=f"board_feedback_on_{rid}").label == "Rate & comment (3 comments)"
+    member.toggle(key=f"board_notes_on_{rid}").set_value(True).run()
+    said = [t.value for t in member.text]
+    assert elsewhere | {"Logo too small", "B gets the short cut", "B likes it"} <= set(said)
+    member = page("pages/compare.py", member, ids=",".join(map(str, ids)))
+    assert [e.label for e in member.expander] == ["Notes at a moment (3)"]

@@ -331,7 +331,8 @@ def test_link_holders_see_comments_marked_and_no_team_addresses(app_env: Path) -
     board = showcase.board_named("For the client")
     showcase.add(board.id, ids)
     token, link = showcase.share(board.id)
-    showcase.comment(ids[0], "ann@team.test", "Our favourite", created_by="ann@team.test")
+    showcase.comment(ids[0], "ann@team.test", "Our favourite", created_by="ann@team.test",
+                     board_id=board.id)  # posted on the board's card: its link's holders see it
     stranger = page("pages/shared.py", token=token)
     stranger.toggle(key=f"shared_feedback_on_{ids[0]}").set_value(True).run()
     stranger.text_input(key=f"shared_name_{ids[0]}").set_value("ceo@team.test")

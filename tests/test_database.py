@@ -14,13 +14,14 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from starvideos import schema
 from starvideos.database import Database, normalize_url
 from starvideos.errors import DatabaseError, DatabaseVersionError
 from starvideos.history import HistoryFilter, HistoryStore, params_hash
 from starvideos.models import VideoRequest
 from starvideos.sandbox import SandboxServer
 from starvideos.sandbox.postgres import LocalPostgres
-from starvideos.schema import HEAD, metadata
+from starvideos.schema import HEAD, boards, comments, metadata, share_links, tasks
 from tests.conftest import DUMMY_KEY
 from tests.creates import create_now
 
@@ -150,9 +151,50 @@ def test_declared_tables_match_what_the_migrations_build(database: Database) -> 
                 ("notes", "note_id", "id", "NO ACTION", "SET NULL"),
                 ("presets", "preset_id", "id", "NO ACTION", "SET NULL"),
                 ("tasks", "parent_id", "id", "NO ACTION", "SET NULL")]
+            assert ("boards", "board_id", "id", "NO ACTION", "SET NULL") in [
+                tuple(r)[2:7] for r in conn.exec_driver_sql("PRAGMA foreign_key_list(comments)")]
+            added = [[("tasks", "parent_id")], [("tasks", "batch_id")], [("tasks", "note_id")],
+                     [("tasks", "preset_id")], [("comments", "board_id")]]
             differences = [d for d in differences if not (d[0] in ("add_fk", "remove_fk") and [
-                c.name for c in d[1].columns] in (["parent_id"], ["batch_id"], ["note_id"], ["preset_id"]))]
+                (d[1].table.name, c.name) for c in d[1].columns] in added)]
     assert differences == []
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_the_upgrade_puts_comments_made_through_a_link_on_its_board(dialect: str, tmp_path: Path,
+                                                                      request: pytest.FixtureRequest) -> None:
+    """Test that upgrading a database from 0008 puts each comment made through a share link on that link's board
+    (so its holders keep seeing it), and leaves one made in the app on none."""
+    from alembic import command
+    from alembic.config import Config
+
+    url = (f"sqlite:///{tmp_path / 'at-0008.sqlite3'}" if dialect == "sqlite"
+           else request.getfixturevalue("postgres").create_database("comments_at_0008"))
+    old = Database(url)
+    with old.engine.connect() as conn, conn.begin():
+        config = Config()
+        config.set_main_option("script_location", str(Path(schema.__file__).parent / "migrations"))
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0008")
+        take = conn.execute(tasks.insert().values(
+            status="completed", request={}, params_hash="h", prompt="p", mode="text", ratio="16:9", duration=5,
+            attempted_at=1.0, updated_at=1.0).returning(tasks.c.id)).scalar_one()
+        first, second = (conn.execute(boards.insert().values(name=n, name_key=n, created_at=1.0, updated_at=1.0)
+                                      .returning(boards.c.id)).scalar_one() for n in ("a", "b"))
+        link_a, link_b = (conn.execute(share_links.insert().values(board_id=b, token_hash=str(b) * 64, created_at=1.0)
+                                       .returning(share_links.c.id)).scalar_one() for b in (first, second))
+        for author, link_id in (("Dana", link_b), ("Eve", link_a), ("Ann", None)):
+            conn.execute(sa.text("INSERT INTO comments (record_id, author, body, share_link_id, created_at) "
+                                 "VALUES (:take, :author, 'words', :link, 1.0)"),
+                         {"take": take, "author": author, "link": link_id})
+    old.dispose()
+    upgraded = Database(url)
+    try:
+        assert sorted(upgraded.rows(sa.select(comments.c.author, comments.c.board_id))) == [
+            ("Ann", None), ("Dana", second), ("Eve", first)]
+        assert upgraded.scalar(sa.text("SELECT version_num FROM alembic_version")) == HEAD
+    finally:
+        upgraded.dispose()
 
 
 def test_concurrent_first_starts_migrate_once(postgres: LocalPostgres) -> None:

@@ -43,6 +43,7 @@ from starvideos.review import (
     FRAME_SAVED,
     REJECTED,
     LinkRefusedError,
+    NoteCount,
     Review,
     ReviewError,
     timecode,
@@ -111,6 +112,27 @@ def test_notes_are_plain_text_listed_by_moment_and_counted(database: Database) -
     assert (counts[a].open, counts[a].resolved, counts[b].open) == (1, 1, 1) and 999 not in counts
     review.reopen(early.id)
     assert review.note(early.id).resolved_at is None and review.note_counts([a])[a].open == 2
+
+
+def test_a_boards_notes_are_those_pinned_on_it_and_counted_alike(database: Database) -> None:
+    """Test that with a board, a take's notes and their counts are only those pinned on that board (by a member on
+    it or through its link), not another board's nor the team's from History; without one, every note."""
+    store, review, showcase = HistoryStore(database), Review(database), Showcase(database)
+    [take] = finished(store, 1)
+    first, second = on_board(database, [take], "Client A"), on_board(database, [take], "Client B")
+    _, link_a = showcase.share(first)
+    theirs = review.pin(take, 1.0, "Client A likes it", author="Ann", link_id=link_a.id)
+    internal = review.pin(take, 2.0, "Client X hates this", author="Team")
+    ours = review.pin(take, 3.0, "Brighter", author="Bo", board_id=second)
+    review.resolve(ours.id, "Bo")
+    assert [n.id for n in review.notes(take)] == [theirs.id, internal.id, ours.id]
+    assert [n.id for n in review.notes(take, board_id=second)] == [ours.id]
+    assert [(n.id, n.board_id) for n in review.notes(take, board_id=first)] == [(theirs.id, first)]
+    assert review.notes(take, board_id=999) == []
+    assert review.note_counts([take])[take] == NoteCount(open=2, resolved=1)
+    assert review.note_counts([take], board_id=second) == {take: NoteCount(open=0, resolved=1)}
+    assert review.note_counts([take], board_id=first) == {take: NoteCount(open=1, resolved=0)}
+    assert review.note_counts([take], board_id=999) == {}
 
 
 def test_timecodes_never_name_a_later_frame() -> None:

@@ -107,6 +107,32 @@ def test_ratings_and_plain_comments(database: Database) -> None:
     assert (row["rating"], row["ratings"], row["comments"]) == ("4.5", "2", "Ann: <b>Love</b> it — slower push-in?")
 
 
+def test_a_boards_comments_are_those_posted_on_it_and_counted_alike(database: Database) -> None:
+    """Test that a comment through a share link is on the link's board (whatever board is asked), one from a
+    board's card on that board and one from a task's page on none; that with a board only its comments are listed
+    and counted, and without one every comment."""
+    store, showcase = HistoryStore(database), Showcase(database)
+    [take] = finished(store, 1)
+    first, second = showcase.board_named("Client A"), showcase.board_named("Client B")
+    showcase.add(first.id, [take])
+    showcase.add(second.id, [take])
+    _, link_a = showcase.share(first.id)
+    theirs = showcase.comment(take, "Dana", "From client A", share_link_id=link_a.id, board_id=second.id)
+    internal = showcase.comment(take, "ann@team.test", "Client X hates this", created_by="ann@team.test")
+    ours = showcase.comment(take, "bo@team.test", "On B", created_by="bo@team.test", board_id=second.id)
+    assert [(c.id, c.board_id) for c in (theirs, internal, ours)] == [
+        (theirs.id, first.id), (internal.id, None), (ours.id, second.id)]
+    assert [c.id for c in showcase.comments(take)] == [ours.id, internal.id, theirs.id]
+    assert [c.body for c in showcase.comments(take, board_id=second.id)] == ["On B"]
+    assert [c.body for c in showcase.comments(take, board_id=first.id)] == ["From client A"]
+    assert showcase.comment_counts([take]) == {take: 3}
+    assert showcase.comment_counts([take], board_id=second.id) == {take: 1}
+    assert showcase.comment_counts([take], board_id=999) == {} and showcase.comments(take, board_id=999) == []
+    showcase.delete(second.id)  # the comment stays, on no board
+    assert [(c.body, c.board_id) for c in showcase.comments(take)] == [
+        ("On B", None), ("Client X hates this", None), ("From client A", first.id)]
+
+
 def test_share_links_are_stored_as_hashes_and_can_end(database: Database) -> None:
     """Test that a share token is unguessable and never stored (only its hash), opens its board only, and stops
     working when revoked or expired."""

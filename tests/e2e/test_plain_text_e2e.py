@@ -118,7 +118,7 @@ def test_people_text_is_never_markdown_in_chromium(make_server: type, page: Page
     shows = showcase(server)
     board = shows.board_named(text["board"])
     shows.add(board.id, [first])
-    shows.comment(first, text["name"], text["comment"])
+    shows.comment(first, text["name"], text["comment"], board_id=board.id)  # on the board's card: its link shows it
     token, _ = shows.share(board.id)
 
     sidebar(page, "Gallery")
