@@ -4,16 +4,16 @@ owner finds it on the board (reached by clicking) and pressing the note's time m
 from __future__ import annotations
 
 import re
-import time
+from collections.abc import Callable
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from starvideos.database import Database
 from starvideos.history import HistoryStore
 from starvideos.review import Review
-from tests.e2e.conftest import AppServer, screenshot, wait_idle
-from tests.e2e.test_showcase_e2e import PROMPTS, seed, showcase
+from tests.e2e.conftest import AppServer, screenshot, wait_idle, wait_until
+from tests.e2e.seeding import LAPTOP, PROMPTS, seed, shared_board
 
 pytestmark = pytest.mark.e2e
 
@@ -47,19 +47,17 @@ def write_note(page: Page, card: str, name_box: str, name: str, text: str, secon
     play_to(page, card, seconds)
 
 
-def test_a_link_holder_pins_a_note_and_the_owner_sees_that_moment(make_server: type, browser: Browser) -> None:
+def test_a_link_holder_pins_a_note_and_the_owner_sees_that_moment(make_server: type,
+                                                                  new_page: Callable[..., Page]) -> None:
     """Test that a stranger with a share link pins "Note at 0:03.0" with its frame's picture, and that the owner,
     on the board, sees the note and pressing its time seeks the player to 3.0 s; retakes from it, approves the
     retake (resolving the note), and finds the note on Present, where its time moves the stage."""
     server: AppServer = make_server()
-    team = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    team = new_page(viewport=LAPTOP)
     ids = seed(server, PROMPTS[:2], visit=team)
-    shows = showcase(server)
-    board = shows.board_named("For the client")
-    shows.add(board.id, ids)
-    token, _link = shows.share(board.id)
+    board, token = shared_board(server, "For the client", ids)
 
-    stranger = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    stranger = new_page(viewport=LAPTOP)
     stranger.goto(f"{server.url}/shared?token={token}")  # the link as it arrives in a mail
     wait_idle(stranger)
     card = f".st-key-card_shared_{ids[0]}"
@@ -74,7 +72,7 @@ def test_a_link_holder_pins_a_note_and_the_owner_sees_that_moment(make_server: t
     listed = stranger.locator(f".st-key-shared_notes_{ids[0]}")
     expect(listed.get_by_role("button", name=re.compile(r"0:03\.0"))).to_be_visible()
     expect(listed.get_by_text("<b>The fox</b> should turn left here")).to_be_visible()
-    expect(listed.locator("img")).to_be_visible(timeout=20_000)  # the picture of that frame
+    expect(listed.locator("img")).to_be_visible()  # the picture of that frame
     [note] = Review(Database(f"sqlite:///{server.history}")).notes(ids[0])
     assert (note.at, note.author, note.share_link_id is not None) == (3.0, "Carla", True)
     screenshot(stranger, "review-note.png")
@@ -104,10 +102,8 @@ def test_a_link_holder_pins_a_note_and_the_owner_sees_that_moment(make_server: t
     team.get_by_role("button", name="Create video").click()
     wait_idle(team)
     store = HistoryStore(Database(f"sqlite:///{server.history}"))
-    deadline = time.monotonic() + 30
-    while (retake := store.list()[0]).id in ids:  # the press is stored before anything is sent
-        assert time.monotonic() < deadline, "the retake was never recorded"
-        time.sleep(0.1)
+    wait_until(lambda: store.list()[0].id not in ids, 30)  # the press is stored before anything is sent
+    retake = store.list()[0]
     assert (retake.note_id, retake.prompt) == (note.id, f"{PROMPTS[0]}, the fox turns left")
 
     open_boards(team)
@@ -115,7 +111,7 @@ def test_a_link_holder_pins_a_note_and_the_owner_sees_that_moment(make_server: t
     wait_idle(team)
     cards = team.locator("[class*='st-key-card_board_']")
     expect(cards).to_have_count(3)
-    assert [c.get_attribute("class") for c in cards.all()][1].count(f"st-key-card_board_{retake.id}") == 1
+    expect(cards.nth(1)).to_have_class(re.compile(rf"\bst-key-card_board_{retake.id}\b"))  # next to its original
     team.locator(owner_card).get_by_text("Player: trim & notes (1 open)").click()
     wait_idle(team)
     thread = team.locator(f".st-key-board_thread_{note.id}")
@@ -147,17 +143,15 @@ def test_a_link_holder_pins_a_note_and_the_owner_sees_that_moment(make_server: t
     screenshot(team, "present-notes.png")
 
 
-def test_a_blind_vote_in_two_browsers_shows_the_tally_only_after_reveal(make_server: type, browser: Browser) -> None:
+def test_a_blind_vote_in_two_browsers_shows_the_tally_only_after_reveal(make_server: type,
+                                                                        new_page: Callable[..., Page]) -> None:
     """Test a blind vote: the owner starts it from two selected takes (reached by clicking); a link holder in a
     separate browser sees no prompt and picks once (a reload does not give a second vote); no count per take shows
     before Reveal; after the owner reveals, both see the tally with the prompts."""
     server: AppServer = make_server()
-    team = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    team = new_page(viewport=LAPTOP)
     ids = seed(server, PROMPTS[:2], visit=team)
-    shows = showcase(server)
-    board = shows.board_named("Which one?")
-    shows.add(board.id, ids)
-    token, _link = shows.share(board.id)
+    board, token = shared_board(server, "Which one?", ids)
     open_boards(team)
     team.get_by_role("button", name="Which one?").click()
     wait_idle(team)
@@ -174,7 +168,7 @@ def test_a_blind_vote_in_two_browsers_shows_the_tally_only_after_reveal(make_ser
     wait_idle(team)
     expect(vote_box.get_by_text("Your pick")).to_be_visible()
 
-    stranger = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    stranger = new_page(viewport=LAPTOP)
     stranger.goto(f"{server.url}/shared?token={token}")
     wait_idle(stranger)
     theirs = stranger.locator(".st-key-blind_vote")
@@ -187,7 +181,7 @@ def test_a_blind_vote_in_two_browsers_shows_the_tally_only_after_reveal(make_ser
     expect(theirs.get_by_text("Your pick")).to_be_visible()
     stranger.reload()
     wait_idle(stranger)
-    expect(theirs.get_by_text("Your pick")).to_be_visible(timeout=15_000)  # the browser's cookie: the same voter
+    expect(theirs.get_by_text("Your pick")).to_be_visible()  # the browser's cookie: the same voter
     expect(theirs.get_by_text("2 votes so far", exact=False)).to_be_visible()
     expect(theirs.get_by_role("button", name=re.compile(r"^Pick "))).to_have_count(0)  # one vote per browser
     screenshot(stranger, "review-blind-vote.png")
@@ -195,7 +189,8 @@ def test_a_blind_vote_in_two_browsers_shows_the_tally_only_after_reveal(make_ser
     team.reload()
     wait_idle(team)
     team.locator(".st-key-blind_vote").get_by_role("button", name="Reveal").click()
-    wait_idle(team)
+    # Revealed (and stored) before the other browser looks again: a reload sooner would find the vote still blind.
+    expect(team.locator(".st-key-blind_vote").get_by_text("Blind vote · revealed")).to_be_visible()
     stranger.reload()
     wait_idle(stranger)
     for page in (team, stranger):
