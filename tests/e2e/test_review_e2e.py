@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from starvideos.database import Database
 from starvideos.history import HistoryStore
@@ -35,6 +35,13 @@ def play_to(page: Page, scope: str, seconds: float) -> None:
     video.evaluate("(v) => new Promise((done) => { const go = () => { v.onseeked = () => done(); "
                    f"v.currentTime = {seconds}; }}; v.readyState >= 1 ? go() : v.addEventListener("
                    "'loadedmetadata', go, { once: true }); })")
+
+
+def at_moment(video: Locator, seconds: float) -> None:
+    """Wait until ``video`` (this element: a replaced one never counts) has loaded its metadata and, unless
+    ``seconds`` is None, shows that moment."""
+    video.page.wait_for_function("([v, s]) => v.readyState >= 1 && (s === null || Math.abs(v.currentTime - s) < 0.05)",
+                                 arg=[video.element_handle(), seconds])
 
 
 def write_note(page: Page, card: str, name_box: str, name: str, text: str, seconds: float) -> None:
@@ -84,13 +91,10 @@ def test_a_link_holder_pins_a_note_and_the_owner_sees_that_moment(make_server: t
     team.locator(owner_card).get_by_text("Player: trim & notes (1 open)").click()
     wait_idle(team)
     expect(team.locator(owner_card).get_by_text("<b>The fox</b> should turn left here")).to_be_visible()
-    team.locator(f"{owner_card} {PLAYER_VIDEO}").evaluate(
-        "(v) => new Promise((done) => v.readyState >= 1 ? done() : v.addEventListener('loadedmetadata', done))")
+    player = team.locator(f"{owner_card} {PLAYER_VIDEO}")
+    at_moment(player, None)
     team.locator(owner_card).get_by_role("button", name="0:03.0", exact=True).click()
-    team.locator(f"{owner_card} {PLAYER_VIDEO}").evaluate(
-        "(v) => new Promise((done, fail) => { const t0 = Date.now(); const check = () => "
-        "Math.abs(v.currentTime - 3.0) < 0.05 ? done() : Date.now() - t0 > 15000 ? fail(new Error("
-        "'the player stayed at ' + v.currentTime)) : setTimeout(check, 50); check(); })")
+    at_moment(player, 3.0)
     screenshot(team, "review-board.png")
 
     team.locator(owner_card).get_by_role("button", name="Retake from here").click()
@@ -133,12 +137,9 @@ def test_a_link_holder_pins_a_note_and_the_owner_sees_that_moment(make_server: t
     notes_area = team.locator(".st-key-present_notes")
     expect(notes_area.get_by_text("<b>The fox</b> should turn left here")).to_be_visible()
     stage = team.locator(f".st-key-present_stage {PLAYER_VIDEO}")
-    stage.evaluate("(v) => new Promise((done) => v.readyState >= 1 ? done() : "
-                   "v.addEventListener('loadedmetadata', done))")
+    at_moment(stage, None)
     notes_area.get_by_role("button", name="0:03.0", exact=True).click()
-    stage.evaluate("(v) => new Promise((done, fail) => { const t0 = Date.now(); const check = () => "
-                   "Math.abs(v.currentTime - 3.0) < 0.05 ? done() : Date.now() - t0 > 15000 ? fail(new Error("
-                   "'the stage stayed at ' + v.currentTime)) : setTimeout(check, 50); check(); })")
+    at_moment(stage, 3.0)
     expect(team.get_by_role("button", name="Note at 0:03.0", exact=True)).to_be_visible()
     screenshot(team, "present-notes.png")
 

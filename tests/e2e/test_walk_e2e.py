@@ -65,6 +65,7 @@ def test_a_board_cards_decision_buttons_show_whole_on_a_laptop_screen(make_serve
     card = page.locator(f".st-key-card_board_{rid}")
     buttons = page.locator(f".st-key-approval_{board.id}_{rid} button")
     expect(buttons).to_have_count(3)
+    wait_idle(page)  # the run that drew the card is over: measure it as it stays
     box = card.bounding_box()
     assert box is not None
     for button in buttons.all():
