@@ -14,12 +14,15 @@ from pathlib import Path
 
 import pytest
 import requests
-from playwright.sync_api import Browser, Locator, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect, sync_playwright
 
 from starvideos.settings import SETTINGS_DOC
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "test-results"
+# An expectation waits as long as an action may (the pages' 30 s): on a loaded 2-core machine one rerun can take
+# longer than Playwright's 5-second default, and a wait for a state bounds only how long a failure takes to show.
+expect.set_options(timeout=30_000)
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--autoplay-policy=no-user-gesture-required"]
 
@@ -119,6 +122,24 @@ def page(browser: Browser) -> Iterator[Page]:
     pg.set_default_timeout(30_000)
     yield pg
     context.close()
+
+
+@pytest.fixture
+def new_page(browser: Browser) -> Iterator[Callable[..., Page]]:
+    """``new_page(**context_options)``: a page in a fresh browser of its own (cookies, storage), as a second person
+    has. Each is closed when the test ends, so no page left playing a video slows the tests after it."""
+    contexts: list[BrowserContext] = []
+
+    def make(**options: object) -> Page:
+        context = browser.new_context(**options)  # type: ignore[arg-type]
+        contexts.append(context)
+        pg = context.new_page()
+        pg.set_default_timeout(30_000)
+        return pg
+
+    yield make
+    for context in contexts:
+        context.close()
 
 
 def wait_idle(page: Page) -> None:

@@ -13,8 +13,8 @@ from starvideos.database import Database
 from starvideos.schema import board_trims, cuts
 from starvideos.showcase import Board
 from tests.e2e.conftest import AppServer, screenshot, wait_idle
+from tests.e2e.seeding import board_of, seed
 from tests.e2e.test_review_e2e import play_to
-from tests.e2e.test_showcase_e2e import seed, showcase
 
 pytestmark = pytest.mark.e2e
 
@@ -23,9 +23,7 @@ PROMPTS = ["A lighthouse in a storm", "A red fox in fresh snow", "Neon street in
 
 def board_opened(server: AppServer, page: Page, name: str, ids: list[int]) -> Board:
     """A board of ``ids`` named ``name``, opened as a person does: Boards in the sidebar, then its name."""
-    shows = showcase(server)
-    board = shows.board_named(name)
-    shows.add(board.id, ids)
+    board = board_of(server, name, ids)
     page.get_by_test_id("stSidebarNavItems").get_by_role("link", name="Boards", exact=True).click()
     wait_idle(page)
     page.get_by_text(name, exact=True).click()

@@ -13,8 +13,8 @@ from starvideos.copies import MediaStore
 from starvideos.database import Database
 from starvideos.sandbox.clips import write_h264, yuv420p
 from tests.e2e.conftest import AppServer, wait_idle
+from tests.e2e.seeding import PROMPTS, board_of, seed
 from tests.e2e.test_review_e2e import open_boards, write_note
-from tests.e2e.test_showcase_e2e import PROMPTS, seed, showcase
 
 pytestmark = pytest.mark.e2e
 
@@ -41,8 +41,7 @@ def test_a_pinned_note_arrives_with_its_picture(make_server: type, page: Page) -
     server: AppServer = make_server()
     [rid] = seed(server, PROMPTS[:1], visit=page)
     grainy_copy(server, rid)
-    shows = showcase(server)
-    shows.add(shows.board_named("Pictures").id, [rid])
+    board_of(server, "Pictures", [rid])
     open_boards(page)
     page.get_by_role("button", name="Pictures").click()
     wait_idle(page)

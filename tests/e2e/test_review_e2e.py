@@ -4,16 +4,16 @@ owner finds it on the board (reached by clicking) and pressing the note's time m
 from __future__ import annotations
 
 import re
-import time
+from collections.abc import Callable
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from starvideos.database import Database
 from starvideos.history import HistoryStore
 from starvideos.review import Review
-from tests.e2e.conftest import AppServer, screenshot, wait_idle
-from tests.e2e.test_showcase_e2e import PROMPTS, seed, showcase
+from tests.e2e.conftest import AppServer, screenshot, wait_idle, wait_until
+from tests.e2e.seeding import LAPTOP, PROMPTS, seed, shared_board
 
 pytestmark = pytest.mark.e2e
 
@@ -37,6 +37,13 @@ def play_to(page: Page, scope: str, seconds: float) -> None:
                    "'loadedmetadata', go, { once: true }); })")
 
 
+def at_moment(video: Locator, seconds: float) -> None:
+    """Wait until ``video`` (this element: a replaced one never counts) has loaded its metadata and, unless
+    ``seconds`` is None, shows that moment."""
+    video.page.wait_for_function("([v, s]) => v.readyState >= 1 && (s === null || Math.abs(v.currentTime - s) < 0.05)",
+                                 arg=[video.element_handle(), seconds])
+
+
 def write_note(page: Page, card: str, name_box: str, name: str, text: str, seconds: float) -> None:
     """Type a name (in ``name_box``) and a note on a card's moment player, the note committed as Enter does, and
     move its playhead to ``seconds``: "Note at …" is then one press away."""
@@ -47,19 +54,17 @@ def write_note(page: Page, card: str, name_box: str, name: str, text: str, secon
     play_to(page, card, seconds)
 
 
-def test_a_link_holder_pins_a_note_and_the_owner_sees_that_moment(make_server: type, browser: Browser) -> None:
+def test_a_link_holder_pins_a_note_and_the_owner_sees_that_moment(make_server: type,
+                                                                  new_page: Callable[..., Page]) -> None:
     """Test that a stranger with a share link pins "Note at 0:03.0" with its frame's picture, and that the owner,
     on the board, sees the note and pressing its time seeks the player to 3.0 s; retakes from it, approves the
     retake (resolving the note), and finds the note on Present, where its time moves the stage."""
     server: AppServer = make_server()
-    team = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    team = new_page(viewport=LAPTOP)
     ids = seed(server, PROMPTS[:2], visit=team)
-    shows = showcase(server)
-    board = shows.board_named("For the client")
-    shows.add(board.id, ids)
-    token, _link = shows.share(board.id)
+    board, token = shared_board(server, "For the client", ids)
 
-    stranger = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    stranger = new_page(viewport=LAPTOP)
     stranger.goto(f"{server.url}/shared?token={token}")  # the link as it arrives in a mail
     wait_idle(stranger)
     card = f".st-key-card_shared_{ids[0]}"
@@ -74,7 +79,7 @@ def test_a_link_holder_pins_a_note_and_the_owner_sees_that_moment(make_server: t
     listed = stranger.locator(f".st-key-shared_notes_{ids[0]}")
     expect(listed.get_by_role("button", name=re.compile(r"0:03\.0"))).to_be_visible()
     expect(listed.get_by_text("<b>The fox</b> should turn left here")).to_be_visible()
-    expect(listed.locator("img")).to_be_visible(timeout=20_000)  # the picture of that frame
+    expect(listed.locator("img")).to_be_visible()  # the picture of that frame
     [note] = Review(Database(f"sqlite:///{server.history}")).notes(ids[0])
     assert (note.at, note.author, note.share_link_id is not None) == (3.0, "Carla", True)
     screenshot(stranger, "review-note.png")
@@ -86,13 +91,10 @@ def test_a_link_holder_pins_a_note_and_the_owner_sees_that_moment(make_server: t
     team.locator(owner_card).get_by_text("Player: trim & notes (1 open)").click()
     wait_idle(team)
     expect(team.locator(owner_card).get_by_text("<b>The fox</b> should turn left here")).to_be_visible()
-    team.locator(f"{owner_card} {PLAYER_VIDEO}").evaluate(
-        "(v) => new Promise((done) => v.readyState >= 1 ? done() : v.addEventListener('loadedmetadata', done))")
+    player = team.locator(f"{owner_card} {PLAYER_VIDEO}")
+    at_moment(player, None)
     team.locator(owner_card).get_by_role("button", name="0:03.0", exact=True).click()
-    team.locator(f"{owner_card} {PLAYER_VIDEO}").evaluate(
-        "(v) => new Promise((done, fail) => { const t0 = Date.now(); const check = () => "
-        "Math.abs(v.currentTime - 3.0) < 0.05 ? done() : Date.now() - t0 > 15000 ? fail(new Error("
-        "'the player stayed at ' + v.currentTime)) : setTimeout(check, 50); check(); })")
+    at_moment(player, 3.0)
     screenshot(team, "review-board.png")
 
     team.locator(owner_card).get_by_role("button", name="Retake from here").click()
@@ -104,10 +106,8 @@ def test_a_link_holder_pins_a_note_and_the_owner_sees_that_moment(make_server: t
     team.get_by_role("button", name="Create video").click()
     wait_idle(team)
     store = HistoryStore(Database(f"sqlite:///{server.history}"))
-    deadline = time.monotonic() + 30
-    while (retake := store.list()[0]).id in ids:  # the press is stored before anything is sent
-        assert time.monotonic() < deadline, "the retake was never recorded"
-        time.sleep(0.1)
+    wait_until(lambda: store.list()[0].id not in ids, 30)  # the press is stored before anything is sent
+    retake = store.list()[0]
     assert (retake.note_id, retake.prompt) == (note.id, f"{PROMPTS[0]}, the fox turns left")
 
     open_boards(team)
@@ -115,7 +115,7 @@ def test_a_link_holder_pins_a_note_and_the_owner_sees_that_moment(make_server: t
     wait_idle(team)
     cards = team.locator("[class*='st-key-card_board_']")
     expect(cards).to_have_count(3)
-    assert [c.get_attribute("class") for c in cards.all()][1].count(f"st-key-card_board_{retake.id}") == 1
+    expect(cards.nth(1)).to_have_class(re.compile(rf"\bst-key-card_board_{retake.id}\b"))  # next to its original
     team.locator(owner_card).get_by_text("Player: trim & notes (1 open)").click()
     wait_idle(team)
     thread = team.locator(f".st-key-board_thread_{note.id}")
@@ -137,27 +137,22 @@ def test_a_link_holder_pins_a_note_and_the_owner_sees_that_moment(make_server: t
     notes_area = team.locator(".st-key-present_notes")
     expect(notes_area.get_by_text("<b>The fox</b> should turn left here")).to_be_visible()
     stage = team.locator(f".st-key-present_stage {PLAYER_VIDEO}")
-    stage.evaluate("(v) => new Promise((done) => v.readyState >= 1 ? done() : "
-                   "v.addEventListener('loadedmetadata', done))")
+    at_moment(stage, None)
     notes_area.get_by_role("button", name="0:03.0", exact=True).click()
-    stage.evaluate("(v) => new Promise((done, fail) => { const t0 = Date.now(); const check = () => "
-                   "Math.abs(v.currentTime - 3.0) < 0.05 ? done() : Date.now() - t0 > 15000 ? fail(new Error("
-                   "'the stage stayed at ' + v.currentTime)) : setTimeout(check, 50); check(); })")
+    at_moment(stage, 3.0)
     expect(team.get_by_role("button", name="Note at 0:03.0", exact=True)).to_be_visible()
     screenshot(team, "present-notes.png")
 
 
-def test_a_blind_vote_in_two_browsers_shows_the_tally_only_after_reveal(make_server: type, browser: Browser) -> None:
+def test_a_blind_vote_in_two_browsers_shows_the_tally_only_after_reveal(make_server: type,
+                                                                        new_page: Callable[..., Page]) -> None:
     """Test a blind vote: the owner starts it from two selected takes (reached by clicking); a link holder in a
     separate browser sees no prompt and picks once (a reload does not give a second vote); no count per take shows
     before Reveal; after the owner reveals, both see the tally with the prompts."""
     server: AppServer = make_server()
-    team = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    team = new_page(viewport=LAPTOP)
     ids = seed(server, PROMPTS[:2], visit=team)
-    shows = showcase(server)
-    board = shows.board_named("Which one?")
-    shows.add(board.id, ids)
-    token, _link = shows.share(board.id)
+    board, token = shared_board(server, "Which one?", ids)
     open_boards(team)
     team.get_by_role("button", name="Which one?").click()
     wait_idle(team)
@@ -174,7 +169,7 @@ def test_a_blind_vote_in_two_browsers_shows_the_tally_only_after_reveal(make_ser
     wait_idle(team)
     expect(vote_box.get_by_text("Your pick")).to_be_visible()
 
-    stranger = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    stranger = new_page(viewport=LAPTOP)
     stranger.goto(f"{server.url}/shared?token={token}")
     wait_idle(stranger)
     theirs = stranger.locator(".st-key-blind_vote")
@@ -187,7 +182,7 @@ def test_a_blind_vote_in_two_browsers_shows_the_tally_only_after_reveal(make_ser
     expect(theirs.get_by_text("Your pick")).to_be_visible()
     stranger.reload()
     wait_idle(stranger)
-    expect(theirs.get_by_text("Your pick")).to_be_visible(timeout=15_000)  # the browser's cookie: the same voter
+    expect(theirs.get_by_text("Your pick")).to_be_visible()  # the browser's cookie: the same voter
     expect(theirs.get_by_text("2 votes so far", exact=False)).to_be_visible()
     expect(theirs.get_by_role("button", name=re.compile(r"^Pick "))).to_have_count(0)  # one vote per browser
     screenshot(stranger, "review-blind-vote.png")
@@ -195,7 +190,8 @@ def test_a_blind_vote_in_two_browsers_shows_the_tally_only_after_reveal(make_ser
     team.reload()
     wait_idle(team)
     team.locator(".st-key-blind_vote").get_by_role("button", name="Reveal").click()
-    wait_idle(team)
+    # Revealed (and stored) before the other browser looks again: a reload sooner would find the vote still blind.
+    expect(team.locator(".st-key-blind_vote").get_by_text("Blind vote · revealed")).to_be_visible()
     stranger.reload()
     wait_idle(stranger)
     for page in (team, stranger):

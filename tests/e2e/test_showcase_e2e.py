@@ -4,51 +4,44 @@ step, stars and comments, a share link opened in a fresh browser, and the pages 
 from __future__ import annotations
 
 import http.server
+import json
 import re
 import threading
-import time
+from collections.abc import Callable, Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from starvideos.client import StarVideosClient
-from starvideos.copies import MediaStore
 from starvideos.database import Database
 from starvideos.history import HistoryStore
 from starvideos.models import TaskStatus, VideoRequest, VideoTask
 from starvideos.sandbox.clips import render
-from starvideos.showcase import Showcase
 from tests.conftest import DUMMY_KEY
 from tests.creates import create_now
-from tests.e2e.conftest import AppServer, screenshot, stage_played_past, wait_idle
+from tests.e2e.conftest import AppServer, free_port, screenshot, stage_played_past, wait_idle
+from tests.e2e.seeding import LAPTOP, PROMPTS, board_of, seed, shared_board, showcase
 
 pytestmark = pytest.mark.e2e
-
-PROMPTS = ["A lighthouse in a storm, slow aerial orbit", "A red fox runs through fresh snow, tracking shot",
-           "Neon street at night in the rain, slow push-in", "Jellyfish drifting in deep blue water, macro"]
+__all__ = ["PROMPTS", "add_to_new_board", "seed", "showcase"]  # what other e2e files take from here
 
 
-def seed(server: AppServer, prompts: list[str] = PROMPTS, *, visit: Page | None = None) -> list[int]:
-    """Takes made through the server's own sandbox; returns their record ids once the server has saved them. The
-    server's background work starts with its first visit, so a page visits it first."""
-    if visit is not None:
-        visit.goto(server.url)
-        wait_idle(visit)
-    store = HistoryStore(Database(f"sqlite:///{server.history}"))
-    client = StarVideosClient(server.sandbox_url, DUMMY_KEY)
-    ids = [create_now(client, store, VideoRequest(p, ratio="9:16" if n == 1 else "16:9"), session_id="e2e")
-           .record_id for n, p in enumerate(prompts)]
-    media = MediaStore(store.db)
-    deadline = time.monotonic() + 60
-    while not all((m := media.get(i)) is not None and m.state == "saved" for i in ids):
-        assert time.monotonic() < deadline, "the server never saved the takes"
-        time.sleep(0.2)
-    store.close()
-    return ids
+def wait_every(page: Page, selector: str, condition: str) -> None:
+    """Wait until the JavaScript ``condition`` holds for every element ``e`` that ``selector`` matches."""
+    page.wait_for_function(f"() => [...document.querySelectorAll({json.dumps(selector)})].every((e) => {condition})")
 
 
-def showcase(server: AppServer) -> Showcase:
-    return Showcase(Database(f"sqlite:///{server.history}"))
+def add_to_new_board(page: Page, name: str, count: int) -> None:
+    """Press "Add to board (count)" for the selected takes, type a new board's name in its dialog (Enter takes it),
+    press Add, and wait for the page to say it added them."""
+    page.get_by_role("button", name=f"Add to board ({count})").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_text("Add to board")).to_be_visible()
+    dialog.get_by_role("combobox").fill(name)
+    dialog.get_by_role("combobox").press("Enter")
+    wait_idle(page)
+    dialog.get_by_role("button", name="Add").click()
+    expect(page.get_by_text(f"Added {count} takes to “{name}”.")).to_be_visible()
 
 
 def test_gallery_posters_selection_and_add_to_a_new_board(make_server: type, page: Page) -> None:
@@ -56,27 +49,18 @@ def test_gallery_posters_selection_and_add_to_a_new_board(make_server: type, pag
     name is typed in the "Add to board" dialog."""
     server: AppServer = make_server()
     ids = seed(server, visit=page)
-    page.goto(f"{server.url}/gallery")
-    wait_idle(page)
-    posters = page.locator("[data-testid=stImage] img")
-    expect(posters).to_have_count(4)
-    page.wait_for_function("() => [...document.querySelectorAll('[data-testid=stImage] img')]"
-                           ".every(img => img.complete && img.naturalWidth > 0)")
-    assert page.locator("video").count() == 0
+    page.get_by_test_id("stSidebarNavItems").get_by_role("link", name="Gallery").click()
+    expect(page.locator("[class*='st-key-card_gallery_']")).to_have_count(4)
+    wait_idle(page)  # the Gallery's run has begun: once it is over, nothing of the page before it is left
+    expect(page.locator("[data-testid=stImage] img")).to_have_count(4)
+    wait_every(page, "[data-testid=stImage] img", "e.complete && e.naturalWidth > 0")
+    expect(page.locator("video")).to_have_count(0)
     screenshot(page, "gallery.png")
     for record_id in ids[:2]:
         page.locator(f".st-key-select_gallery_{record_id} label").click()
         wait_idle(page)
-    page.get_by_role("button", name="Add to board (2)").click()
-    dialog = page.get_by_role("dialog")
-    expect(dialog.get_by_text("Add to board")).to_be_visible()
-    dialog.get_by_role("combobox").fill("Spring pitch")
-    dialog.get_by_role("combobox").press("Enter")
-    wait_idle(page)
-    dialog.get_by_role("button", name="Add").click()
-    wait_idle(page)
-    expect(page.get_by_text("Added 2 takes to “Spring pitch”.")).to_be_visible()
-    [board] = showcase(server).boards()
+    add_to_new_board(page, "Spring pitch", 2)
+    [board] = showcase(server).boards()  # stored before the page said so
     assert board.name == "Spring pitch" and {t.record.id for t in showcase(server).items(board.id)} == set(ids[:2])
 
 
@@ -84,9 +68,7 @@ def test_present_with_the_arrow_keys(make_server: type, page: Page) -> None:
     """Test Present: a big playing video with its prompt; → and ← move between takes; the sidebar is out of the way."""
     server: AppServer = make_server()
     ids = seed(server, visit=page)
-    shows = showcase(server)
-    board = shows.board_named("Show")
-    shows.add(board.id, ids)
+    board = board_of(server, "Show", ids)
     page.set_viewport_size({"width": 1920, "height": 1080})
     page.goto(f"{server.url}/present?board={board.id}")
     wait_idle(page)
@@ -103,7 +85,7 @@ def test_present_with_the_arrow_keys(make_server: type, page: Page) -> None:
     expect(caption).to_have_text(PROMPTS[2])
     page.keyboard.press("ArrowLeft")
     expect(caption).to_have_text(PROMPTS[1])
-    assert re.search(r"[?&]i=1\b", page.url)
+    expect(page).to_have_url(re.compile(r"[?&]i=1\b"))  # the address may follow the caption by a moment
     # A take shown again plays again (st.video autoplayed an address only the first time it was drawn).
     stage = stage_played_past(page, ids[1], 0.2)
     # Opening the notes keeps the take playing where it is: the same video element, still playing.
@@ -111,6 +93,7 @@ def test_present_with_the_arrow_keys(make_server: type, page: Page) -> None:
     page.locator(".st-key-present_notes").get_by_text("Notes at a moment").click()
     wait_idle(page)
     expect(page.get_by_role("button", name=re.compile(r"^Note at "))).to_be_visible()
+    wait_idle(page)  # the run that drew the notes has begun: read the stage once it is over
     assert stage.evaluate("(v) => v.dataset.before === 'notes' && !v.paused")
 
 
@@ -120,20 +103,17 @@ def test_compare_players_stay_in_step(make_server: type, page: Page) -> None:
     ids = seed(server, visit=page)
     page.goto(f"{server.url}/compare?ids={','.join(map(str, ids[:3]))}")
     wait_idle(page)
-    players = page.locator(".st-key-compare_players video")
-    expect(players).to_have_count(3)
-    page.wait_for_function("() => [...document.querySelectorAll('.st-key-compare_players video')]"
-                           ".every(v => v.readyState >= 2)")
+    players = ".st-key-compare_players video"
+    expect(page.locator(players)).to_have_count(3)
+    wait_every(page, players, "e.readyState >= 2")
     seek = page.locator(".sv-seek")
     seek.evaluate("(el) => { el.value = 600; el.dispatchEvent(new Event('input', {bubbles: true})); }")
     # 60% of the sandbox's 5-second takes (each clip lasts the duration it asked for).
-    page.wait_for_function("() => [...document.querySelectorAll('.st-key-compare_players video')]"
-                           ".every(v => Math.abs(v.currentTime - 3.0) < 0.1)")
+    wait_every(page, players, "Math.abs(e.currentTime - 3.0) < 0.1")
     page.locator(".sv-play").click()
-    page.wait_for_function("() => [...document.querySelectorAll('.st-key-compare_players video')]"
-                           ".every(v => !v.paused && v.currentTime > 3.2)")
+    wait_every(page, players, "!e.paused && e.currentTime > 3.2")
     page.locator(".sv-play").click()
-    page.wait_for_function("() => [...document.querySelectorAll('.st-key-compare_players video')].every(v => v.paused)")
+    wait_every(page, players, "e.paused")
     times = page.evaluate("() => [...document.querySelectorAll('.st-key-compare_players video')]"
                           ".map(v => v.currentTime)")
     assert max(times) - min(times) < 0.25, times
@@ -161,15 +141,14 @@ def test_stars_and_a_comment_round_trip(make_server: type, page: Page) -> None:
     assert [c.author for c in showcase(server).comments(rid)] == ["Dana"]
 
 
-def test_a_share_link_in_a_fresh_browser(make_server: type, browser: Browser) -> None:
+def test_a_share_link_in_a_fresh_browser(make_server: type, new_page: Callable[..., Page]) -> None:
     """Test that a share link opens its board in a fresh browser without the password, and that /history in that
     same browser still asks for it."""
     server: AppServer = make_server(STARVIDEOS_APP_PASSWORD="team secret")
-    team = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    team = new_page(viewport=LAPTOP)
     ids = seed(server, PROMPTS[:2], visit=team)
+    board = board_of(server, "For the client", ids)
     shows = showcase(server)
-    board = shows.board_named("For the client")
-    shows.add(board.id, ids)
     shows.rate(ids[0], "ann", 5)
     shows.comment(ids[0], "Ann", "Love the light; can we try a slower orbit?")
     shows.set_best(board.id, ids[0])
@@ -180,61 +159,75 @@ def test_a_share_link_in_a_fresh_browser(make_server: type, browser: Browser) ->
     wait_idle(team)
     team.get_by_role("button", name="Share link").click()
     team.get_by_role("button", name="Create share link").click()
-    wait_idle(team)
+    code = team.locator("[data-testid=stCode]").filter(has_text="/shared?token=")
+    expect(code).to_be_visible()
     screenshot(team, "board.png")  # with its share box open
-    link = team.locator("[data-testid=stCode]").filter(has_text="/shared?token=").inner_text().strip()
+    link = code.inner_text().strip()
     assert link.startswith(f"{server.url}/shared?token=")
 
-    stranger = browser.new_context().new_page()
+    stranger = new_page()
     stranger.goto(link)
     wait_idle(stranger)
     expect(stranger.get_by_role("heading", name="For the client")).to_be_visible()
-    assert stranger.locator("input[type=password]").count() == 0
+    expect(stranger.locator("input[type=password]")).to_have_count(0)
     expect(stranger.get_by_text(re.compile(r"^A shared board: you can play, present, compare, rate, comment"))
            ).to_be_visible()
     stranger.goto(f"{server.url}/history")
     wait_idle(stranger)
     expect(stranger.locator("input[type=password]")).to_be_visible()
-    assert stranger.get_by_text("For the client").count() == 0
+    expect(stranger.get_by_text("For the client")).to_have_count(0)
+
+
+@pytest.fixture(scope="module")
+def phone_board(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[AppServer, int, str]]:
+    """One server, three takes and a board of them shared by a link, for the four pages a phone only looks at."""
+    server = AppServer(history=tmp_path_factory.mktemp("phone") / "history.sqlite3", sandbox_port=free_port())
+    try:
+        board, token = shared_board(server.start(), "Phone", seed(server, PROMPTS[:3]))
+        yield server, board.id, token
+    finally:
+        server.stop()
 
 
 @pytest.mark.parametrize("where", ["gallery", "board", "shared", "history"])
-def test_comfortable_on_a_phone(make_server: type, browser: Browser, where: str) -> None:
+def test_comfortable_on_a_phone(phone_board: tuple[AppServer, int, str], new_page: Callable[..., Page],
+                                where: str) -> None:
     """Test that at 390 px the page never scrolls sideways, cards stand in one column with their prompt visible,
     and History shows time, status and prompt."""
-    server: AppServer = make_server()
-    phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True).new_page()
-    ids = seed(server, PROMPTS[:3], visit=phone)
-    shows = showcase(server)
-    board = shows.board_named("Phone")
-    shows.add(board.id, ids)
-    token, _ = shows.share(board.id)
-    path = {"gallery": "/gallery", "board": f"/boards?board={board.id}", "shared": f"/shared?token={token}",
+    server, board_id, token = phone_board
+    phone = new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    path = {"gallery": "/gallery", "board": f"/boards?board={board_id}", "shared": f"/shared?token={token}",
             "history": "/history"}[where]
     phone.goto(server.url + path)
-    wait_idle(phone)
-    phone.wait_for_timeout(500)
-    assert phone.evaluate("() => document.documentElement.scrollWidth") <= 390
+
+    def never_sideways() -> None:
+        wait_idle(phone)  # the page's run has drawn what is awaited above; once it is over, measure the whole page
+        assert phone.evaluate("() => document.documentElement.scrollWidth") <= 390
+
     if where == "history":
         grid = phone.locator("[data-testid=stDataFrame]")
         expect(grid).to_contain_text(PROMPTS[2][:20])
+        never_sideways()
         box = grid.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= 390
-        headers = phone.locator("[data-testid=stDataFrame] table th").all_inner_texts()[:3]
-        assert [h.strip() for h in headers] == ["Time", "Status", "Prompt"]
+        headers = phone.locator("[data-testid=stDataFrame] table th")
+        for n, name in enumerate(["Time", "Status", "Prompt"]):
+            expect(headers.nth(n)).to_have_text(name)
         return
     cards = phone.locator("[class*='st-key-card_']")
-    expect(cards.first).to_be_visible()
-    boxes = [cards.nth(i).bounding_box() for i in range(cards.count())]
-    assert all(b["width"] >= 300 and b["x"] + b["width"] <= 390 for b in boxes)  # one column, within the screen
-    assert [round(b["y"]) for b in boxes] == sorted(round(b["y"]) for b in boxes)  # stacked, in order
+    expect(cards).to_have_count(3)
     prompt = phone.get_by_text(PROMPTS[2]).first
     expect(prompt).to_be_visible()
+    never_sideways()
+    boxes = [card.bounding_box() for card in cards.all()]
+    assert all(b["width"] >= 300 and b["x"] + b["width"] <= 390 for b in boxes)  # one column, within the screen
+    assert [round(b["y"]) for b in boxes] == sorted(round(b["y"]) for b in boxes)  # stacked, in order
     box = prompt.bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= 390
 
 
-def test_a_board_stays_open_through_every_action(make_server: type, browser: Browser, page: Page) -> None:
+def test_a_board_stays_open_through_every_action(make_server: type, new_page: Callable[..., Page],
+                                                 page: Page) -> None:
     """Test that a board opened by clicking its name in Boards is in the address (?board=N) and stays open through
     Up, Down, Remove, Rename, Share link, Revoke, Compare and back, Present and Esc, a reload and Back; and that
     the address pasted in another browser opens the same board."""
@@ -242,68 +235,62 @@ def test_a_board_stays_open_through_every_action(make_server: type, browser: Bro
     ids = seed(server, PROMPTS, visit=page)
     shows = showcase(server)
     shows.board_named("Another board")
-    board = shows.board_named("Review")
-    shows.add(board.id, ids)
+    board = board_of(server, "Review", ids)
     page.get_by_test_id("stSidebarNavItems").get_by_role("link", name="Boards").click()
     wait_idle(page)
     page.get_by_test_id("stMain").get_by_text("Review", exact=True).click()
-    wait_idle(page)
     address = f"{server.url}/boards?board={board.id}"
+    cards = page.locator("[class*='st-key-card_board_']")
 
-    def still_open(name: str = "Review") -> None:
+    def still_open(name: str = "Review", order: list[int] | None = None) -> None:
+        """The board is drawn (``name`` as its heading, its takes in ``order``): once the run that drew it is
+        over, the address is still the board's."""
         expect(page.get_by_role("heading", name=name)).to_be_visible()
-        assert page.url == address, page.url
+        if order is not None:
+            expect(cards).to_have_class([re.compile(rf"\bst-key-card_board_{i}\b") for i in order])
+        wait_idle(page)
+        expect(page).to_have_url(address)
 
-    still_open()
+    still_open(order=ids)
     page.locator(f".st-key-up_{ids[1]} button").click()
-    wait_idle(page)
-    still_open()
+    still_open(order=[ids[1], ids[0], ids[2], ids[3]])
     page.locator(f".st-key-down_{ids[2]} button").click()
-    wait_idle(page)
-    still_open()
+    still_open(order=[ids[1], ids[0], ids[3], ids[2]])
     page.locator(f".st-key-remove_{ids[3]} button").click()
-    wait_idle(page)
-    still_open()
+    still_open(order=[ids[1], ids[0], ids[2]])
     assert [t.record.id for t in shows.items(board.id)] == [ids[1], ids[0], ids[2]]
     page.get_by_role("button", name="Rename").click()
     page.get_by_label("Board name").fill("Review, round 2")
     page.get_by_role("button", name="Save name").click()
-    wait_idle(page)
     still_open("Review, round 2")
     page.get_by_role("button", name="Share link").click()
     page.get_by_role("button", name="Create share link").click()
-    wait_idle(page)
     expect(page.locator("[data-testid=stCode]").filter(has_text="/shared?token=")).to_be_visible()
     page.get_by_role("button", name="Revoke").click()
-    wait_idle(page)
+    expect(page.get_by_text(re.compile(r"^Link \d+ · made .* · revoked$"))).to_be_visible()
     assert [link.state() for link in shows.links(board.id)] == ["revoked"]
     page.keyboard.press("Escape")
     still_open("Review, round 2")
     page.get_by_role("button", name="Compare (3)").click()
-    wait_idle(page)
     expect(page.locator(".st-key-compare_players video")).to_have_count(3)
     page.get_by_role("link", name="Back to “Review, round 2”").click()
-    wait_idle(page)
     still_open("Review, round 2")
     page.get_by_role("link", name="Present").click()
-    wait_idle(page)
     expect(page.locator(".st-key-present_caption")).to_have_text(PROMPTS[1])
+    wait_idle(page)  # Present hears its keys once the run that draws it is over
     page.keyboard.press("Escape")
-    wait_idle(page)
+    expect(page.locator(".st-key-present_caption")).to_have_count(0)
     still_open("Review, round 2")
     page.reload()
-    wait_idle(page)
     still_open("Review, round 2")
     page.get_by_role("link", name="Present").click()
-    wait_idle(page)
     expect(page.locator(".st-key-present_caption")).to_have_text(PROMPTS[1])
     page.go_back()
-    wait_idle(page)
+    expect(page.locator(".st-key-present_caption")).to_have_count(0)
     still_open("Review, round 2")
 
-    pasted = browser.new_context().new_page()
+    pasted = new_page()
     pasted.goto(address)
-    wait_idle(pasted)
     expect(pasted.get_by_role("heading", name="Review, round 2")).to_be_visible()
 
 

@@ -6,30 +6,27 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from starvideos.database import Database
 from starvideos.review import Review
 from tests.e2e.conftest import AppServer, wait_idle
+from tests.e2e.seeding import PROMPTS, board_of, seed, shared_board, showcase
 from tests.e2e.test_review_e2e import open_boards
-from tests.e2e.test_showcase_e2e import PROMPTS, seed, showcase
 
 pytestmark = pytest.mark.e2e
 
 WORDS = "The lighthouse beam should sweep left to right, slower, and end on the rocks."
 
 
-def test_a_refused_comment_keeps_its_words_and_a_posted_one_keeps_the_name(make_server: type,
-                                                                              browser: Browser) -> None:
+def test_a_refused_comment_keeps_its_words_and_a_posted_one_keeps_the_name(make_server: type, page: Page) -> None:
     """Test that a link holder's comment refused for a missing name keeps every word typed (only the message is
     new), and that once it is posted the box empties for the next one while the name stays."""
     server: AppServer = make_server()
-    stranger = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
-    [rid] = seed(server, PROMPTS[:1], visit=stranger)
+    stranger = page  # a fresh browser: nobody signed in, only the link
+    [rid] = seed(server, PROMPTS[:1])
+    _board, token = shared_board(server, "For the client", [rid])
     shows = showcase(server)
-    board = shows.board_named("For the client")
-    shows.add(board.id, [rid])
-    token, _link = shows.share(board.id)
     stranger.goto(f"{server.url}/shared?token={token}")  # the link as it arrives in a mail
     wait_idle(stranger)
     card = stranger.locator(f".st-key-card_shared_{rid}")
@@ -61,15 +58,14 @@ def test_a_board_cards_decision_buttons_show_whole_on_a_laptop_screen(make_serve
     server: AppServer = make_server()
     page.set_viewport_size({"width": 1280, "height": 720})
     [rid] = seed(server, PROMPTS[:1], visit=page)
-    shows = showcase(server)
-    board = shows.board_named("For the client")
-    shows.add(board.id, [rid])
+    board = board_of(server, "For the client", [rid])
     open_boards(page)
     page.get_by_role("button", name="For the client").click()
     wait_idle(page)
     card = page.locator(f".st-key-card_board_{rid}")
     buttons = page.locator(f".st-key-approval_{board.id}_{rid} button")
     expect(buttons).to_have_count(3)
+    wait_idle(page)  # the run that drew the card is over: measure it as it stays
     box = card.bounding_box()
     assert box is not None
     for button in buttons.all():
@@ -86,9 +82,7 @@ def test_compare_shows_every_row_of_what_differs_without_scrolling_inside_it(mak
     down to Rating at once: nothing is hidden behind a scrollbar inside the table."""
     server: AppServer = make_server(STARVIDEOS_PRICE_PER_SECOND="0.05", STARVIDEOS_CURRENCY="EUR")
     ids = seed(server, PROMPTS[:2], visit=page)
-    shows = showcase(server)
-    board = shows.board_named("For the client")
-    shows.add(board.id, ids)
+    board_of(server, "For the client", ids)
     open_boards(page)
     page.get_by_role("button", name="For the client").click()
     wait_idle(page)
@@ -99,6 +93,8 @@ def test_compare_shows_every_row_of_what_differs_without_scrolling_inside_it(mak
     table.scroll_into_view_if_needed()
     scroller = table.locator(".dvn-scroller").first
     expect(scroller).to_be_attached()
+    page.wait_for_function("(s) => s.clientHeight > 0 && s.scrollHeight > 0", arg=scroller.element_handle())
+    wait_idle(page)  # the table is laid out, and the run that drew it is over: measure it now
     hidden = scroller.evaluate("s => s.scrollHeight - s.clientHeight")
     assert hidden <= 1, f"{hidden} px of the table (its last rows, down to Rating) hide behind its scrollbar"
 
@@ -109,9 +105,7 @@ def test_an_open_blind_vote_shows_votes_arriving_and_the_reveal_without_a_click(
     is not pressed on a stale "0 votes so far"), and shows the tally once the vote is revealed elsewhere."""
     server: AppServer = make_server()
     ids = seed(server, PROMPTS[:2], visit=page)
-    shows = showcase(server)
-    board = shows.board_named("For the client")
-    shows.add(board.id, ids)
+    board = board_of(server, "For the client", ids)
     review = Review(Database(f"sqlite:///{server.history}"))
     vote = review.start_vote(board.id, ids)
     open_boards(page)
@@ -120,6 +114,6 @@ def test_an_open_blind_vote_shows_votes_arriving_and_the_reveal_without_a_click(
     panel = page.locator(".st-key-blind_vote")
     expect(panel.get_by_text(re.compile(r"· 0 votes so far$"))).to_be_visible()
     assert review.cast(vote.id, "visitor:carla", ids[1])  # a client, through the link, in another browser
-    expect(panel.get_by_text(re.compile(r"· 1 vote so far$"))).to_be_visible(timeout=15_000)
+    expect(panel.get_by_text(re.compile(r"· 1 vote so far$"))).to_be_visible()
     review.reveal(vote.id, by="a teammate")
-    expect(panel.get_by_role("heading", name="Blind vote · revealed")).to_be_visible(timeout=15_000)
+    expect(panel.get_by_role("heading", name="Blind vote · revealed")).to_be_visible()
