@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import AppServer
-from tests.e2e.test_showcase_e2e import PROMPTS, seed, showcase
+from tests.e2e.seeding import PROMPTS, board_of, seed
 
 pytestmark = pytest.mark.e2e
 
@@ -17,9 +17,7 @@ def test_a_board_cards_player_shows_whole_with_its_buttons_when_opened(make_serv
     person does not have to scroll to find what they opened."""
     server: AppServer = make_server()
     [rid] = seed(server, PROMPTS[:1], visit=page)
-    shows = showcase(server)
-    board = shows.board_named("For the client")
-    shows.add(board.id, [rid])
+    board_of(server, "For the client", [rid])
     page.get_by_test_id("stSidebarNavItems").get_by_role("link", name="Boards", exact=True).click()
     page.get_by_test_id("stMain").get_by_role("button", name="For the client").click()
     card = page.locator(f".st-key-card_board_{rid}")
@@ -28,7 +26,7 @@ def test_a_board_cards_player_shows_whole_with_its_buttons_when_opened(make_serv
     toggle.evaluate("el => el.scrollIntoView({block: 'end'})")  # the bottom of the screen, as a person finds it
     toggle.click()
     video = card.locator(f".st-key-board_player_{rid} video")
-    expect(video).to_have_count(1, timeout=30_000)
+    expect(video).to_have_count(1)
     buttons = [card.get_by_role("button", name=name) for name in ("Set in 0:00.0", "Set out 0:00.0", "Note at 0:00.0")]
     for button in buttons:
         expect(button).to_be_visible()

@@ -8,7 +8,7 @@ from playwright.sync_api import Page, expect
 from starvideos.database import Database
 from starvideos.review import Review
 from tests.e2e.conftest import AppServer, wait_idle, wait_until
-from tests.e2e.test_showcase_e2e import PROMPTS, seed
+from tests.e2e.seeding import PROMPTS, seed
 
 pytestmark = pytest.mark.e2e
 
