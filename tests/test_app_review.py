@@ -14,8 +14,9 @@ from streamlit.testing.v1.element_tree import ButtonGroup
 from components import runtime
 from components.text import md_inert
 from starvideos.models import TaskStatus, VideoRequest, VideoTask
-from starvideos.review import APPROVED, CHANGES, REJECTED
+from starvideos.review import APPROVED, CHANGES, REJECTED, Note
 from starvideos.schema import tasks
+from starvideos.showcase import Board
 from tests.apptest_support import new_app, plain, served_key, texts
 from tests.player_support import players, press
 from tests.test_app_showcase import page, takes
@@ -435,16 +436,21 @@ def test_a_signed_in_members_address_through_a_share_link_never_reaches_a_link_h
     assert f"{md_inert('ann.lee')} · :gray-badge[via share link]" in captions(stranger)  # the comment
 
 
+def _noted_take() -> tuple[runtime.Backend, Board, int, Note]:
+    """A finished take on the board "Client" with a note pinned there ("Brighter" at 1 s)."""
+    [original] = takes(1, "A lighthouse")
+    backend = runtime.backend()
+    board = backend.showcase.board_named("Client")
+    backend.showcase.add(board.id, [original])
+    return backend, board, original, backend.review.pin(original, 1.0, "Brighter", author="Ann", board_id=board.id)
+
+
 def test_a_link_holder_sees_only_the_retakes_on_the_board_and_no_way_off_it(app_env: Path) -> None:
     """Test that under a note, someone holding the board's share link sees the retakes made from it that are on the
     board (their status and what changed) but not one kept off the board (not its prompt, not its status), and no
     link to a task's page (members only); the board's members see both retakes, each linked to its task."""
     page("pages/boards.py")
-    [original] = takes(1, "A lighthouse")
-    backend = runtime.backend()
-    board = backend.showcase.board_named("Client")
-    backend.showcase.add(board.id, [original])
-    note = backend.review.pin(original, 1.0, "Brighter", author="Ann", board_id=board.id)
+    backend, board, original, note = _noted_take()
     kept_off = backend.store.record_attempt(VideoRequest("A lighthouse, team draft", duration=8), note_id=note.id)
     shown_retake = backend.store.record_attempt(VideoRequest("A lighthouse, brighter"), note_id=note.id)
     backend.showcase.add(board.id, [shown_retake])
@@ -577,11 +583,7 @@ def test_what_changed_says_what_each_take_cost_and_how_long_it_took(app_env: Pat
     monkeypatch.setenv("STARVIDEOS_PRICE_PER_SECOND", "0.1")
     monkeypatch.setenv("STARVIDEOS_CURRENCY", "EUR")
     at = page("pages/boards.py")
-    [original] = takes(1, "A lighthouse")
-    backend = runtime.backend()
-    board = backend.showcase.board_named("Client")
-    backend.showcase.add(board.id, [original])
-    note = backend.review.pin(original, 1.0, "Brighter", author="Ann", board_id=board.id)
+    backend, board, original, note = _noted_take()
     retake = backend.store.record_attempt(VideoRequest("A lighthouse, brighter", duration=8), note_id=note.id)
     _made(original, "completed", 1000.0, 1042.0)
     _made(retake, "processing", 2000.0, None)
