@@ -149,6 +149,21 @@ def wait_idle(page: Page) -> None:
     page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", state="attached")
 
 
+def wait_settled(page: Page, quiet: float = 0.5, timeout: float = 30.0) -> None:
+    """Wait until the app has not run for ``quiet`` seconds. A live part that settles (a cut made, a vote revealed)
+    reruns the whole page once, and a click sent while that rerun is being asked for is lost: Streamlit keeps the
+    newer request's page. A person clicks a moment later; a test that clicks the instant a result appears waits
+    for the page to be still first."""
+    idle = "[data-testid=stApp][data-test-script-state=notRunning]"
+    deadline = time.monotonic() + timeout
+    still_since = time.monotonic()
+    while time.monotonic() - still_since < quiet:
+        assert time.monotonic() < deadline, "the app never settled"
+        if page.locator(idle).count() == 0:
+            still_since = time.monotonic()
+        time.sleep(0.05)
+
+
 def screenshot(page: Page, name: str) -> None:
     """Save a screenshot to test-results/ (and to docs/screenshots/ with UPDATE_SCREENSHOTS=1, for the README)."""
     SHOTS.mkdir(exist_ok=True)

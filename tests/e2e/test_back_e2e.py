@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import wait_idle
+from tests.e2e.conftest import wait_idle, wait_settled
 
 pytestmark = pytest.mark.e2e
 
@@ -22,7 +22,10 @@ def test_back_from_create_returns_to_the_task_it_was_opened_from(make_server: ty
     wait_idle(page)
     page.get_by_role("textbox", name="Prompt").fill(PROMPT)
     page.get_by_role("button", name="Create video").click()
-    task_id = page.locator(".st-key-create_result code").first.inner_text(timeout=30_000).strip()
+    result = page.locator(".st-key-create_result")
+    expect(result.get_by_role("button", name="Continue from last frame")).to_be_visible()  # made, and kept
+    task_id = result.locator("code").first.inner_text().strip()
+    wait_settled(page)  # the card's live part has redrawn the page once it settled
     page.get_by_test_id("stSidebarNavItems").get_by_role("link", name="History", exact=True).click()
     grid = page.locator("[data-testid=stDataFrame]")
     expect(grid).to_contain_text("paper boat")
@@ -33,7 +36,6 @@ def test_back_from_create_returns_to_the_task_it_was_opened_from(make_server: ty
     expect(page).to_have_url(task_url)
     detail = page.get_by_test_id("stMain")
     continue_button = detail.get_by_role("button", name="Continue from last frame")
-    expect(continue_button).to_be_visible(timeout=30_000)  # completed, and its last frame kept
 
     continue_button.click()
     expect(page.locator(".st-key-continues_note")).to_contain_text(f"Continues: {PROMPT}")

@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 from starvideos.database import Database
 from starvideos.schema import board_trims, cuts
 from starvideos.showcase import Board
-from tests.e2e.conftest import AppServer, screenshot, wait_idle
+from tests.e2e.conftest import AppServer, screenshot, wait_idle, wait_settled
 from tests.e2e.seeding import board_of, seed
 from tests.e2e.test_review_e2e import play_to
 
@@ -46,6 +46,7 @@ def test_make_a_cut_see_its_progress_and_present_it(make_server: type, page: Pag
     expect(version.get_by_test_id("stProgress")).to_be_visible()  # the cut's (the board's approvals have one too)
     expect(version.locator("video")).to_have_count(1, timeout=90_000)  # the live part shows it when it is made
     expect(version.get_by_test_id("stProgress")).to_have_count(0)
+    wait_settled(page)  # the finished cut redraws the page once; Present is clicked after that
     [row] = Database(f"sqlite:///{server.history}").rows(sa.select(cuts.c.id, cuts.c.state))
     assert row.state == "done"
     version.get_by_role("link", name="Present").click()

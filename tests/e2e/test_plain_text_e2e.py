@@ -192,12 +192,12 @@ def test_people_text_is_never_markdown_in_chromium(make_server: type, page: Page
     expect(stranger.locator(".st-key-present_caption")).to_contain_text("# big")
     inert(stranger, listener, "shared present")
     stranger.keyboard.press("Escape")
-    wait_idle(stranger)
+    expect(stranger).to_have_url(re.compile(rf"/shared\?token={re.escape(token)}$"))  # back on the board
     shows.add(board.id, [second])
     stranger.reload()
-    wait_idle(stranger)
-    for record_id in (first, second):
+    for record_id in (first, second):  # each pick is drawn before the next (a click sent mid-run can be replayed)
         stranger.locator(f".st-key-select_shared_{record_id} label").click()
+        expect(stranger.locator(f".st-key-select_shared_{record_id} input")).to_be_checked()
         wait_idle(stranger)
     stranger.get_by_role("button", name="Compare (2)").click()
     expect(stranger.locator(".st-key-compare_players")).to_be_visible()
