@@ -12,7 +12,7 @@ from starvideos.showcase import ShareLink, Take
 
 from .changes_ui import what_changed
 from .labels import mode_label
-from .notes_ui import note_author
+from .notes_ui import note_byline
 from .players import video_source
 from .references import describe, reference_pictures
 from .runtime import Backend
@@ -131,7 +131,6 @@ def compare(backend: Backend, takes: list[Take], *, link: ShareLink | None = Non
 def _notes(backend: Backend, take: Take, *, link: ShareLink | None) -> None:
     """The take's notes by time (through a share link: its board's only), folded under its player; a note's time
     moves every player there (they are in step), so the room sees that moment in each take."""
-    for_link_holder = link is not None
     found = backend.review.notes(take.record.id, board_id=board_scope(link))
     if not found:
         return
@@ -140,8 +139,7 @@ def _notes(backend: Backend, take: Take, *, link: ShareLink | None) -> None:
         for note in found:
             st.button(note.timecode, key=f"compare_seek_{note.id}", icon=":material/play_arrow:", type="tertiary",
                       help="Show this moment in every player", on_click=_seek, args=(note.at,))
-            st.caption(f"**{note_author(note, for_link_holder=for_link_holder)}**"
-                       + (" · via share link" if note.share_link_id else "") + (" · resolved" if note.resolved else ""))
+            st.caption(note_byline(note, for_link_holder=link is not None))
             st.text(note.body)  # plain text: never Markdown or HTML
 
 

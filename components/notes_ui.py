@@ -178,9 +178,7 @@ def _note_row(backend: Backend, note: Note, *, prefix: str, member: bool, for_li
         with words:
             st.button(note.timecode, key=f"{prefix}_seek_{note.id}", icon=":material/play_arrow:", type="tertiary",
                       help="Show this moment in the player", on_click=seek_to, args=(note.record_id, note.at))
-            st.caption(f"**{note_author(note, for_link_holder=for_link_holder)}**"
-                       + (" · via share link" if note.share_link_id else "")
-                       + f" · {ago(note.created_at)}" + (" · resolved" if note.resolved else ""))
+            st.caption(note_byline(note, for_link_holder=for_link_holder))
             st.text(note.body)  # plain text: never Markdown or HTML
             if member:
                 _member_tools(backend, note, prefix)
@@ -203,9 +201,12 @@ def _picture(backend: Backend, note: Note) -> None:
                    else ":material/image_not_supported: No picture")
 
 
-def note_author(note: Note, *, for_link_holder: bool) -> str:
-    return author(note.author, typed=typed_by_link_holder(note.share_link_id, note.created_by),
+def note_byline(note: Note, *, for_link_holder: bool) -> str:
+    """Who wrote a note (as a link holder may see it), whether through a link, when, and whether it is resolved."""
+    name = author(note.author, typed=typed_by_link_holder(note.share_link_id, note.created_by),
                   for_link_holder=for_link_holder)
+    return (f"**{name}**" + (" · via share link" if note.share_link_id else "") + f" · {ago(note.created_at)}"
+            + (" · resolved" if note.resolved else ""))
 
 
 def _member_tools(backend: Backend, note: Note, prefix: str) -> None:

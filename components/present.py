@@ -54,15 +54,14 @@ def present(backend: Backend, takes: list[Take], *, on_exit: Callable[[], None],
         return
     index = _index(len(takes))
     take = takes[index]
-    shared = notes is not None and notes.link is not None
-    source = video_source(backend, take.record, take.copy, for_link_holder=shared)
+    link = notes.link if notes is not None else None
+    source = video_source(backend, take.record, take.copy, for_link_holder=link is not None)
     # The toggle is drawn under the stage, but its state (changed by the press that caused this run) is known now.
     noting = notes is not None and source is not None and bool(st.session_state.get(NOTES_ON))
-    listed = backend.review.notes(take.record.id, board_id=board_scope(notes.link if notes else None)) \
-        if noting else []
+    listed = backend.review.notes(take.record.id, board_id=board_scope(link)) if noting else []
     with st.container(key="present_stage"):
         if source is None:
-            _no_video(backend, take, for_link_holder=shared)
+            _no_video(backend, take, for_link_holder=link is not None)
         elif noting and notes is not None:
             note_player(backend, take.record, listed, str(source), prefix="present", board_id=notes.board_id,
                         link=notes.link, can_add=notes.can_add, stage=True)
