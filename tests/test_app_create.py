@@ -442,7 +442,9 @@ def test_continue_from_last_frame_on_create(app_env: Path) -> None:
     assert (child.parent_id, child.images, child.prompt) == (parent.id, [at.text_input(key="form_image_url").value],
                                                              "The lighthouse at dawn, same framing")
     assert [t.value for t in at.get("text") if t.value.startswith("Continues:")]  # kept for another take
-    at.query_params["task"] = child.task_id
+    # The team's pace may have queued this third create: its id arrives when the queue sends it.
+    rerun_until(at, lambda: b.store.get(child.id).task_id is not None)
+    at.query_params["task"] = b.store.get(child.id).task_id
     at.switch_page("pages/history.py").run()
     at.button(key="reuse").click().run()  # Reuse settings: a shot of its own, whatever the form continued before
     at.switch_page("pages/create.py").run()
