@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from components.testing import fresh_backend, steady_router
 from starvideos.settings import SETTINGS_DOC
+from tests.conftest import empty_history
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -32,9 +33,10 @@ def _installed_components_scanned_once() -> Iterator[None]:
 
 
 @pytest.fixture
-def app_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def app_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, migrated_history: Path) -> Iterator[Path]:
     """Sandbox mode, a fresh history file, fast simulated tasks, and no cached resources from other tests."""
     monkeypatch.chdir(tmp_path)  # no developer secrets.toml is read
+    empty_history(migrated_history, tmp_path / "history.sqlite3")
     for name in SETTINGS_DOC:  # set, even if empty: the real environment wins over a developer's .env
         monkeypatch.setenv(name, "")
     for name, value in {"STARVIDEOS_MODE": "sandbox", "STARVIDEOS_API_KEY": "",
