@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -17,6 +19,7 @@ import requests
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect, sync_playwright
 
 from starvideos.settings import SETTINGS_DOC
+from tests.conftest import empty_history
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "test-results"
@@ -31,6 +34,30 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def _home_port() -> int:
+    """A port below the ephemeral range (so no outgoing connection is handed it between two tests) for this test
+    process's app servers: one address for the whole run lets the shared browser keep Streamlit's scripts cached."""
+    for port in random.sample(range(20_000, 30_000), 200):
+        if _bindable(port):
+            return port
+    return free_port()
+
+
+HOME_PORT = _home_port()
+_LIVE_PORTS: set[int] = set()
+_PORTS_LOCK = threading.Lock()
 
 
 @dataclass
@@ -54,7 +81,10 @@ class AppServer:
         return f"http://127.0.0.1:{self.sandbox_port}"
 
     def start(self) -> AppServer:
-        self.port = self.port or free_port()
+        with _PORTS_LOCK:  # replicas start side by side: only one of them may take the run's own address
+            if not self.port:  # the run's own address when it is free (a test's first server), else any
+                self.port = HOME_PORT if HOME_PORT not in _LIVE_PORTS and _bindable(HOME_PORT) else free_port()
+            _LIVE_PORTS.add(self.port)
         cleared = dict.fromkeys(SETTINGS_DOC, "")  # set, even if empty: they win over a developer's .env
         env = {**os.environ, **cleared, "STARVIDEOS_MODE": "sandbox", "STARVIDEOS_API_KEY": "",
                "STARVIDEOS_HISTORY_PATH": str(self.history), "STARVIDEOS_SANDBOX_PORT": str(self.sandbox_port),
@@ -86,18 +116,21 @@ class AppServer:
             else:
                 self.process.terminate()
             self.process.wait(10)
+        _LIVE_PORTS.discard(self.port)
 
     def sandbox_requests(self) -> list[dict]:
         return requests.get(f"{self.sandbox_url}/_sandbox/requests", timeout=5).json()
 
 
 @pytest.fixture
-def make_server(tmp_path: Path) -> Iterator[type]:
+def make_server(tmp_path: Path, migrated_history: Path) -> Iterator[type]:
     servers: list[AppServer] = []
+    # An empty history at the newest schema, as the app's first start would make it (the migrations themselves are
+    # tested on their own).
+    history = empty_history(migrated_history, tmp_path / "history.sqlite3")
 
     def make(*, args: list[str] | None = None, port: int = 0, **env: str) -> AppServer:
-        server = AppServer(history=tmp_path / "history.sqlite3", sandbox_port=free_port(), env=env, args=args or [],
-                           port=port)
+        server = AppServer(history=history, sandbox_port=free_port(), env=env, args=args or [], port=port)
         servers.append(server)
         return server.start()
 
@@ -115,13 +148,56 @@ def browser() -> Iterator[Browser]:
         b.close()
 
 
+class _SharedContext:
+    """The browser profile every test's ``page`` opens in, emptied of cookies and site storage before each test.
+    Streamlit's scripts (about 2 s of CPU to fetch and compile in a fresh profile) stay cached in it, so a test pays
+    for its own page, not for loading the front end again. A second person is ``new_page``: a profile of its own."""
+
+    def __init__(self, browser: Browser) -> None:
+        self.browser = browser
+        self.context: BrowserContext | None = None
+
+    def _closed(self, _: BrowserContext) -> None:
+        self.context = None  # a test closed it (a person closing the browser); the next test gets a new one
+
+    def fresh(self) -> BrowserContext:
+        if self.context is None:
+            self.context = self.browser.new_context(viewport={"width": 1400, "height": 1000})
+            self.context.on("close", self._closed)
+        for leftover in self.context.pages:
+            leftover.close()
+        self.context.clear_cookies()
+        self.context.clear_permissions()
+        return self.context
+
+    def forget_site_data(self, page: Page) -> None:
+        """Site storage (a draft kept in localStorage) belongs to the address, which every test shares."""
+        cdp = self.context.new_cdp_session(page) if self.context else None
+        if cdp is not None:
+            cdp.send("Storage.clearDataForOrigin", {
+                "origin": f"http://127.0.0.1:{HOME_PORT}",
+                "storageTypes": "local_storage,session_storage,indexeddb,cache_storage,service_workers"})
+            cdp.detach()
+
+
+@pytest.fixture(scope="session")
+def _shared_context(browser: Browser) -> Iterator[_SharedContext]:
+    shared = _SharedContext(browser)
+    yield shared
+    if shared.context is not None:
+        shared.context.close()
+
+
 @pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+def page(_shared_context: _SharedContext) -> Iterator[Page]:
+    context = _shared_context.fresh()
     pg = context.new_page()
+    _shared_context.forget_site_data(pg)
     pg.set_default_timeout(30_000)
     yield pg
-    context.close()
+    if _shared_context.context is context:
+        for opened in context.pages:
+            opened.close()  # stops its videos and live parts before the next test
 
 
 @pytest.fixture
