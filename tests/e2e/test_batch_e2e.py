@@ -29,6 +29,7 @@ def posts(api: SandboxServer) -> list[tuple[float, str]]:
     return sorted((r.at, r.body["prompt"]) for r in api.received("POST") if isinstance(r.body, dict))
 
 
+@pytest.mark.serial  # its pace is judged on arrival times: alone
 def test_csv_batch_goes_out_paced_and_once_across_a_kill(make_server: type, page: Page) -> None:
     """Test that a CSV is checked before anything is queued, goes out at one a second after a small burst, and
     that after SIGKILL and a restart every item still waiting is sent exactly once with no click."""

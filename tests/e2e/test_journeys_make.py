@@ -194,6 +194,7 @@ def pick_csv(page: Page, name: str, data: bytes) -> None:
     wait_idle(page)
 
 
+@pytest.mark.serial  # a pause must land before six paced sends: alone
 def test_batch_runner_queues_once_pauses_resumes_and_sees_the_spend(make_server: type, page: Page) -> None:
     """Test the batch runner's journey: the picker states the real 5 MB limit, the estimate shows against what is
     left, Queue all double-clicked and pressed again after a reload queues the file once (the sandbox's request log

@@ -97,6 +97,7 @@ def test_present_with_the_arrow_keys(make_server: type, page: Page) -> None:
     assert stage.evaluate("(v) => v.dataset.before === 'notes' && !v.paused")
 
 
+@pytest.mark.serial  # players in step within a quarter second: alone
 def test_compare_players_stay_in_step(make_server: type, page: Page) -> None:
     """Test Compare: one bar plays, pauses and seeks every player; after a seek their currentTime agrees."""
     server: AppServer = make_server()
