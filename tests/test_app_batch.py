@@ -270,7 +270,11 @@ def test_usage_page_and_budget_refusal(app_env: Path, priced: None, monkeypatch:
     b.estimates.forget_standing()
     at.run()
     at.button(key="create_button").click().run()
-    assert [r.status for r in b.store.list()] == ["queued", "cancelled"] and len(b.sandbox.received("POST")) == 1
+    # Sent, with its id (the sandbox may already have moved it on from "queued" by the time this reads it).
+    sent, cancelled = b.store.list()
+    assert (sent.task_id is not None, sent.status in ("queued", "processing", "completed"), cancelled.status) == (
+        True, True, "cancelled")
+    assert len(b.sandbox.received("POST")) == 1
     usage = page("pages/usage.py")
     [bar] = usage.get("progress")
     assert "This month: 0.25 EUR of 0.30 EUR" in bar.proto.text
