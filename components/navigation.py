@@ -2,13 +2,17 @@
 the gate) for every app URL so that a deep link survives it.
 
 The app's page list is built once per browser session, not on every run: each ``st.Page`` resolves its file on
-the disk when made, and on the Create page that was a tenth of a rerun. Runs of one session never overlap, so its
-pages are never ordained by two runs at once.
+the disk when made, and on the Create page that was a tenth of a rerun. Each run is handed its own copies, though:
+``st.navigation`` marks the page it returns as the one that may run, and ``page.run()`` clears that mark, on the
+page object itself. Two runs of one session can overlap for a moment (a rerun asked for while the last run's
+thread is finishing starts a new one), and with shared objects the later run's ``page.run()`` then found the mark
+already cleared: Streamlit's "This page cannot be called directly" in place of the page.
 """
 
 from __future__ import annotations
 
 import base64
+import copy
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -42,7 +46,7 @@ def app_pages(specs: tuple[registry.PageSpec, ...], *, public_only: bool = False
         pages = _cache.get(key)
         if pages is not None:
             _cache.move_to_end(key)
-            return pages
+            return [copy.copy(page) for page in pages]
     pages = [st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=None if spec.default else spec.url_path,
                      default=spec.default, visibility="hidden" if spec.hidden else "visible")
              for spec in specs if spec.public or not public_only]
@@ -50,7 +54,7 @@ def app_pages(specs: tuple[registry.PageSpec, ...], *, public_only: bool = False
         _cache[key] = pages
         while len(_cache) > _MAX_SESSIONS:
             _cache.popitem(last=False)
-    return pages
+    return [copy.copy(page) for page in pages]
 
 
 def by_section(pages: list[st.Page], specs: tuple[registry.PageSpec, ...]) -> dict[str, list[st.Page]]:
