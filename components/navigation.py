@@ -46,15 +46,16 @@ def app_pages(specs: tuple[registry.PageSpec, ...], *, public_only: bool = False
         pages = _cache.get(key)
         if pages is not None:
             _cache.move_to_end(key)
-            return [copy.copy(page) for page in pages]
-    pages = [st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=None if spec.default else spec.url_path,
-                     default=spec.default, visibility="hidden" if spec.hidden else "visible")
-             for spec in specs if spec.public or not public_only]
-    with _lock:
-        _cache[key] = pages
-        while len(_cache) > _MAX_SESSIONS:
-            _cache.popitem(last=False)
-    return [copy.copy(page) for page in pages]
+    if pages is None:
+        pages = [st.Page(spec.path, title=spec.title, icon=spec.icon,
+                         url_path=None if spec.default else spec.url_path, default=spec.default,
+                         visibility="hidden" if spec.hidden else "visible")
+                 for spec in specs if spec.public or not public_only]
+        with _lock:
+            _cache[key] = pages
+            while len(_cache) > _MAX_SESSIONS:
+                _cache.popitem(last=False)
+    return [copy.copy(page) for page in pages]  # this run's own: see the module's docstring
 
 
 def by_section(pages: list[st.Page], specs: tuple[registry.PageSpec, ...]) -> dict[str, list[st.Page]]:

@@ -13,7 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from components import runtime
-from starvideos.models import VideoRequest
+from starvideos.models import LIVE, TaskStatus, VideoRequest
 from tests.apptest_support import new_app, plain, texts
 
 CSV = (b"\xef\xbb\xbfprompt;duration;ratio\n"
@@ -272,8 +272,8 @@ def test_usage_page_and_budget_refusal(app_env: Path, priced: None, monkeypatch:
     at.button(key="create_button").click().run()
     # Sent, with its id (the sandbox may already have moved it on from "queued" by the time this reads it).
     sent, cancelled = b.store.list()
-    assert (sent.task_id is not None, sent.status in ("queued", "processing", "completed"), cancelled.status) == (
-        True, True, "cancelled")
+    assert (sent.task_id is not None, sent.status in (*LIVE, TaskStatus.COMPLETED), cancelled.status) == (
+        True, True, TaskStatus.CANCELLED)
     assert len(b.sandbox.received("POST")) == 1
     usage = page("pages/usage.py")
     [bar] = usage.get("progress")

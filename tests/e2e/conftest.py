@@ -116,7 +116,8 @@ class AppServer:
             else:
                 self.process.terminate()
             self.process.wait(10)
-        _LIVE_PORTS.discard(self.port)
+        with _PORTS_LOCK:
+            _LIVE_PORTS.discard(self.port)
 
     def sandbox_requests(self) -> list[dict]:
         return requests.get(f"{self.sandbox_url}/_sandbox/requests", timeout=5).json()
@@ -160,24 +161,21 @@ class _SharedContext:
     def _closed(self, _: BrowserContext) -> None:
         self.context = None  # a test closed it (a person closing the browser); the next test gets a new one
 
-    def fresh(self) -> BrowserContext:
+    def open_page(self) -> Page:
+        """A page in the profile, which holds no cookies, permissions or site storage (a draft kept in localStorage
+        belongs to the address, which every test shares)."""
         if self.context is None:
             self.context = self.browser.new_context(viewport={"width": 1400, "height": 1000})
             self.context.on("close", self._closed)
-        for leftover in self.context.pages:
-            leftover.close()
         self.context.clear_cookies()
         self.context.clear_permissions()
-        return self.context
-
-    def forget_site_data(self, page: Page) -> None:
-        """Site storage (a draft kept in localStorage) belongs to the address, which every test shares."""
-        cdp = self.context.new_cdp_session(page) if self.context else None
-        if cdp is not None:
-            cdp.send("Storage.clearDataForOrigin", {
-                "origin": f"http://127.0.0.1:{HOME_PORT}",
-                "storageTypes": "local_storage,session_storage,indexeddb,cache_storage,service_workers"})
-            cdp.detach()
+        page = self.context.new_page()
+        cdp = self.context.new_cdp_session(page)
+        cdp.send("Storage.clearDataForOrigin", {
+            "origin": f"http://127.0.0.1:{HOME_PORT}",
+            "storageTypes": "local_storage,session_storage,indexeddb,cache_storage,service_workers"})
+        cdp.detach()
+        return page
 
 
 @pytest.fixture(scope="session")
@@ -190,14 +188,12 @@ def _shared_context(browser: Browser) -> Iterator[_SharedContext]:
 
 @pytest.fixture
 def page(_shared_context: _SharedContext) -> Iterator[Page]:
-    context = _shared_context.fresh()
-    pg = context.new_page()
-    _shared_context.forget_site_data(pg)
+    pg = _shared_context.open_page()
     pg.set_default_timeout(30_000)
     yield pg
-    if _shared_context.context is context:
-        for opened in context.pages:
-            opened.close()  # stops its videos and live parts before the next test
+    if _shared_context.context is not None:  # unless the test closed it
+        for opened in _shared_context.context.pages:
+            opened.close()  # stops its videos and live parts (and any tab it opened) before the next test
 
 
 @pytest.fixture
