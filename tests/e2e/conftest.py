@@ -221,6 +221,17 @@ def wait_idle(page: Page) -> None:
     page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", state="attached")
 
 
+def result_task_id(page: Page, prompt: str) -> str:
+    """The task id on Create's result card once it shows ``prompt`` as created, read after the run drawing it has
+    finished: until then the card can still hold the elements drawn in its place by the run before (the task made
+    before, with its id)."""
+    result = page.locator(".st-key-create_result")
+    expect(result.get_by_text(prompt, exact=True)).to_be_visible()
+    expect(result.get_by_text("Task created.")).to_be_visible()
+    wait_idle(page)
+    return result.locator("code").inner_text().strip()
+
+
 def wait_settled(page: Page, quiet: float = 0.5, timeout: float = 30.0) -> None:
     """Wait until the app has not run for ``quiet`` seconds. A live part that settles (a cut made, a vote revealed)
     reruns the whole page once, and a click sent while that rerun is being asked for is lost: Streamlit keeps the

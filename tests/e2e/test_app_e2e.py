@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 
 from starvideos.sandbox import SandboxServer
 from tests.conftest import DUMMY_KEY
-from tests.e2e.conftest import AppServer, screenshot, wait_idle
+from tests.e2e.conftest import AppServer, result_task_id, screenshot, wait_idle
 
 pytestmark = pytest.mark.e2e
 
@@ -38,12 +38,7 @@ def create_task(page: Page, mode: str, prompt: str) -> str:
         wait_idle(page)
         expect(page.locator("[data-testid=stImage] img").first).to_be_visible()
     page.get_by_role("button", name="Create video").click()
-    result = page.locator(".st-key-create_result")
-    # The result is the card of the task the form describes: its prompt, not a task made before (whose card can
-    # still be drawn when the click's run has not begun).
-    expect(result.get_by_text(prompt, exact=True)).to_be_visible()
-    expect(result.get_by_text("Task created.")).to_be_visible()
-    return result.locator("code").inner_text().strip()
+    return result_task_id(page, prompt)
 
 
 def table_rows(page: Page) -> list[list[str]]:

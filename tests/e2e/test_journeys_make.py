@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from tests.e2e.conftest import AppServer, screenshot, wait_idle, wait_until
+from tests.e2e.conftest import AppServer, result_task_id, screenshot, wait_idle, wait_until
 from tests.hosts import Handler, Host, misbehaving_host
 
 pytestmark = pytest.mark.e2e
@@ -59,10 +59,7 @@ def create(page: Page, mode: str, prompt: str) -> str:
         page.get_by_role("button", name="Use sample images").click()
         wait_idle(page)
     page.get_by_role("button", name="Create video").click()
-    wait_idle(page)
-    newest = page.locator(".st-key-create_result")
-    expect(newest.get_by_text(prompt, exact=True)).to_be_visible()
-    return newest.locator("code").inner_text().strip()
+    return result_task_id(page, prompt)
 
 
 def card_of(page: Page, task_id: str) -> Locator:
@@ -156,9 +153,7 @@ def test_teammate_creates_watches_finds_reuses_and_continues(make_server: type, 
     child_prompt = "The hills at night under stars, same framing, slow push-in"
     type_prompt(page, child_prompt)
     page.get_by_role("button", name="Create video").click()
-    wait_idle(page)
-    expect(page.locator(".st-key-create_result").get_by_text(child_prompt, exact=True)).to_be_visible()
-    child = page.locator(".st-key-create_result").locator("code").inner_text().strip()
+    child = result_task_id(page, child_prompt)
     body = posts(server)[-1]
     assert body == {"prompt": child_prompt, "model": "starvideos_v3", "duration": 5, "ratio": "16:9",
                     "images": [frame]}

@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 
 from starvideos.sandbox import SandboxServer
 from tests.conftest import DUMMY_KEY
-from tests.e2e.conftest import AppServer, wait_idle
+from tests.e2e.conftest import AppServer, result_task_id, wait_idle
 from tests.e2e.test_app_e2e import prompt_box
 from tests.test_uploads import GPS_EXIF
 
@@ -76,9 +76,7 @@ def test_a_take_whose_provider_link_expired_still_plays(make_server: type, page:
         prompt_box(page).press("Control+Enter")
         wait_idle(page)
         page.get_by_role("button", name="Create video").click()
-        result = page.locator(".st-key-create_result")
-        expect(result.get_by_text("Task created.")).to_be_visible()
-        task_id = result.locator("code").inner_text().strip()
+        task_id = result_task_id(page, "A take that must outlive its link")
         page.goto(f"{server.url}/history?task={task_id}")
         wait_idle(page)
         expect(page.get_by_text(re.compile(r"Saved · 320×180 · H264"))).to_be_visible(timeout=30_000)
