@@ -73,7 +73,7 @@ def _run_batch(items: int, per_minute: float) -> tuple[float, int]:
 
 
 def b14_batch_pace(quick: bool) -> tuple[list[float], list[float]]:
-    items, per_minute = (60, 240.0) if quick else (200, 60.0)
+    items, per_minute = (40, 480.0) if quick else (200, 60.0)
     rate, duplicates = _run_batch(items, per_minute)
     # A duplicate is a failure whatever the pace: it is paid twice.
     return [rate if duplicates == 0 else float("inf")], [per_minute]
