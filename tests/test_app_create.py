@@ -72,9 +72,9 @@ def test_create_page_elements(app_env: Path) -> None:
 def test_create_in_each_mode(app_env: Path, monkeypatch: pytest.MonkeyPatch, mode: str, values: dict[str, str],
                             images: list[str] | None) -> None:
     """Test that each mode sends exactly the documented body once and stores the task with its id."""
-    # Queued for 3 s, not a tenth: the record and the page are read while the task is surely still queued (a
-    # loaded run saw the poller move it on first).
-    monkeypatch.setenv("STARVIDEOS_SANDBOX_SPEED", "1")
+    # Queued for five minutes, not a tenth of a second: the record and the page are read while the task is still
+    # queued (a loaded run saw the poller move it on first), and this test never waits for it to finish.
+    monkeypatch.setenv("STARVIDEOS_SANDBOX_SPEED", "0.01")
     at, sandbox = started(app_env)
     values = {k: v.format(base=sandbox.base_url) for k, v in values.items()}
     create(fill(at, mode=mode, prompt="  A cat surfing  ", duration=9, ratio="9:16", **values))

@@ -230,7 +230,7 @@ def wait_idle(page: Page) -> None:
 def result_task_id(page: Page, prompt: str) -> str:
     """The task id on Create's result card once it shows ``prompt`` as created, read after the run drawing it has
     finished: until then the card can still hold the elements drawn in its place by the run before (the task made
-    before, with its id)."""
+    before, with its id). The prompt must differ from the card's before: seeing it is what shows the run began."""
     result = page.locator(".st-key-create_result")
     expect(result.get_by_text(prompt, exact=True)).to_be_visible()
     expect(result.get_by_text("Task created.")).to_be_visible()
