@@ -58,7 +58,7 @@ def test_history_search_filters_and_page_survive_a_task_and_back(make_server: ty
     """Test that History's search, mode filter and page 2 stay as they were after opening a task and coming back
     by "All tasks", by the browser's Back, by the sidebar and by a reload, and that they are in the address."""
     # The thirty tasks stay queued and are looked up once: where they are in the list is what this is about, and
-    # thirty takes finishing (clips drawn, copied, posters made) would only keep the list refreshing under the clicks.
+    # thirty takes finishing (clips drawn, copied, posters made) cost the server more than the rest of the test.
     server: AppServer = make_server(STARVIDEOS_SANDBOX_SPEED="0.01", STARVIDEOS_POLL_INTERVAL="600")
     page.goto(server.url)
     wait_idle(page)
