@@ -104,7 +104,7 @@ def animated_preview(path: Path) -> bytes:
     small = [_resized(frame, PREVIEW_WIDTH) for frame in frames]
     out = io.BytesIO()
     small[0].save(out, "WEBP", save_all=True, append_images=small[1:], duration=int(1000 / PREVIEW_FPS), loop=0,
-                  quality=70, method=4)
+                  quality=70, method=2)  # method 4 took twice the CPU for a file about 6 % smaller
     return out.getvalue()
 
 
