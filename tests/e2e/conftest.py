@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
+import json
 import os
 import random
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -59,6 +62,70 @@ def _home_port() -> int:
     return free_port()
 
 
+class _ForkServer:
+    """This test process's `tests.e2e.forkserver`, started on first use: servers forked from it skip the imports
+    every `streamlit run` pays (about a CPU-second each)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._process: subprocess.Popen[str] | None = None
+
+    def ask(self, request: dict) -> dict:
+        with self._lock:
+            if self._process is None or self._process.poll() is not None:
+                self._process = subprocess.Popen([sys.executable, "-m", "tests.e2e.forkserver"], cwd=ROOT,
+                                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+            assert self._process.stdin is not None and self._process.stdout is not None
+            self._process.stdin.write(json.dumps(request) + "\n")
+            self._process.stdin.flush()
+            answer = self._process.stdout.readline()
+        assert answer, "the fork server ended"
+        return json.loads(answer)
+
+    def close(self) -> None:
+        """End it (its input ends) and wait for it, so it never outlives the test process."""
+        with self._lock:
+            if self._process is not None and self._process.stdin is not None:
+                self._process.stdin.close()
+                self._process.wait(10)
+
+
+_FORKS = _ForkServer()
+atexit.register(_FORKS.close)
+
+
+class ForkedServer:
+    """A server forked by the fork server, with the part of ``subprocess.Popen`` the tests use."""
+
+    def __init__(self, argv: list[str], env: dict[str, str], log: Path) -> None:
+        self.returncode: int | None = None
+        self.pid: int = _FORKS.ask({"start": {"argv": argv, "env": env, "cwd": str(ROOT), "log": str(log)}})["pid"]
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            self.returncode = _FORKS.ask({"status": self.pid})["code"]
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(f"server {self.pid}", timeout or 0)
+            time.sleep(0.05)
+        assert self.returncode is not None
+        return self.returncode
+
+    def send_signal(self, sig: int) -> None:
+        if self.poll() is None:
+            os.kill(self.pid, sig)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+
 HOME_PORT = _home_port()
 _LIVE_PORTS: set[int] = set()
 _PORTS_LOCK = threading.Lock()
@@ -74,7 +141,7 @@ class AppServer:
     args: list[str] = field(default_factory=list)
     """Extra `streamlit run` options, like `--secrets.files`."""
     port: int = 0
-    process: subprocess.Popen[bytes] | None = None
+    process: ForkedServer | None = None
 
     @property
     def url(self) -> str:
@@ -96,14 +163,13 @@ class AppServer:
                # Simulated tasks finish in about a second, looked up twice a second: a test waits for what it
                # checks, never for a slow provider (a test that needs a task in flight slows it down itself).
                "STARVIDEOS_SANDBOX_SPEED": "10", "STARVIDEOS_POLL_INTERVAL": "0.5", **self.env}
-        log = (self.history.parent / f"streamlit-{self.port}.log").open("wb")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(self.port),
+        self.process = ForkedServer(
+            ["run", "app.py", "--server.port", str(self.port),
              "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
              # No test edits the app's sources while it runs; watching them re-scans every loaded module's path
              # for each new session: a first visit to a page cost the server nearly twice the CPU with it on.
              "--server.fileWatcherType", "none", *self.args],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+            env, self.history.parent / f"streamlit-{self.port}.log")
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             assert self.process.poll() is None, "streamlit exited during start-up"
