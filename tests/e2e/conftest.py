@@ -87,7 +87,11 @@ class _ForkServer:
         with self._lock:
             if self._process is not None and self._process.stdin is not None:
                 self._process.stdin.close()
-                self._process.wait(10)
+                try:
+                    self._process.wait(10)
+                except subprocess.TimeoutExpired:  # seen once at a single-process run's exit; cause not found yet
+                    self._process.kill()
+                    self._process.wait()
 
 
 _FORKS = _ForkServer()

@@ -1,7 +1,7 @@
 """Test servers forked from one warm interpreter: `streamlit run app.py` itself, without paying its imports again.
 
 A `streamlit run` spends about a CPU-second importing Streamlit, SQLAlchemy, PyAV and the app's core before it answers
-its health check, and the suite starts some eighty of them. This process imports all that once, then forks a child
+its health check, and every browser test starts one. This process imports all that once, then forks a child
 per server that sets the server's environment, working directory and log, and runs Streamlit's own command line
 (``streamlit.web.cli.main``) exactly as ``python -m streamlit`` does. Nothing of the app runs here before a fork: no
 thread, socket, database or setting exists yet (checked before every fork).
@@ -66,6 +66,8 @@ def _run_child(argv: list[str], env: dict[str, str], cwd: str, log: str) -> None
         os.dup2(null, 0)
         os.dup2(out, 1)
         os.dup2(out, 2)
+        os.close(out)
+        os.close(null)
         os.chdir(cwd)
         os.environ.clear()
         os.environ.update(env)
