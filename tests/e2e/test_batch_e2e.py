@@ -29,7 +29,6 @@ def posts(api: SandboxServer) -> list[tuple[float, str]]:
     return sorted((r.at, r.body["prompt"]) for r in api.received("POST") if isinstance(r.body, dict))
 
 
-@pytest.mark.serial  # its pace is judged on arrival times: alone
 def test_csv_batch_goes_out_paced_and_once_across_a_kill(make_server: type, page: Page) -> None:
     """Test that a CSV is checked before anything is queued, goes out at one a second after a small burst, and
     that after SIGKILL and a restart every item still waiting is sent exactly once with no click."""
@@ -78,7 +77,8 @@ def test_csv_batch_goes_out_paced_and_once_across_a_kill(make_server: type, page
         # machine a POST lands up to half a second and more after its claim (the first also opens the connection),
         # which left a pace check on arrivals too little slack. The 0.25 s is for the pace's clock being read a
         # moment before the attempt's, in one transaction; one token too many would show as a whole second early.
-        # test_queue checks the exact schedule with a fake clock.
+        # test_queue checks the exact schedule with a fake clock. A bound on the app's own claims holds beside other
+        # tests: a busy machine can only make a claim later, and a late claim saves no token beyond the burst.
         assert len(before) >= 7 and len(claims) >= len(before)
         for i in range(burst, len(claims)):
             assert claims[i] - claims[0] >= (i - burst + 1) * 1.0 - 0.25, (i, claims[i] - claims[0])

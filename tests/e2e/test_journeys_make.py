@@ -189,7 +189,6 @@ def pick_csv(page: Page, name: str, data: bytes) -> None:
     wait_idle(page)
 
 
-@pytest.mark.serial  # a pause must land before six paced sends: alone
 def test_batch_runner_queues_once_pauses_resumes_and_sees_the_spend(make_server: type, page: Page) -> None:
     """Test the batch runner's journey: the picker states the real 5 MB limit, the estimate shows against what is
     left, Queue all double-clicked and pressed again after a reload queues the file once (the sandbox's request log
@@ -215,6 +214,8 @@ def test_batch_runner_queues_once_pauses_resumes_and_sees_the_spend(make_server:
     # The second click may land before or after the first run answered: "Queued" or "Already queued", never twice.
     expect(page.get_by_text(re.compile(rf"^(Queued 6 tasks as “{re.escape(name)}”|Already queued as "
                                        rf"“{re.escape(name)}” at )")).first).to_be_visible()
+    # Three go out at once and the rest one every 5 s: the pause has 15 s to land before the sixth, ample beside
+    # another test.
     page.get_by_role("button", name="Pause").click()
     wait_idle(page)
     expect(page.get_by_role("button", name="Queue all (6)")).to_have_count(0)  # not offered again as if new

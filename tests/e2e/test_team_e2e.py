@@ -159,7 +159,6 @@ def shared_postgres() -> Iterator[LocalPostgres]:
         yield server
 
 
-@pytest.mark.serial  # lookup gaps are judged on arrival times: alone
 def test_three_replicas_share_history_and_lookups(make_server: type, browser: Browser,
                                                   shared_postgres: LocalPostgres) -> None:
     """Test that three `streamlit run` replicas on one PostgreSQL show the same history at once, and that with
