@@ -19,7 +19,9 @@ GALLERY_PARAMS = ("q", "ratio", "on", "stars", "by", "page")
 
 backend = runtime.backend()
 stop_unless_database(backend.database_problem())
-ids = address.query_ids("ids", limit=4)
+# Without ``ids``, the Gallery's selection stands for them: a live part's timer can ask for a run of the new page
+# with the address the Gallery had a moment before (seen in Chromium: /compare?selected=4,3,2, and no players).
+ids = address.query_ids("ids", limit=4) or address.query_ids("selected", limit=4)
 board = backend.showcase.board(board_id) if (board_id := address.query_id("board")) is not None else None
 st.title("Compare")
 if board is not None:
