@@ -32,9 +32,17 @@ expect.set_options(timeout=30_000)
 # --in-process-gpu: with no GPU, a separate GPU process only composites in software and ships every frame to the
 # browser process; in-process, three creates and a walk through History, Gallery and Boards took about 12 % less of
 # Chromium's CPU.
+# What Playwright itself turns off (Chromium keeps only the last --disable-features it is given, so the list is
+# repeated whole), and the address bar's suggestion popup: headless Chromium still builds it as a page of its own,
+# which took a tenth of the browser tests' CPU.
+PLAYWRIGHT_DISABLED = ("AimEnabled,AvoidCorsURLLoaderRestartOnRedirect,AvoidUnnecessaryBeforeUnloadCheckSync,"
+                       "DestroyProfileOnBrowserClose,HttpsFirstBalancedModeAutoEnable,HttpsUpgrades,LensOverlay,"
+                       "MediaRouter,NetworkTimeServiceQuerying,OptimizationHints,PaintHolding,PreconnectToSearch,"
+                       "TcpPortRandomizationWin,ThirdPartyStoragePartitioning")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--in-process-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--autoplay-policy=no-user-gesture-required"]
+                 "--autoplay-policy=no-user-gesture-required",
+                 f"--disable-features={PLAYWRIGHT_DISABLED},WebUIOmniboxPopup,WebUIOmniboxAimPopup"]
 
 
 def free_port() -> int:
@@ -324,13 +332,16 @@ def wait_settled(page: Page, quiet: float = 0.5, timeout: float = 30.0) -> None:
 
 
 def screenshot(page: Page, name: str) -> None:
-    """Save a screenshot to test-results/ (and to docs/screenshots/ with UPDATE_SCREENSHOTS=1, for the README)."""
+    """With UPDATE_SCREENSHOTS=1, save the README's screenshot ``name`` (docs/screenshots/, and test-results/). A
+    whole page drawn for a picture nobody looks at costs the browser seconds of CPU (the Showcase files' three: 124
+    → 116 CPU-s), so other runs skip it."""
+    if os.environ.get("UPDATE_SCREENSHOTS") != "1":
+        return
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / name), full_page=True)
-    if os.environ.get("UPDATE_SCREENSHOTS") == "1":
-        target = ROOT / "docs" / "screenshots"
-        target.mkdir(parents=True, exist_ok=True)
-        shutil.copy(SHOTS / name, target / name)
+    target = ROOT / "docs" / "screenshots"
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copy(SHOTS / name, target / name)
 
 
 def wait_until(condition: Callable[[], bool], timeout: float = 60.0) -> None:
