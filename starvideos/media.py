@@ -103,8 +103,11 @@ def animated_preview(path: Path) -> bytes:
         return b""
     small = [_resized(frame, PREVIEW_WIDTH) for frame in frames]
     out = io.BytesIO()
+    # Method 4 took twice the CPU of method 2 for a file about 6 % smaller. No key frames past the first (kmax=0): a
+    # looping preview is never entered in the middle, and the encoder no longer tries each frame both ways (a 5 s
+    # sandbox take's preview 0.081 → 0.053 CPU-s, 21 → 17 kB).
     small[0].save(out, "WEBP", save_all=True, append_images=small[1:], duration=int(1000 / PREVIEW_FPS), loop=0,
-                  quality=70, method=2)  # method 4 took twice the CPU for a file about 6 % smaller
+                  quality=70, method=2, kmin=0, kmax=0)
     return out.getvalue()
 
 
