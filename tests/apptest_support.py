@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,6 +31,18 @@ def _installed_components_scanned_once() -> Iterator[None]:
         yield
     finally:
         manifest_scanner.scan_component_manifests = original  # type: ignore[assignment]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _project_config() -> None:
+    """The app's own .streamlit/config.toml, as `streamlit run` reads it. Streamlit reads that file from the working
+    directory once per process, and AppTest cases run from a temporary one (so no developer's secrets.toml is read):
+    read there, the cases ran under Streamlit's defaults (error details shown, a full garbage collection after every
+    run, each script rewritten for "magic")."""
+    from streamlit import config
+
+    with contextlib.chdir(ROOT):
+        config.get_config_options(force_reparse=True)
 
 
 @pytest.fixture
