@@ -15,6 +15,7 @@ from starvideos.models import TaskStatus
 
 from . import address
 from .labels import MODE_NAMES, mode_short, state_label, state_marker
+from .live import on_its_own_timer
 from .runtime import Backend, current_user, session_id
 from .text import md_escape, md_inert, shorten
 
@@ -84,7 +85,7 @@ def live_table(backend: Backend, filters: HistoryFilter, *, signed_in: bool) -> 
     # redrawn each time, an open History kept the browser busy (about an eighth of a core at two a second).
     @st.fragment(run_every=backend.settings.poll_interval)
     def watch() -> None:
-        if _shown(*read()) != drawn:
+        if on_its_own_timer() and _shown(*read()) != drawn:
             st.rerun()
 
     watch()

@@ -13,6 +13,7 @@ from .create_form import reuse_settings
 from .cuts_ui import Subject, cut_panel
 from .history_view import go_to, show_task
 from .labels import mode_label
+from .live import on_its_own_timer
 from .notes_ui import notes_panel, notes_toggle
 from .players import continue_button, downloads, saving_state, video_source
 from .references import describe, frame_names, reference_pictures
@@ -35,7 +36,7 @@ def task_detail(backend: Backend, record: HistoryRecord) -> None:
             st.info("This task was removed from history.")
             return
         _summary(backend, current)
-        if current.is_live != record.is_live or _saving(backend, current) != saving:
+        if on_its_own_timer() and (current.is_live != record.is_live or _saving(backend, current) != saving):
             st.rerun()  # finished (or its copy is): stop the timer and show the final actions
 
     live_part()

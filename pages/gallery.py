@@ -10,6 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components import address, registry, runtime
+from components.live import on_its_own_timer
 from components.messages import stop_unless_database
 from components.router import ensure_router
 from components.showcase_ui import (
@@ -130,8 +131,8 @@ def watch(takes: list[Take], *, first_page: bool) -> None:
 
     @st.fragment(run_every=backend.settings.poll_interval)
     def watcher() -> None:
-        if showcase.posters_ready(waiting) or (first_page and any(
-                i > newest for i in showcase.gallery_ids(filters, limit=1))):
+        if on_its_own_timer() and (showcase.posters_ready(waiting) or (first_page and any(
+                i > newest for i in showcase.gallery_ids(filters, limit=1)))):
             st.rerun()
 
     watcher()

@@ -3,6 +3,7 @@ finding the statuses the page shows."""
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -306,6 +307,24 @@ def test_reuse_settings_fills_the_form_without_warnings(app_env: Path, monkeypat
     assert at.text_input(key="form_image_url").value == "https://e.com/a.png"
     policies._LOGGER.removeHandler(handler)
     assert [r.getMessage() for r in records if "Session State API" in r.getMessage()] == []
+
+
+def test_a_click_on_a_task_that_settles_during_its_run_is_kept(app_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Test that "Reuse settings" pressed on a live task opens Create even when the task settles during the run the
+    click started: the live part then finds it finished, and rerunning the page there lost the click (seen once in CI
+    as a "Continues" note that Reuse had not removed)."""
+    new_app().run()
+    [task_id] = seed(1, prompt="settling")
+    at = history(app_env, task=task_id)
+    store = runtime.backend().store
+    record = store.get_by_task_id(task_id)
+    assert record is not None
+    # The page reads the task live; the live part, a moment later in the same run, reads it failed.
+    monkeypatch.setattr(store, "get_by_task_id", lambda _: dataclasses.replace(record, status=TaskStatus.PROCESSING))
+    monkeypatch.setattr(store, "get", lambda _: dataclasses.replace(record, status=TaskStatus.FAILED))
+    at.button(key="reuse").click().run()
+    assert not at.exception
+    assert at.text_area(key="form_prompt").value == "settling 0"
 
 
 def test_export_links_are_signed_for_the_filters_shown(app_env: Path) -> None:
