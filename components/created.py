@@ -18,6 +18,7 @@ from starvideos.errors import StarVideosError
 
 from . import registry
 from .labels import mode_short
+from .live import on_its_own_timer
 from .messages import show_error
 from .runtime import Backend
 from .status import status_badge
@@ -113,7 +114,7 @@ def created_strip(backend: Backend, request: VideoRequest | None = None) -> None
             with st.container(horizontal=True, gap="small", key="created_cards"):
                 for item, record in shown[1:]:
                     _card(backend, record, snap.copies.get(record.id), item, newest=False)
-        if _settled(snap) == moving:
+        if on_its_own_timer() and _settled(snap) == moving:
             st.rerun()  # settled (or moving again): the whole page reruns to switch the timer off (or on)
 
     strip()

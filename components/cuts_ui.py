@@ -19,6 +19,7 @@ from starvideos.cuts import AUTO, MAX_CROSSFADE, Cut, CutOptions, CutStore, Plan
 from starvideos.errors import StarVideosError, UnusableTakesError, ValidationError
 
 from . import registry
+from .live import on_its_own_timer
 from .media_links import media_url
 from .moment_player import MomentAction
 from .runtime import Backend, current_user
@@ -200,7 +201,7 @@ def versions(backend: Backend, subject: Subject, made: list[Cut], *,
             with st.expander(f"Earlier versions ({len(now) - 1})", icon=":material/history:"):
                 for cut in now[1:]:
                     _version(backend, cut, present_query, others=[], compact=True)
-        if any(c.active for c in now) != active:
+        if on_its_own_timer() and any(c.active for c in now) != active:
             st.rerun()  # one finished (or started): the whole page redraws, and the timer stops (or starts)
 
     live()

@@ -13,6 +13,7 @@ import streamlit as st
 from starvideos.models import VideoRequest, is_http_url
 from starvideos.probe import ImageProbe, frames_advice, ratio_advice
 
+from .live import on_its_own_timer
 from .runtime import Backend
 from .styles import inject_styles
 from .text import md_escape
@@ -48,7 +49,7 @@ def reference_previews(backend: Backend, request: VideoRequest) -> dict[str, Ima
             advice = frames_advice(current[urls[0]], current[urls[1]])  # type: ignore[arg-type]
             if advice:
                 st.warning(md_escape(advice), icon=":material/compare:")
-        if checking and all(f is not None for f in current.values()):
+        if on_its_own_timer() and checking and all(f is not None for f in current.values()):
             st.rerun()  # every check is in: redraw the page once, without the timer (and with the findings)
 
     previews()

@@ -19,6 +19,7 @@ from starvideos.showcase import ShareLink, Take
 
 from . import address
 from .labels import state_label
+from .live import on_its_own_timer
 from .moment_player import moment_player
 from .notes_ui import counted, note_inputs, note_player, note_problem, notes_list, player_key
 from .players import video_source
@@ -99,7 +100,8 @@ def _no_video(backend: Backend, take: Take, *, for_link_holder: bool) -> None:
 def _play_when_ready(backend: Backend, record_id: int, *, for_link_holder: bool) -> None:
     """Looks again every few seconds; once the take can play, the whole page is drawn again with it on the stage."""
     found = backend.showcase.takes([record_id])
-    if found and video_source(backend, found[0].record, found[0].copy, for_link_holder=for_link_holder) is not None:
+    if on_its_own_timer() and found and video_source(backend, found[0].record, found[0].copy,
+                                                     for_link_holder=for_link_holder) is not None:
         st.rerun()
 
 

@@ -17,6 +17,7 @@ from starvideos.history import HistoryRecord
 from starvideos.models import is_http_url
 from starvideos.probe import ImageProbe
 
+from .live import on_its_own_timer
 from .runtime import Backend
 from .uploads_ui import upload_finding
 
@@ -65,7 +66,8 @@ def reference_pictures(backend: Backend, record: HistoryRecord, *, key: str) -> 
                 with column:
                     st.caption(name)
                     _picture(url, finding)
-        if waiting and all(f is not None or not is_http_url(u) for f, u in zip(found, images, strict=True)):
+        if on_its_own_timer() and waiting and all(f is not None or not is_http_url(u)
+                                                  for f, u in zip(found, images, strict=True)):
             st.rerun()  # every picture is in: the page once more, without the timer
 
     pictures()
