@@ -63,6 +63,9 @@ class _Snapshot:
     ids: tuple[int, ...]
     records: dict[int, HistoryRecord]
     copies: dict[int, MediaRecord]
+    read: bool = True
+    """False when the database could not be read: nothing is known, so nothing counts as settled (the timer stays
+    on and looks again)."""
 
 
 def follow(record_id: int, error: StarVideosError | None = None) -> None:
@@ -133,7 +136,9 @@ def _snapshot(backend: Backend, followed: list[Followed]) -> _Snapshot:
         records = backend.store.get_many(list(ids))
         copies = backend.media.get_many([i for i, r in records.items() if r.status == "completed"])
     except StarVideosError:
-        return cached if isinstance(cached, _Snapshot) and cached.ids == ids else _Snapshot(now, ids, {}, {})
+        if isinstance(cached, _Snapshot) and cached.ids == ids:
+            return cached
+        return _Snapshot(now, ids, {}, {}, read=False)
     snap = _Snapshot(now, ids, records, copies)
     ss[_SNAPSHOT_KEY] = snap
     return snap
@@ -141,6 +146,8 @@ def _snapshot(backend: Backend, followed: list[Followed]) -> _Snapshot:
 
 def _settled(snap: _Snapshot) -> bool:
     """Nothing shown can change any more: every task ended, and every finished video is kept (or failed to be)."""
+    if not snap.read:
+        return False
     for record in snap.records.values():
         if record.status in ("pending", "sending") or record.is_live:
             return False

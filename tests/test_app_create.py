@@ -504,3 +504,12 @@ def test_create_modules_leave_sqlalchemy_for_later() -> None:
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[1])
     assert out.stdout.strip() == "[]"
+
+
+def test_a_strip_the_database_could_not_read_keeps_looking() -> None:
+    """Test that Create's strip of new takes counts as settled (its timer off) only when it was read: a reading the
+    database refused knows nothing, and with the timer off the cards it draws next would never move again."""
+    from components.created import _settled, _Snapshot
+
+    assert not _settled(_Snapshot(0.0, (1,), {}, {}, read=False))
+    assert _settled(_Snapshot(0.0, (1,), {}, {}))  # read: the take was removed from history, nothing left to follow
