@@ -92,8 +92,9 @@ def live_table(backend: Backend, filters: HistoryFilter, *, signed_in: bool) -> 
 
 
 def _shown(total: int, records: list[HistoryRecord]) -> tuple[object, ...]:
-    """What the table shows of each record that can change while it is open (its rows, status, id and warning)."""
-    return total, tuple((r.id, r.status, r.task_id, r.lookup_error) for r in records)
+    """What the table shows of each record that can change while it is open: which rows, and each one's time (a
+    send that is retried is stamped again), status, task id and lookup warning."""
+    return total, tuple((r.id, r.attempted_at, r.status, r.task_id, r.lookup_error) for r in records)
 
 
 def removed_notice(store: HistoryStore) -> None:
