@@ -319,11 +319,15 @@ def test_a_click_on_a_task_that_settles_during_its_run_is_kept(app_env: Path, mo
     store = runtime.backend().store
     record = store.get_by_task_id(task_id)
     assert record is not None
-    # The page reads the task live; the live part, a moment later in the same run, reads it failed.
-    monkeypatch.setattr(store, "get_by_task_id", lambda _: dataclasses.replace(record, status=TaskStatus.PROCESSING))
-    monkeypatch.setattr(store, "get", lambda _: dataclasses.replace(record, status=TaskStatus.FAILED))
+    # The page reads the task live; the live part, a moment later in the same run, reads it failed (once: a rerun
+    # of the page would then read it live throughout, and stay on the task without the click).
+    live = dataclasses.replace(record, status=TaskStatus.PROCESSING)
+    reads = iter([dataclasses.replace(record, status=TaskStatus.FAILED)])
+    monkeypatch.setattr(store, "get_by_task_id", lambda _: live)
+    monkeypatch.setattr(store, "get", lambda _: next(reads, live))
     at.button(key="reuse").click().run()
     assert not at.exception
+    assert [t.value for t in at.title] == ["Create a video"]  # the click went through: on Create, filled in
     assert at.text_area(key="form_prompt").value == "settling 0"
 
 
