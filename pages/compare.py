@@ -19,9 +19,11 @@ GALLERY_PARAMS = ("q", "ratio", "on", "stars", "by", "page")
 
 backend = runtime.backend()
 stop_unless_database(backend.database_problem())
-# Without ``ids``, the Gallery's selection stands for them: a live part's timer can ask for a run of the new page
-# with the address the Gallery had a moment before (seen in Chromium: /compare?selected=4,3,2, and no players).
-ids = address.query_ids("ids", limit=4) or address.query_ids("selected", limit=4)
+# Without ``ids``, the Gallery's selection stands for them when its Compare button would have taken it (two to four,
+# newest first): a live part's timer can ask for a run of the new page with the address the Gallery had a moment
+# before (seen in Chromium: /compare?selected=4,3,2, and no players).
+selected = address.query_ids("selected", limit=5)
+ids = address.query_ids("ids", limit=4) or (sorted(selected, reverse=True) if 2 <= len(selected) <= 4 else [])
 board = backend.showcase.board(board_id) if (board_id := address.query_id("board")) is not None else None
 st.title("Compare")
 if board is not None:
@@ -30,5 +32,6 @@ if board is not None:
 else:
     st.page_link(registry.GALLERY.path, label="Gallery", icon=":material/arrow_back:",
                  query_params={**address.params(GALLERY_PARAMS),
-                               **({"selected": address.ids_value(ids)} if ids else {})})
+                               **address.params(["selected"]),  # as the Gallery had it, else what is compared
+                               **({"selected": address.ids_value(ids)} if ids and not selected else {})})
 compare(backend, backend.showcase.takes(ids, rater=viewer()[0]))

@@ -214,11 +214,13 @@ def test_compare_highlights_what_differs(app_env: Path) -> None:
     assert list(table.columns) == ["Take 1", "Take 2", "Take 3"]
     assert list(table.loc["Aspect ratio"]) == ["16:9", "9:16", "16:9"]
     assert "Settings that differ are highlighted." in [c.value for c in at.caption]
-    # A run that arrives with the Gallery's address (its selection, no ids) compares that selection, and its back
-    # link keeps it selected.
-    at = page("pages/compare.py", at, selected=",".join(map(str, ids[:2])))
+    # A run that arrives with the Gallery's address (its selection, no ids) compares that selection as the Gallery's
+    # button would (newest first), and its back link keeps the selection as it was.
+    at = page("pages/compare.py", at, selected=f"{ids[0]},{ids[1]}")
     assert len(at.get("video")) == 2
-    assert list(at.dataframe[0].value.columns) == ["Take 1", "Take 2"]
+    assert list(at.dataframe[0].value.loc["Aspect ratio"]) == ["9:16", "16:9"]  # ids[1] is the 9:16 take
+    [back] = at.get("page_link")
+    assert (back.proto.page, back.proto.query_string) == ("gallery", f"selected={ids[0]}%2C{ids[1]}")
 
 
 def test_compare_lists_each_takes_notes_and_a_notes_time_moves_every_player(app_env: Path) -> None:
