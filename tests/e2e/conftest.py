@@ -32,9 +32,9 @@ expect.set_options(timeout=30_000)
 # --in-process-gpu: with no GPU, a separate GPU process only composites in software and ships every frame to the
 # browser process; in-process, three creates and a walk through History, Gallery and Boards took about 12 % less of
 # Chromium's CPU.
-# What Playwright itself turns off (Chromium keeps only the last --disable-features it is given, so the list is
-# repeated whole), and the address bar's suggestion popup: headless Chromium still builds it as a page of its own,
-# which took a tenth of the browser tests' CPU.
+# What Playwright itself turns off (its list as of 1.65; Chromium keeps only the last --disable-features it is given,
+# so the list is repeated whole), and the address bar's suggestion popup: headless Chromium still builds it as a page
+# of its own, which took a tenth of the browser tests' CPU.
 PLAYWRIGHT_DISABLED = ("AimEnabled,AvoidCorsURLLoaderRestartOnRedirect,AvoidUnnecessaryBeforeUnloadCheckSync,"
                        "DestroyProfileOnBrowserClose,HttpsFirstBalancedModeAutoEnable,HttpsUpgrades,LensOverlay,"
                        "MediaRouter,NetworkTimeServiceQuerying,OptimizationHints,PaintHolding,PreconnectToSearch,"

@@ -75,13 +75,14 @@ def test_csv_batch_goes_out_paced_and_once_across_a_kill(make_server: type, page
         burst = 5  # the queue saves up a few tokens for quick clicks: min(5, pace / 4)
         # Then one a second, counted from the first claim. Claim times, not arrival times at the API: on a busy
         # machine a POST lands up to half a second and more after its claim (the first also opens the connection),
-        # which left a pace check on arrivals too little slack. The 0.25 s is for the pace's clock being read a
-        # moment before the attempt's, in one transaction; one token too many would show as a whole second early.
+        # which left a pace check on arrivals too little slack. The half second is for the pace's clock being read
+        # a moment before the attempt's, in one transaction (a moment a loaded machine stretches); one token too many
+        # would show as a whole second early.
         # test_queue checks the exact schedule with a fake clock. A bound on the app's own claims holds beside other
         # tests: a busy machine can only make a claim later, and a late claim saves no token beyond the burst.
         assert len(before) >= 7 and len(claims) >= len(before)
         for i in range(burst, len(claims)):
-            assert claims[i] - claims[0] >= (i - burst + 1) * 1.0 - 0.25, (i, claims[i] - claims[0])
+            assert claims[i] - claims[0] >= (i - burst + 1) * 1.0 - 0.5, (i, claims[i] - claims[0])
         with sqlite3.connect(server.history) as db:
             statuses = Counter(row[0] for row in db.execute("SELECT status FROM tasks"))
             seconds = sum(row[0] for row in db.execute(
