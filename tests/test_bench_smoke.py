@@ -14,50 +14,47 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def quick(tmp_path: Path, cases: str) -> tuple[subprocess.CompletedProcess[str], dict[str, dict]]:
+    """``python -m bench --quick --only <cases>``: the run, and its rows by case id in the order written (a missed
+    target exits 1; the results are still written)."""
+    out = tmp_path / "results.json"
+    run = subprocess.run([sys.executable, "-m", "bench", "--quick", "--only", cases, "--output", str(out)],
+                         cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert run.returncode in (0, 1), run.stdout + run.stderr
+    return run, {r["id"]: r for r in json.loads(out.read_text())["results"]}
+
+
 @pytest.mark.bench
 def test_bench_quick_run_writes_results(tmp_path: Path) -> None:
     """Test that `python -m bench --quick` measures against same-run baselines and writes its JSON."""
-    out = tmp_path / "results.json"
-    run = subprocess.run([sys.executable, "-m", "bench", "--quick", "--only", "B1,B3", "--output", str(out)],
-                         cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert run.returncode in (0, 1), run.stderr  # 1 = a target missed; the smoke run checks the machinery
-    data = json.loads(out.read_text())
-    assert [r["id"] for r in data["results"]] == ["B1", "B3"]
-    for row in data["results"]:
+    run, rows = quick(tmp_path, "B1,B3")  # a missed target is fine here: the smoke run checks the machinery
+    assert list(rows) == ["B1", "B3"]
+    for row in rows.values():
         assert row["baseline_median"] > 0 and row["candidate_median"] > 0 and row["samples"] >= 3
         assert row["value"] == round(row["candidate_median"] / row["baseline_median"], 3) or abs(
             row["value"] - row["candidate_median"] / row["baseline_median"]) < 0.01
     assert "B1 " in run.stdout and "B3 " in run.stdout
 
 
-def quick_rows(tmp_path: Path, cases: str) -> dict[str, dict]:
-    """``python -m bench --quick --only <cases>``: its rows by case id (a missed target exits 1; it still writes)."""
-    out = tmp_path / "results.json"
-    run = subprocess.run([sys.executable, "-m", "bench", "--quick", "--only", cases, "--output", str(out)],
-                         cwd=ROOT, capture_output=True, text=True, timeout=600)
-    assert run.returncode in (0, 1), run.stderr
-    return {r["id"]: r for r in json.loads(out.read_text())["results"]}
-
-
 # The batch cases one per test, so the smoke runs spread over CI's workers (together they took 26 s of one).
 @pytest.mark.bench
 def test_batch_pace_holds(tmp_path: Path) -> None:
     """Test that B14 runs in a quick run and paces within 5% with no duplicate."""
-    row = quick_rows(tmp_path, "B14")["B14"]
+    row = quick(tmp_path, "B14")[1]["B14"]
     assert 0.95 <= row["value"] <= 1.05 and row["pass"]
 
 
 @pytest.mark.bench
 def test_waiting_items_are_sent_once_after_a_sigkill(tmp_path: Path) -> None:
     """Test that B15 runs in a quick run and sends every waiting item exactly once after a SIGKILL."""
-    row = quick_rows(tmp_path, "B15")["B15"]
+    row = quick(tmp_path, "B15")[1]["B15"]
     assert row["value"] == 1.0 and row["pass"]
 
 
 @pytest.mark.bench
 def test_a_create_rerun_with_craft_is_measured(tmp_path: Path) -> None:
     """Test that B16 runs in a quick run and measures a ratio against its hello-world baseline."""
-    row = quick_rows(tmp_path, "B16")["B16"]
+    row = quick(tmp_path, "B16")[1]["B16"]
     assert row["candidate_median"] > row["baseline_median"] > 0
 
 
@@ -66,11 +63,9 @@ def test_cut_benchmark_b23_holds(tmp_path: Path) -> None:
     """Test that B23 runs in a quick run and holds: with in and out points off the frame grid, the cut's length is
     the trimmed takes less the crossfades within half a frame (rounded once, on the cut's timeline), and every frame
     decodes (no ffmpeg needed)."""
-    out = tmp_path / "results.json"
-    run = subprocess.run([sys.executable, "-m", "bench", "--quick", "--only", "B23", "--output", str(out)],
-                         cwd=ROOT, capture_output=True, text=True, timeout=600)
+    run, rows = quick(tmp_path, "B23")
     assert run.returncode == 0, run.stdout + run.stderr
-    [row] = json.loads(out.read_text())["results"]
+    [row] = rows.values()
     assert (row["id"], row["pass"]) == ("B23", True) and 0.0 <= row["value"] <= 0.5, row
 
 
