@@ -7,6 +7,7 @@ from datetime import datetime
 import streamlit as st
 
 from starvideos.history import HistoryRecord
+from starvideos.models import UNSETTLED
 
 from . import address, registry
 from .create_form import reuse_settings
@@ -27,22 +28,35 @@ from .timing import time_left
 def task_detail(backend: Backend, record: HistoryRecord) -> None:
     st.button("All tasks", icon=":material/arrow_back:", type="tertiary", key="back_to_list", on_click=_to_list)
 
-    saving = _saving(backend, record)
+    stage = _stage(backend, record)
 
-    @st.fragment(run_every=backend.settings.poll_interval if record.is_live or saving else None)
+    @st.fragment(run_every=backend.settings.poll_interval if stage[2] else None)
     def live_part() -> None:
         current = backend.store.get(record.id)
         if current is None:
             st.info("This task was removed from history.")
             return
         _summary(backend, current)
-        if on_its_own_timer() and (current.is_live != record.is_live or _saving(backend, current) != saving):
-            st.rerun()  # finished (or its copy is): stop the timer and show the final actions
+        if on_its_own_timer() and _stage(backend, current) != stage:
+            st.rerun()  # its id came, it ended, or its copy is kept: the actions follow; the timer stops at the end
 
     live_part()
     reference_pictures(backend, record, key="task")
     _actions(backend, record)
     _chain_cut(backend, record)
+
+
+def may_change(record: HistoryRecord, *, saving: bool) -> bool:
+    """Whether the task view keeps looking: while the task waits to be sent, is being sent or runs (a task the team's
+    pace holds back has no id yet, and still moves on by itself), or its finished video is being kept."""
+    return record.status in UNSETTLED or saving
+
+
+def _stage(backend: Backend, record: HistoryRecord) -> tuple[bool, bool, bool]:
+    """What the page's actions and its timer depend on: whether the task runs (has an id and is not done), whether its
+    video is being kept, and whether anything can still change."""
+    saving = _saving(backend, record)
+    return record.is_live, saving, may_change(record, saving=saving)
 
 
 def _saving(backend: Backend, record: HistoryRecord) -> bool:

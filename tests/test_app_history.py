@@ -423,3 +423,18 @@ def test_refresh_now_and_back_to_the_list(app_env: Path) -> None:
     assert b.store.get_by_task_id(task_id).lookup_error is None
     at.button(key="back_to_list").click().run()
     assert not at.query_params.get("task") and list(at.dataframe[0].value["Task id"]) == [task_id]
+
+
+@pytest.mark.parametrize("status", list(TaskStatus))
+def test_the_task_view_keeps_looking_until_nothing_can_change(status: TaskStatus) -> None:
+    """Test that a task's view refreshes itself while the task waits to be sent (the team's pace holds it back, with
+    no id yet), is being sent or runs, or while its finished video is being kept; and stops for every settled
+    state."""
+    from components.task_detail import may_change
+    from starvideos.history import HistoryRecord
+
+    record = HistoryRecord(id=1, task_id=None, status=status, payload={"prompt": "p"})
+    waits = status in (TaskStatus.PENDING, TaskStatus.SENDING, TaskStatus.QUEUED, TaskStatus.PROCESSING,
+                       TaskStatus.UNKNOWN)
+    assert may_change(record, saving=False) is waits
+    assert may_change(record, saving=True) is True
