@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import NamedTuple
 
 import streamlit as st
 
@@ -30,7 +31,7 @@ def task_detail(backend: Backend, record: HistoryRecord) -> None:
 
     stage = _stage(backend, record)
 
-    @st.fragment(run_every=backend.settings.poll_interval if stage[2] else None)
+    @st.fragment(run_every=backend.settings.poll_interval if stage.may_change else None)
     def live_part() -> None:
         current = backend.store.get(record.id)
         if current is None:
@@ -52,11 +53,20 @@ def may_change(record: HistoryRecord, *, saving: bool) -> bool:
     return record.status in UNSETTLED or saving
 
 
-def _stage(backend: Backend, record: HistoryRecord) -> tuple[bool, bool, bool]:
-    """What the page's actions and its timer depend on: whether the task runs (has an id and is not done), whether its
-    video is being kept, and whether anything can still change."""
+class _Stage(NamedTuple):
+    """What the page's actions and its timer depend on."""
+
+    runs: bool
+    """The task has an id and is not done."""
+    saving: bool
+    """Its finished video is being kept."""
+    may_change: bool
+    """Anything shown can still change (the timer runs)."""
+
+
+def _stage(backend: Backend, record: HistoryRecord) -> _Stage:
     saving = _saving(backend, record)
-    return record.is_live, saving, may_change(record, saving=saving)
+    return _Stage(record.is_live, saving, may_change(record, saving=saving))
 
 
 def _saving(backend: Backend, record: HistoryRecord) -> bool:
