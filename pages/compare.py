@@ -31,7 +31,7 @@ if board is not None:
                  query_params={"board": str(board.id)})
 else:
     st.page_link(registry.GALLERY.path, label="Gallery", icon=":material/arrow_back:",
-                 query_params={**address.params(GALLERY_PARAMS),
-                               **address.params(["selected"]),  # as the Gallery had it, else what is compared
-                               **({"selected": address.ids_value(ids)} if ids and not selected else {})})
+                 query_params={**address.params(GALLERY_PARAMS),  # its selection as it had it, else what is compared
+                               **(address.params(["selected"]) if selected
+                                  else {"selected": address.ids_value(ids)} if ids else {})})
 compare(backend, backend.showcase.takes(ids, rater=viewer()[0]))

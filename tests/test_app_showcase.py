@@ -214,6 +214,8 @@ def test_compare_highlights_what_differs(app_env: Path) -> None:
     assert list(table.columns) == ["Take 1", "Take 2", "Take 3"]
     assert list(table.loc["Aspect ratio"]) == ["16:9", "9:16", "16:9"]
     assert "Settings that differ are highlighted." in [c.value for c in at.caption]
+    [back] = at.get("page_link")  # back to the Gallery with the compared takes selected
+    assert (back.proto.page, back.proto.query_string) == ("gallery", "selected=" + "%2C".join(map(str, ids)))
     # A run that arrives with the Gallery's address (its selection, no ids) compares that selection as the Gallery's
     # button would (newest first), and its back link keeps the selection as it was.
     at = page("pages/compare.py", at, selected=f"{ids[0]},{ids[1]}")
