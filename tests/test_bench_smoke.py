@@ -1,6 +1,6 @@
 """A quick smoke run of the benchmark suite (the full run is `python -m bench`, outside CI). The runs are marked
-``bench``: they time real pacing, so they stay out of the default run; .ci/run runs them side by side after the core
-tests, beside the Chromium tests (the one pace they judge, B14's, holds with both cores busy)."""
+``bench``: they time real pacing, so they stay out of the default run; .ci/run runs them last, side by side, with
+nothing else beside them (the one pace they judge, B14's, held at 0.72x of it beside the Chromium tests)."""
 
 from __future__ import annotations
 
